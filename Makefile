@@ -1,0 +1,39 @@
+# Two commands do everything on a fresh machine with Python 3.11 and make:
+#   make demo   set up .venv, harmonise the sample data and build the sample meeting pack
+#   make test   set up .venv with the test extras and run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready
+
+.PHONY: demo test lab sample browser bench bench-pack clean
+
+$(READY): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	# the project's kernel, so notebooks run with this environment in JupyterLab and papermill
+	$(BIN)/python -m ipykernel install --sys-prefix --name flp-inquiry --display-name "Python (flp-inquiry)" >/dev/null
+	touch $@
+
+demo: $(READY)
+	$(BIN)/flp-inquiry demo
+
+test: $(READY) browser
+	$(BIN)/python -m pytest
+
+lab: $(READY)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+# Regenerate the committed synthetic sample (deterministic: same seed, same bytes).
+sample: $(READY)
+	$(BIN)/flp-inquiry sample --scale 0.02 --seed 2008 --out data/sample
+
+# Debian's Chromium, for the test that opens rendered reports in a real browser.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: run 'sudo apt-get install chromium' (the browser test will be skipped)"; fi; }
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,151 @@
+"""The ``flp-inquiry`` command: a thin wrapper over functions a notebook can call too.
+
+Each sub-command parses its arguments and calls one function of the package;
+errors meant for a data coach (:class:`~flp_inquiry.errors.FlpInquiryError`)
+are printed without a traceback and end with exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from flp_inquiry.errors import FlpInquiryError
+
+DEFAULT_DATA = Path("build/harmonised")
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from flp_inquiry.sample import write_sample
+
+    for folder in write_sample(args.out, scale=args.scale, seed=args.seed):
+        print(f"wrote {folder}")
+    return 0
+
+
+def _cmd_harmonise(args: argparse.Namespace) -> int:
+    from flp_inquiry.harmonise import harmonise_district
+
+    folder = harmonise_district(args.district, args.source, args.out, mapping=args.mapping)
+    print(f"wrote {folder}")
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from flp_inquiry.store import summarise_districts
+
+    print(summarise_districts(args.data).to_string(index=False))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from flp_inquiry.demo import run_demo
+
+    return run_demo(sample_dir=args.sample, out=args.out)
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    from flp_inquiry.metrics import metric_table
+
+    by = [c for c in (args.by or "").split(",") if c]
+    table = metric_table(
+        args.metric, district=args.district, year=args.year, subject=args.subject,
+        by=by, data=args.data, suppressed=not args.unsuppressed,
+    )
+    table.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from flp_inquiry.extract import write_extract
+
+    print(f"wrote {write_extract(args.district, args.year, data=args.data, out=args.out)}")
+    return 0
+
+
+def _cmd_new_question(args: argparse.Namespace) -> int:
+    from flp_inquiry.questions import new_question
+
+    print(f"wrote {new_question(args.title, folder=args.folder)}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from flp_inquiry.batch import run_pack
+
+    summary = run_pack(
+        args.pack, workers=args.workers, force=args.force,
+        executor=args.executor, scheduler=args.scheduler,
+    )
+    return 0 if summary.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="flp-inquiry", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="generate synthetic exports for both districts")
+    p.add_argument("--scale", type=float, default=0.02, help="1.0 = full-size districts (~70,000 students a year)")
+    p.add_argument("--seed", type=int, default=2008)
+    p.add_argument("--out", type=Path, default=Path("data/sample"))
+    p.set_defaults(handler=_cmd_sample)
+
+    p = sub.add_parser("harmonise", help="map a district's export onto the canonical tables (Parquet)")
+    p.add_argument("--district", required=True)
+    p.add_argument("--source", type=Path, required=True, help="folder of the district's export files")
+    p.add_argument("--out", type=Path, default=DEFAULT_DATA)
+    p.add_argument("--mapping", type=Path, default=None, help="a mapping YAML (default: the district's own)")
+    p.set_defaults(handler=_cmd_harmonise)
+
+    p = sub.add_parser("summary", help="students, schools, years and tests per harmonised district")
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    p.set_defaults(handler=_cmd_summary)
+
+    p = sub.add_parser("demo", help="the main job on the sample data")
+    p.add_argument("--sample", type=Path, default=Path("data/sample"))
+    p.add_argument("--out", type=Path, default=Path("build"))
+    p.set_defaults(handler=_cmd_demo)
+
+    p = sub.add_parser("metrics", help="one metric as CSV on stdout")
+    p.add_argument("metric")
+    p.add_argument("--district", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--subject", choices=["ela", "math"], default=None)
+    p.add_argument("--by", default="", help="comma-separated groupings, e.g. school,el_status")
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    p.add_argument("--unsuppressed", action="store_true", help="show small cells (the district's own use only)")
+    p.set_defaults(handler=_cmd_metrics)
+
+    p = sub.add_parser("extract", help="write a district's suppressed cross-district extract")
+    p.add_argument("--district", required=True)
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    p.add_argument("--out", type=Path, default=Path("build/extracts"))
+    p.set_defaults(handler=_cmd_extract)
+
+    p = sub.add_parser("new-question", help="start a new inquiry notebook from the template")
+    p.add_argument("title")
+    p.add_argument("--folder", type=Path, default=Path("notebooks"))
+    p.set_defaults(handler=_cmd_new_question)
+
+    p = sub.add_parser("run", help="run a meeting pack (YAML) and render its reports")
+    p.add_argument("pack", type=Path)
+    p.add_argument("--workers", type=int, default=None, help="default: one per core")
+    p.add_argument("--force", action="store_true", help="re-run jobs even when nothing changed")
+    p.add_argument("--executor", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, with --executor dask")
+    p.set_defaults(handler=_cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except FlpInquiryError as err:
+        print(f"flp-inquiry {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
