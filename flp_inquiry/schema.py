@@ -88,6 +88,10 @@ class Assessments(_Canonical):
     def level_matches_tested(cls, df: pd.DataFrame) -> Series[bool]:
         return df["tested"] == df["level"].notna()
 
+    @pa.dataframe_check(error="a scale_score without a level")
+    def score_has_level(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["scale_score"].isna() | df["level"].notna()
+
 
 class MathCourses(_Canonical):
     """One row per student per math course per year (grades 6-12)."""

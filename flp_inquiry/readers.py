@@ -1,0 +1,210 @@
+"""Reading a district's raw export files strictly, as text, with spreadsheet row numbers.
+
+Nothing is guessed: every value is read as a string (ids are never numbers, so
+leading zeros survive), an empty cell is missing, and each record keeps the row
+number a spreadsheet shows (header = row 1) in the column :data:`ROW`.  What is
+wrong with a file as a whole (wrong encoding, not a CSV, missing or renamed
+columns, ragged rows) comes back as :class:`~flp_inquiry.errors.Problem` records,
+all of them, never as an exception halfway through.  Files are opened read-only.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from flp_inquiry.errors import Problem
+
+#: The column holding each record's spreadsheet row number (header = row 1).
+ROW = "_row"
+#: Rows of one file listed individually before the rest are counted.
+MAX_ROWS_LISTED = 20
+_OTHER_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One export file as read: its text records (``None`` when unreadable) and its problems."""
+
+    name: str
+    sha256: str
+    records: pd.DataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def row_count(self) -> int:
+        """Records read (0 for an unreadable file)."""
+        return 0 if self.records is None else len(self.records)
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 hex digest of a file's bytes.
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "a.csv"
+    ...     _ = path.write_bytes(b"abc")
+    ...     sha256_of(path)[:12]
+    'ba7816bf8f01'
+    """
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_export(path: Path, *, encoding: str, delimiter: str, required_columns: list[str]) -> RawFile:
+    """Read one raw export file as text records, with every problem of the file as a whole.
+
+    Parameters
+    ----------
+    path
+        The CSV file; it is opened read-only.
+    encoding
+        The encoding the mapping expects (``"utf-8"``, ``"cp1252"``).
+    delimiter
+        The field delimiter the mapping expects.
+    required_columns
+        Columns the header must have (others may be present too).
+
+    Returns
+    -------
+    RawFile
+        ``records`` has the file's columns as strings (missing = empty cell) plus
+        :data:`ROW`; it is ``None`` when the file cannot be used at all.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "students.csv"
+    ...     _ = path.write_bytes(b"id,name\\n007,Pe\\xf1a\\n008,\\n")
+    ...     raw = read_export(path, encoding="cp1252", delimiter=",", required_columns=["id"])
+    >>> raw.records.to_dict("records")
+    [{'id': '007', 'name': 'Peña', '_row': 2}, {'id': '008', 'name': nan, '_row': 3}]
+    >>> raw.problems
+    []
+    """
+    name = path.name
+    content = path.read_bytes()
+    sha256 = hashlib.sha256(content).hexdigest()
+    if not content.strip():
+        return RawFile(name, sha256, None, [Problem(name, None, None, None, "the file is empty: not even a header row")])
+    if b"\x00" in content:
+        return RawFile(name, sha256, None, [Problem(
+            name, None, None, None,
+            "this is not a text CSV file (it contains binary bytes): was a spreadsheet saved with a .csv name?")])
+    text, problems = _decode(name, content, encoding, delimiter)
+    if problems:
+        return RawFile(name, sha256, None, problems)
+    header_line = text.split("\n", 1)[0].rstrip("\r")
+    header = next(csv.reader([header_line], delimiter=delimiter))
+    problems = _check_header(name, header, header_line, delimiter, required_columns)
+    if problems:
+        return RawFile(name, sha256, None, problems)
+    records, problems = _parse(name, text, header, delimiter)
+    return RawFile(name, sha256, records, problems)
+
+
+def _decode(name: str, content: bytes, encoding: str, delimiter: str) -> tuple[str, list[Problem]]:
+    """Decode strictly; a file in another encoding than the mapping's is a problem, per row."""
+    is_utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+    if not is_utf8 and not content.isascii():
+        try:
+            as_utf8 = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        else:
+            # cp1252 text with accents is practically never valid UTF-8: the export was re-saved
+            return as_utf8, _rows_matching(
+                name, as_utf8, delimiter, r"[^\x00-\x7f]",
+                lambda text: f"the file is UTF-8 but the mapping says {encoding}: this text would be "
+                             f"misread as {text.encode('utf-8').decode(encoding, errors='replace')!r}")
+    try:
+        return content.decode("utf-8-sig" if is_utf8 else encoding), []
+    except UnicodeDecodeError:
+        replaced = content.decode("utf-8-sig" if is_utf8 else encoding, errors="replace")
+        return replaced, _rows_matching(
+            name, replaced, delimiter, "\ufffd",
+            lambda text: f"bytes that are not {encoding} text (shown as \ufffd): "
+                         f"the file is in another encoding than the mapping says")
+
+
+def _rows_matching(name, text, delimiter, pattern, describe) -> list[Problem]:
+    """One problem per row whose text matches ``pattern``, naming the column and the cell."""
+    lines = pa.array(text.split("\n"))
+    line_numbers = np.flatnonzero(pc.match_substring_regex(lines, pattern).to_numpy(zero_copy_only=False))
+    header = next(csv.reader([lines[0].as_py().rstrip("\r")], delimiter=delimiter))
+    problems = []
+    for index in line_numbers[:MAX_ROWS_LISTED]:  # bounded: only the rows reported
+        cells = next(csv.reader([lines[int(index)].as_py().rstrip("\r")], delimiter=delimiter), [])
+        position = next((i for i, cell in enumerate(cells) if re.search(pattern, cell)), None)
+        column = header[position] if position is not None and position < len(header) else None
+        cell = cells[position] if position is not None else None
+        row = int(index) + 1  # line 0 is the header, row 1
+        problems.append(Problem(name, row, column, cell, describe(cell or "")))
+    if len(line_numbers) > MAX_ROWS_LISTED:
+        problems.append(Problem(name, None, None, None,
+                                f"... and {len(line_numbers) - MAX_ROWS_LISTED} more rows with the same encoding problem"))
+    return problems
+
+
+def _check_header(name, header, header_line, delimiter, required_columns) -> list[Problem]:
+    if len(header) == 1 and len(required_columns) > 1:
+        found = [d for d in _OTHER_DELIMITERS if d != delimiter and d in header_line]
+        hint = f": it seems to be delimited by {found[0]!r}, the mapping says {delimiter!r}" if found else ""
+        return [Problem(name, 1, None, header_line[:80], f"the header has a single column{hint}")]
+    problems = []
+    duplicated = sorted({column for column in header if header.count(column) > 1})
+    for column in duplicated:
+        problems.append(Problem(name, 1, column, None, "the header names this column more than once"))
+    missing = [column for column in required_columns if column not in header]
+    unexpected = [column for column in header if column not in required_columns]
+    for column in missing:
+        hint = (f"; unexpected columns found: {', '.join(unexpected)} (renamed?)" if unexpected
+                else "")
+        problems.append(Problem(name, 1, column, None, f"expected column {column!r} is missing{hint}"))
+    return problems
+
+
+def _parse(name: str, text: str, header: list[str], delimiter: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse with pyarrow, all columns as strings; ragged rows are problems, blank lines skipped."""
+    ragged: list[tuple[int, int, str]] = []
+
+    def note_ragged(row) -> str:
+        ragged.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    table = pa_csv.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        # single-threaded so the handler is told each bad row's line number
+        read_options=pa_csv.ReadOptions(use_threads=False, block_size=1 << 26),
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter, invalid_row_handler=note_ragged,
+                                          ignore_empty_lines=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={column: pa.string() for column in header},
+            strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""]),
+    )
+    table = pa.table({column: _blank_to_null(table.column(column)) for column in header})
+    records = table.to_pandas()
+    # records are the lines from 2 on, less the ragged lines that pyarrow skipped
+    line_numbers = np.arange(2, 2 + len(records) + len(ragged))
+    records[ROW] = np.setdiff1d(line_numbers, [number for number, _, _ in ragged])
+    blank_lines = records[header].isna().all(axis=1)
+    records = records[~blank_lines].reset_index(drop=True)
+    problems = [Problem(name, number, None, line[:80],
+                        f"this row has {count} values where the header has {len(header)} columns")
+                for number, count, line in ragged]
+    return records, problems
+
+
+def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trim surrounding spaces; a cell of only spaces is missing, like an empty one."""
+    trimmed = pc.utf8_trim_whitespace(column)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)

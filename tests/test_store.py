@@ -1,0 +1,108 @@
+"""Reloading harmonised tables: columns, years, manifests, freshness, schools and the summary."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flp_inquiry.cli import main
+from flp_inquiry.errors import FlpInquiryError
+from flp_inquiry.harmonise import harmonise_district
+from flp_inquiry.schema import columns_of
+from flp_inquiry.store import (is_up_to_date, list_schools, list_years, load_district, read_manifest,
+                               summarise_districts)
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+
+
+@pytest.fixture(scope="module")
+def harmonised(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("harmonised")
+    for district in ("fresno", "long_beach"):
+        harmonise_district(district, EXPORTS / district, data)
+    return data
+
+
+def test_load_only_the_tables_columns_and_years_asked_for(harmonised: Path):
+    data = load_district("fresno", harmonised, tables=["enrollment"],
+                         columns=["student_key", "school_year", "days_absent"], years=[2023])
+    assert list(data.enrollment.columns) == ["school_year", "student_key", "days_absent"]
+    assert data.enrollment["student_key"].tolist() == ["fresno:000000417", "fresno:004518233"]
+    assert data.enrollment["days_absent"].tolist() == [9.0, 6.5]
+    assert data.assessments.empty and list(data.assessments.columns) == columns_of("assessments")
+    assert data.assessments["tested"].dtype == bool
+    assert data.manifest["district"] == "fresno"
+
+
+def test_years_filter_uses_cohort_year_for_outcomes(harmonised: Path):
+    outcomes = load_district("long_beach", harmonised, tables=["outcomes"], years=[2023]).outcomes
+    assert outcomes["student_key"].tolist() == ["long_beach:6789012"]
+
+
+def test_manifest_records_sources_mapping_and_version(harmonised: Path):
+    manifest = read_manifest("long_beach", harmonised)
+    assert [s["file"] for s in manifest["sources"]] == [
+        "cohort_outcomes.csv", "math_courses.csv", "sites.csv", "students.csv", "test_results.csv"]
+    assert manifest["tables"] == {"enrollment": 4, "assessments": 7, "math_courses": 4, "outcomes": 3}
+    assert manifest["mapping"]["path"].endswith("long_beach.yaml")
+    assert manifest["package_version"] == "0.1.0" and manifest["created_utc"].endswith("+00:00")
+
+
+def test_never_harmonised_district_says_what_to_run(tmp_path: Path):
+    with pytest.raises(FlpInquiryError, match="run flp-inquiry harmonise --district fresno"):
+        load_district("fresno", tmp_path)
+
+
+def test_unknown_table_is_refused(harmonised: Path):
+    with pytest.raises(FlpInquiryError, match="'pupils' is not a table"):
+        load_district("fresno", harmonised, tables=["pupils"])
+
+
+def test_up_to_date_until_a_source_changes(tmp_path: Path):
+    source = tmp_path / "fresno"
+    shutil.copytree(EXPORTS / "fresno", source)
+    harmonise_district("fresno", source, tmp_path / "out")
+    assert is_up_to_date("fresno", source, tmp_path / "out")
+    outcomes = source / "outcomes_2023-24.csv"
+    outcomes.write_bytes(outcomes.read_bytes() + b"000000420,GRAD,Y\r\n")
+    assert not is_up_to_date("fresno", source, tmp_path / "out")
+    outcomes.unlink()   # a file gone is a change too
+    assert not is_up_to_date("fresno", source, tmp_path / "out")
+
+
+def test_schools_and_years(harmonised: Path):
+    assert list_years("fresno", harmonised) == [2023, 2024]
+    assert list_years("long_beach", harmonised) == [2023, 2024]
+    schools = list_schools("long_beach", harmonised)
+    assert schools.to_dict("records") == [
+        {"school_cds": "19647250100002", "school_name": "Sample Cabrillo High"},
+        {"school_cds": "19647250100003", "school_name": "Sample Hughes Middle"},
+        {"school_cds": "19647250100001", "school_name": "Sample Muñoz Elementary"}]
+    assert len(list_schools("fresno", harmonised)) == 4
+
+
+def test_summary_one_row_per_district(harmonised: Path):
+    summary = summarise_districts(harmonised)
+    # fresno: 4 students, 4 schools, 6 tests taken of 7; long_beach: 3 students, 3 schools, 6 of 7
+    assert summary.to_dict("records") == [
+        {"district": "fresno", "students": 4, "schools": 4, "years": "2023-2024", "tests": 6},
+        {"district": "long_beach", "students": 3, "schools": 3, "years": "2023-2024", "tests": 6}]
+
+
+def test_cli_harmonise_and_summary(tmp_path: Path, capsys):
+    assert main(["harmonise", "--district", "long_beach", "--source", str(EXPORTS / "long_beach"),
+                 "--out", str(tmp_path)]) == 0
+    assert main(["summary", "--data", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert f"wrote {tmp_path / 'long_beach'}" in printed
+    assert "long_beach" in printed.splitlines()[-1] and "2023-2024" in printed
+
+
+def test_demo_harmonises_both_districts(tmp_path: Path, capsys):
+    sample = tmp_path / "sample"
+    for district in ("fresno", "long_beach"):
+        shutil.copytree(EXPORTS / district, sample / district)
+    assert main(["demo", "--sample", str(sample), "--out", str(tmp_path / "build")]) == 0
+    assert sorted(p.name for p in (tmp_path / "build" / "harmonised").iterdir()) == ["fresno", "long_beach"]
+    assert "fresno" in capsys.readouterr().out
