@@ -35,5 +35,9 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' (the browser test will be skipped)"; fi; }
 
+# Meeting-pack speed: flp-inquiry run against a papermill + nbconvert shell loop, and the kernel start-up floor.
+bench-pack: $(READY)
+	$(BIN)/python benchmarks/bench_pack.py
+
 clean:
 	rm -rf build .pytest_cache

@@ -47,7 +47,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_metrics(args: argparse.Namespace) -> int:
     from flp_inquiry.metrics import metric_table
 
-    by = [c for c in (args.by or "").split(",") if c]
+    by = [c.strip() for c in (args.by or "").split(",") if c.strip()]
     table = metric_table(
         args.metric, district=args.district, year=args.year, subject=args.subject,
         by=by, data=args.data, suppressed=not args.unsuppressed,
@@ -77,6 +77,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         args.pack, workers=args.workers, force=args.force,
         executor=args.executor, scheduler=args.scheduler,
     )
+    print(summary.table())
+    if summary.interrupted:
+        return 130  # the shell's status for Ctrl-C
     return 0 if summary.ok else 1
 
 

@@ -1,0 +1,117 @@
+"""How fast is ``flp-inquiry run`` against the plain way, and against the floor?
+
+For the same grid of jobs (the sample pack on the sample data) this prints the
+wall time of
+
+- ``flp-inquiry run PACK --force`` (every job run),
+- a shell loop of ``papermill`` + ``jupyter nbconvert --to html --no-input`` per job,
+- ``flp-inquiry run PACK`` again with nothing changed,
+
+and the floor: a bare kernel's start-up x jobs / workers.  Targets: at least
+3x faster than the loop, within 1.5x of the floor, a no-change re-run under 3 s.
+If ``notebooks/`` holds no question yet, the test fixtures stand in for them.
+
+    python benchmarks/bench_pack.py [--pack packs/sample.yaml] [--workers N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from flp_inquiry.batch import expand_pack, load_pack
+from flp_inquiry.executors import start_kernel, stop_kernel
+
+PROJECT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+FIXTURE_NOTEBOOKS = PROJECT / "tests" / "fixtures" / "pack_notebooks"
+OUT = PROJECT / "build" / "bench" / "pack"
+
+
+def bare_kernel_seconds(kernel: str, repeats: int = 3) -> float:
+    """Median time to start a kernel, wait until it answers, and stop it."""
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        manager = start_kernel(kernel, str(PROJECT))
+        client = manager.client()
+        client.start_channels()
+        from jupyter_core.utils import run_sync
+
+        run_sync(client.wait_for_ready)(timeout=60)
+        client.stop_channels()
+        stop_kernel(manager)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=PROJECT, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def shell_loop(jobs, kernel: str, folder: Path) -> str:
+    """The plain way, one job after another: papermill, then nbconvert, each its own process."""
+    lines = ["set +e"]
+    for index, job in enumerate(jobs):
+        params = folder / f"params_{index}.yaml"
+        params.write_text(yaml.safe_dump(job.parameters, allow_unicode=True), encoding="utf-8")
+        executed = folder / f"job_{index}.ipynb"
+        lines.append(" ".join(shlex.quote(str(part)) for part in [
+            BIN / "papermill", job.notebook, executed, "-f", params, "-k", kernel, "--no-progress-bar"]) + " 2>/dev/null")
+        lines.append(" ".join(shlex.quote(str(part)) for part in [
+            BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", executed]) + " 2>/dev/null")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pack", type=Path, default=PROJECT / "packs" / "sample.yaml")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+
+    os.chdir(PROJECT)
+    pack = yaml.safe_load(args.pack.read_text(encoding="utf-8"))
+    pack["output"] = str(OUT)
+    notebooks = Path(pack.get("notebooks", "notebooks"))
+    if not any(path for path in notebooks.glob("*.ipynb") if not path.name.startswith("_")):
+        print(f"(no question notebooks in {notebooks}: using the test fixtures echo and district_only)")
+        pack.update(notebooks=str(FIXTURE_NOTEBOOKS), questions=["echo", "district_only"])
+    jobs = expand_pack(load_pack(pack))
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    pack_file = OUT.parent / "pack.yaml"
+    pack_file.write_text(json.dumps(pack), encoding="utf-8")
+    kernel = pack.get("kernel", "flp-inquiry")
+    workers = min(args.workers, len(jobs))
+
+    kernel_seconds = bare_kernel_seconds(kernel)
+    floor = kernel_seconds * len(jobs) / workers
+    run = [str(BIN / "flp-inquiry"), "run", str(pack_file), "--workers", str(workers)]
+    ours = timed(run + ["--force"])
+    unchanged = timed(run)
+    loop_folder = OUT.parent / "loop"
+    loop_folder.mkdir(parents=True, exist_ok=True)
+    script = loop_folder / "loop.sh"
+    script.write_text(shell_loop(jobs, kernel, loop_folder), encoding="utf-8")
+    loop = timed(["bash", str(script)])
+
+    print(f"grid: {len(jobs)} jobs, {workers} workers, {os.cpu_count()} cores")
+    print(f"papermill + nbconvert loop   {loop:7.1f} s")
+    print(f"flp-inquiry run --force      {ours:7.1f} s   {loop / ours:4.1f}x faster than the loop (target >= 3x)")
+    print(f"floor (kernel start x jobs / workers = {kernel_seconds:.2f} s x {len(jobs)} / {workers})"
+          f"  {floor:5.1f} s   run is {ours / floor:4.2f}x the floor (target <= 1.5x)")
+    print(f"flp-inquiry run, no change   {unchanged:7.1f} s   (target < 3 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,395 @@
+"""Running a meeting pack's notebooks: one job in a worker, many jobs in local processes or on Dask.
+
+A worker runs one notebook in a fresh kernel (:func:`execute_job`) and hands
+back what it made (executed notebook, log, report HTML) as text; only the
+process that started the run writes files, so the output folder is written in
+one place, atomically, whether the jobs ran here or on a Dask cluster.
+
+Speed: a local worker is a long-lived process that imports papermill, nbconvert
+and the report module once, and starts the kernel for its next job while it
+renders the current one.  Safety: each job has a time limit over the whole
+notebook, a kernel that dies or hangs fails that job only, and the kernel is
+always shut down.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import multiprocessing
+import multiprocessing.util
+import os
+import queue
+import signal
+import tempfile
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import nbformat
+import papermill
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import raise_for_execution_errors
+
+from flp_inquiry.errors import ParameterError
+
+#: Seconds a kernel may take to start before its job fails.
+KERNEL_START_SECONDS = 60
+#: Seconds past a job's time limit before the run gives up on hearing from its worker.
+WORKER_GRACE_SECONDS = 120
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a worker needs to run one job; plain data, so it travels to another process or machine.
+
+    ``header`` is the report header (see :class:`flp_inquiry.report.ReportHeader`),
+    or ``None`` for no report.
+    """
+
+    key: str
+    notebook_name: str
+    parameters: dict
+    kernel_name: str = "flp-inquiry"
+    timeout: float = 600.0
+    cwd: str | None = None
+    header: dict | None = None
+
+
+@dataclass
+class JobOutcome:
+    """What a worker hands back: the status and the files' contents, not yet written anywhere."""
+
+    key: str
+    status: str
+    seconds: float
+    error: str = ""
+    executed: str | None = None
+    log: str = ""
+    report_html: str | None = None
+
+
+@dataclass
+class _WarmKernels:
+    """Kernels started ahead of the job that will use them, one per kernel name and folder."""
+
+    ready: dict = field(default_factory=dict)
+
+    def take(self, kernel_name: str, cwd: str | None) -> AsyncKernelManager:
+        manager = self.ready.pop((kernel_name, cwd), None)
+        return manager if manager is not None else start_kernel(kernel_name, cwd)
+
+    def prepare(self, kernel_name: str, cwd: str | None) -> None:
+        if (kernel_name, cwd) not in self.ready:
+            try:
+                self.ready[(kernel_name, cwd)] = start_kernel(kernel_name, cwd)
+            except Exception:  # the next job starts its own kernel and reports the problem
+                _log.debug("could not start a kernel ahead of time", exc_info=True)
+
+    def shut_down(self) -> None:
+        while self.ready:
+            _, manager = self.ready.popitem()
+            stop_kernel(manager)
+
+
+#: Set in local worker processes only; a Dask worker starts each job's kernel when the job starts.
+_warm_kernels: _WarmKernels | None = None
+
+
+def start_kernel(kernel_name: str, cwd: str | None = None) -> AsyncKernelManager:
+    """Start a kernel (without waiting for it to be ready) in ``cwd`` when that folder exists.
+
+    Examples
+    --------
+    >>> manager = start_kernel("flp-inquiry")
+    >>> manager.has_kernel
+    True
+    >>> stop_kernel(manager)
+    """
+    manager = AsyncKernelManager(kernel_name=kernel_name)
+    folder = cwd if cwd and os.path.isdir(cwd) else None
+    # The kernel's own messages (not cell output) go to the job's log, not the terminal.
+    manager.flp_messages = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+    run_sync(manager.start_kernel)(cwd=folder, stdout=manager.flp_messages, stderr=manager.flp_messages)
+    return manager
+
+
+def stop_kernel(manager: AsyncKernelManager) -> None:
+    """Stop a kernel at once (its job is over, nothing in it is worth a graceful exit).
+
+    >>> stop_kernel(start_kernel("flp-inquiry"))
+    """
+    try:
+        if manager.has_kernel:
+            run_sync(manager.shutdown_kernel)(now=True)
+    except Exception:  # a kernel that is already gone is what we wanted
+        _log.debug("kernel shutdown", exc_info=True)
+
+
+def _kernel_messages(manager: AsyncKernelManager) -> str:
+    """What the stopped kernel printed outside any cell, minus the usual start-up notice; closes the file."""
+    messages = getattr(manager, "flp_messages", None)
+    if messages is None:
+        return ""
+    with messages:
+        messages.seek(0)
+        lines = [line for line in messages.read().splitlines() if "running over TCP without encryption" not in line]
+    return "".join(f"kernel: {line}\n" for line in lines if line.strip())
+
+
+def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
+    """Run one notebook with its parameters in a fresh kernel and render its report; never raises.
+
+    Parameters
+    ----------
+    spec
+        The job.
+    notebook_source
+        The question notebook's JSON text.
+
+    Returns
+    -------
+    JobOutcome
+        ``status`` ``"ok"`` or ``"failed"``; for a failed job ``executed``
+        still holds the notebook as far as it ran, with the error where it happened.
+
+    Examples
+    --------
+    >>> cell = nbformat.v4.new_code_cell("school = 'all'")
+    >>> cell.metadata["tags"] = ["parameters"]
+    >>> source = nbformat.writes(nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_code_cell("print(school)")]))
+    >>> outcome = execute_job(JobSpec("demo", "demo.ipynb", {"school": "O'Brien"}), source)
+    >>> outcome.status, "O'Brien" in outcome.log
+    ('ok', True)
+    """
+    started = time.monotonic()
+    log_text = io.StringIO()
+    handler = logging.StreamHandler(log_text)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%H:%M:%S"))
+    papermill_log = logging.getLogger("papermill")
+    papermill_log.addHandler(handler)
+    papermill_log.setLevel(logging.INFO)
+    papermill_log.propagate = False  # cell output belongs in the job's log, not the terminal
+    error, executed, report_html = "", None, None
+    with tempfile.TemporaryDirectory(prefix="flp-job-") as scratch:
+        source_path = Path(scratch) / spec.notebook_name
+        source_path.write_text(notebook_source, encoding="utf-8")
+        executed_path = Path(scratch) / "executed.ipynb"
+        kernel, kernel_messages = None, ""
+        try:
+            kernel = _warm_kernels.take(spec.kernel_name, spec.cwd) if _warm_kernels else start_kernel(
+                spec.kernel_name, spec.cwd)
+            deadline = started + spec.timeout
+            papermill.execute_notebook(
+                str(source_path), str(executed_path), parameters=dict(spec.parameters),
+                kernel_name=spec.kernel_name, language="python", km=kernel, progress_bar=False, log_output=True,
+                start_timeout=KERNEL_START_SECONDS,
+                # the time limit is for the whole notebook, so each cell gets what is left of it
+                timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
+            )
+        except PapermillExecutionError as err:
+            error = f"{err.ename}: {err.evalue} (cell [{err.exec_count}])"
+        except (DeadKernelError, CellTimeoutError) as err:
+            reason = ("the kernel died (it exited or ran out of memory)" if isinstance(err, DeadKernelError)
+                      else f"the notebook ran past its time limit of {spec.timeout:g} s")
+            error = f"{type(err).__name__}: {reason}"
+            _mark_stopped_cell(executed_path, type(err).__name__, reason)
+        except Exception as err:  # a kernel that would not start, an unreadable notebook: this job only
+            error = f"{type(err).__name__}: {err}"
+            papermill_log.error(traceback.format_exc())
+        finally:
+            if kernel is not None:
+                stop_kernel(kernel)
+                kernel_messages = _kernel_messages(kernel)
+            if _warm_kernels is not None:
+                _warm_kernels.prepare(spec.kernel_name, spec.cwd)  # boots while this job renders
+        if executed_path.is_file():
+            executed = executed_path.read_text(encoding="utf-8")
+        if not error and spec.header is not None:
+            try:
+                report_html = _render(executed_path, Path(scratch) / "report.html", spec.header)
+            except Exception as err:
+                error = f"the report was not made: {type(err).__name__}: {err}"
+    papermill_log.removeHandler(handler)
+    seconds = time.monotonic() - started
+    log = (f"job {spec.key}\nparameters {json.dumps(spec.parameters, ensure_ascii=False)}\n"
+           f"{log_text.getvalue()}{kernel_messages}"
+           + (f"FAILED after {seconds:.1f} s: {error}\n" if error else f"OK in {seconds:.1f} s\n"))
+    return JobOutcome(spec.key, "failed" if error else "ok", seconds, error, executed, log, report_html)
+
+
+def _render(executed_path: Path, out_html: Path, header: dict) -> str:
+    from flp_inquiry.report import render_report
+
+    return render_report(executed_path, out_html, header).read_text(encoding="utf-8")
+
+
+def _mark_stopped_cell(executed_path: Path, ename: str, reason: str) -> None:
+    """Show a kernel death or time-out as an error in the cell that was running, as papermill shows errors."""
+    if not executed_path.is_file():
+        return
+    notebook = nbformat.read(executed_path, as_version=4)
+    started = [cell for cell in notebook.cells
+               if cell.cell_type == "code" and cell.get("metadata", {}).get("papermill", {}).get("start_time")]
+    if not started:
+        return
+    started[-1].outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=reason, traceback=[f"{ename}: {reason}"]))
+    try:
+        raise_for_execution_errors(notebook, str(executed_path))  # adds papermill's error marker and writes
+    except PapermillExecutionError:
+        pass
+
+
+# --- local worker processes -------------------------------------------------------------------------
+
+def _start_worker(kernel_name: str, cwd: str | None) -> None:
+    global _warm_kernels
+    # Ctrl-C is for the parent, which stops the pool; SIGTERM ends a job cleanly (kernels shut down).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        import flp_inquiry.report  # noqa: F401  (imported once per worker, not once per job)
+    except ImportError:
+        pass
+    _warm_kernels = _WarmKernels()
+    multiprocessing.util.Finalize(None, _warm_kernels.shut_down, exitpriority=10)
+    _warm_kernels.prepare(kernel_name, cwd)
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _execute_in_worker(spec: JobSpec, notebook_source: str) -> JobOutcome:
+    return execute_job(spec, notebook_source)
+
+
+def failed_outcome(spec: JobSpec, error: str, status: str = "failed") -> JobOutcome:
+    """An outcome for a job that never reported back (its worker was lost, or the run was stopped).
+
+    >>> failed_outcome(JobSpec("fresno/q/district", "q.ipynb", {}), "lost").status
+    'failed'
+    """
+    return JobOutcome(spec.key, status, 0.0, error, log=f"{status.upper()}: {error}\n")
+
+
+def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
+              on_outcome: Callable[[JobOutcome], None]) -> None:
+    """Run jobs in ``workers`` local processes, calling ``on_outcome`` as each one ends.
+
+    ``sources`` maps a spec's ``notebook_name`` to the notebook's text.  On
+    Ctrl-C the workers are stopped (their kernels shut down), the jobs not
+    finished are reported with status ``"interrupted"``, and KeyboardInterrupt
+    is raised again.
+    """
+    if not specs:
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["flp_inquiry.executors"])
+    finished: "queue.Queue[JobOutcome]" = queue.Queue()
+    pending = {spec.key: spec for spec in specs}
+    first = specs[0]
+    patience = max(spec.timeout for spec in specs) + KERNEL_START_SECONDS + WORKER_GRACE_SECONDS
+    pool = context.Pool(min(workers, len(specs)), initializer=_start_worker, initargs=(first.kernel_name, first.cwd))
+    try:
+        for spec in specs:
+            pool.apply_async(_execute_in_worker, (spec, sources[spec.notebook_name]), callback=finished.put,
+                             error_callback=lambda err, spec=spec: finished.put(
+                                 failed_outcome(spec, f"its worker failed: {type(err).__name__}: {err}")))
+        while pending:
+            try:
+                outcome = finished.get(timeout=patience)
+            except queue.Empty:
+                # A worker that was killed takes its job with it: do not wait for ever.
+                pool.terminate()
+                for spec in list(pending.values()):
+                    on_outcome(failed_outcome(spec, "no answer from its worker process (was it killed?)"))
+                pending.clear()
+                break
+            pending.pop(outcome.key, None)
+            on_outcome(outcome)
+        pool.close()  # workers leave normally and shut down the kernels they started ahead
+    except KeyboardInterrupt:
+        pool.terminate()
+        for spec in pending.values():
+            on_outcome(failed_outcome(spec, "not run: the run was stopped (Ctrl-C)", status="interrupted"))
+        raise
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def run_dask(specs: list[JobSpec], sources: dict[str, str], scheduler: str,
+             on_outcome: Callable[[JobOutcome], None]) -> None:
+    """Run jobs on a Dask distributed cluster, calling ``on_outcome`` here as each one ends.
+
+    Workers need the package, the kernel and the harmonised data (``data_dir``);
+    notebooks travel with the jobs and results come back, so only this process
+    writes the output folder.
+    """
+    from distributed import Client, as_completed
+
+    if not specs:
+        return
+    run_id = uuid.uuid4().hex[:8]
+    with Client(scheduler) as client:
+        # Each notebook's text is sent once per run, not once per job.
+        shipped = {name: client.scatter(text, broadcast=False) for name, text in sources.items()}
+        futures = {client.submit(execute_job, spec, shipped[spec.notebook_name], key=f"flp-{run_id}-{index}",
+                                 pure=False, retries=0): spec for index, spec in enumerate(specs)}
+        pending = dict(futures)
+        try:
+            for future in as_completed(list(futures)):
+                spec = pending.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as err:  # a worker lost with its job, say
+                    outcome = failed_outcome(spec, f"its Dask worker failed: {type(err).__name__}: {err}")
+                on_outcome(outcome)
+        except KeyboardInterrupt:
+            client.cancel(list(pending))
+            for spec in pending.values():
+                on_outcome(failed_outcome(spec, "not run: the run was stopped (Ctrl-C)", status="interrupted"))
+            raise
+
+
+def check_executor(executor: str, scheduler: str | None) -> None:
+    """Refuse an unknown executor, or Dask without a scheduler address.
+
+    >>> check_executor("spark", None)
+    Traceback (most recent call last):
+    ...
+    flp_inquiry.errors.ParameterError: executor = 'spark' is not allowed. Allowed values: local, dask
+    """
+    if executor not in ("local", "dask"):
+        raise ParameterError("executor", executor, ["local", "dask"])
+    if executor == "dask" and not scheduler:
+        raise ParameterError("scheduler", scheduler, reason="--executor dask needs --scheduler ADDRESS "
+                                                           "(e.g. tcp://10.0.0.5:8786)")
+
+
+def run_jobs(specs: Iterable[JobSpec], sources: dict[str, str], on_outcome: Callable[[JobOutcome], None], *,
+             executor: str = "local", workers: int | None = None, scheduler: str | None = None) -> None:
+    """Run jobs locally (``workers`` processes, default one per core) or on Dask at ``scheduler``.
+
+    >>> run_jobs([], {}, print, executor="dask")
+    Traceback (most recent call last):
+    ...
+    flp_inquiry.errors.ParameterError: scheduler = None is not allowed: --executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)
+    """
+    check_executor(executor, scheduler)
+    specs = list(specs)
+    if executor == "local":
+        run_local(specs, sources, workers or os.cpu_count() or 1, on_outcome)
+    else:
+        run_dask(specs, sources, scheduler, on_outcome)
