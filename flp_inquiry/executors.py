@@ -215,7 +215,8 @@ def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
             executed = executed_path.read_text(encoding="utf-8")
         if not error and spec.header is not None:
             try:
-                report_html = _render(executed_path, Path(scratch) / "report.html", spec.header)
+                report_html = _render(executed_path, Path(scratch) / "report.html", spec.header,
+                                      _district_student_keys(spec.parameters))
             except Exception as err:
                 error = f"the report was not made: {type(err).__name__}: {err}"
     papermill_log.removeHandler(handler)
@@ -226,10 +227,33 @@ def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
     return JobOutcome(spec.key, "failed" if error else "ok", seconds, error, executed, log, report_html)
 
 
-def _render(executed_path: Path, out_html: Path, header: dict) -> str:
+def _render(executed_path: Path, out_html: Path, header: dict, student_ids: frozenset[str]) -> str:
     from flp_inquiry.report import render_report
 
-    return render_report(executed_path, out_html, header).read_text(encoding="utf-8")
+    return render_report(executed_path, out_html, header, student_ids=student_ids).read_text(encoding="utf-8")
+
+
+_student_keys: dict[tuple, frozenset[str]] = {}
+
+
+def _district_student_keys(parameters: dict) -> frozenset[str]:
+    """Every student key of the job's district, so the report's privacy check can refuse any of them.
+
+    Read once per worker and harmonised data version (only the ``student_key`` column).
+    """
+    district, data_dir = parameters.get("district"), parameters.get("data_dir")
+    if not district or not data_dir:
+        return frozenset()
+    from flp_inquiry import store
+
+    manifest = store.district_folder(district, Path(data_dir)) / store.MANIFEST
+    if not manifest.is_file():
+        return frozenset()
+    version = (district, str(data_dir), manifest.stat().st_mtime_ns)
+    if version not in _student_keys:
+        keys = store.read_table(district, "enrollment", Path(data_dir), columns=["student_key"])["student_key"]
+        _student_keys[version] = frozenset(keys.unique().tolist())
+    return _student_keys[version]
 
 
 def _mark_stopped_cell(executed_path: Path, ename: str, reason: str) -> None:
