@@ -29,7 +29,7 @@ import flp_inquiry
 from flp_inquiry.errors import FlpInquiryError, InputDataError, MappingError, Problem
 from flp_inquiry.mapping import DistrictMapping, TableSpec, load_mapping
 from flp_inquiry.readers import ROW, RawFile, read_export
-from flp_inquiry.schema import MODELS, TABLES, columns_of
+from flp_inquiry.schema import ENROLLED_BY, ENROLLED_TABLES, MODELS, TABLES, columns_of
 from flp_inquiry.store import MANIFEST, matching_files
 
 #: Provenance columns carried beside the canonical ones until validation.
@@ -38,6 +38,10 @@ FILE_YEAR = "_file_year"
 SOURCE_OF = "_source:"  # prefix: per-row source column name of a canonical column (wide tables)
 #: Problems of one kind in one column of one file listed before the rest are counted.
 MAX_LISTED_PER_KIND = 25
+#: A number as exports write it: digits, an optional sign and decimal point, nothing else.
+_PLAIN_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)"
+#: What a row of a table is, in a coach's words.
+_ROW_KINDS = {"assessments": "a test result", "math_courses": "a math course"}
 #: Rows are written sorted by these columns first (then by all the others).
 SORT_KEYS = {
     "enrollment": ["school_year", "student_key", "school_cds"],
@@ -94,7 +98,11 @@ def harmonise_district(district: str, source: Path, out: Path, mapping: Path | s
                               "raw exports are never written to, choose another --out")
     raw_files, problems = _read_sources(district_mapping, source)
     frames = {name: _concat_records(files) for name, files in raw_files.items()}
-    builder = _TableBuilder(district_mapping, frames)
+    # files with rows that could not be read: rules across rows (one primary school, enrolled
+    # that year) are not judged on them, or a skipped row would be blamed on its neighbours
+    incomplete = {source: {raw.name for raw in files if raw.records is None or raw.problems}
+                  for source, files in raw_files.items()}
+    builder = _TableBuilder(district_mapping, frames, incomplete)
     tables = {name: builder.build(name) for name in TABLES}
     problems += builder.problems
     if problems:
@@ -165,10 +173,15 @@ def _problems_at(records: pd.DataFrame, bad: pd.Series, column: str | Callable, 
 class _TableBuilder:
     """Builds the canonical tables of one district from its source records, collecting problems."""
 
-    def __init__(self, mapping: DistrictMapping, frames: dict[str, pd.DataFrame | None]):
+    def __init__(self, mapping: DistrictMapping, frames: dict[str, pd.DataFrame | None],
+                 incomplete: dict[str, set[str]] | None = None):
         self.mapping = mapping
         self.frames = frames
+        #: by source, the names of its files some (or all) of whose rows could not be read
+        self.incomplete = incomplete or {}
         self.problems: list[Problem] = []
+        #: converted rows (with file and row) of the tables built so far, for rules across tables
+        self.built: dict[str, pd.DataFrame] = {}
 
     def build(self, table: str) -> pd.DataFrame:
         spec = self.mapping.tables.get(table)
@@ -185,6 +198,11 @@ class _TableBuilder:
         converted["district"] = self.mapping.district
         if spec.unique:
             self._check_unique(converted, spec)
+            if spec.unique.get("required"):
+                self._check_one_required(converted, spec)
+        if table in ENROLLED_TABLES:
+            self._check_enrolled(converted, spec)
+        self.built[table] = converted
         # columns looked up in a file that could not be read: that file's problem says it all
         unreadable = {name for name, column_spec in spec.columns.items()
                       if "lookup" in column_spec and self.frames.get(column_spec["lookup"]["source"]) is None}
@@ -229,6 +247,11 @@ class _TableBuilder:
             return self._map_codes(records, column, self._lookup(spec["lookup"]),
                                    f"is not a {spec['lookup']['key']} of the {spec['lookup']['source']} file")
         kind = spec.get("type", "text")
+        if "pattern" in spec:
+            unlike = raw.notna() & ~raw.str.fullmatch(str(spec["pattern"])).fillna(False).astype(bool)
+            self.problems += _problems_at(records, unlike, column, raw,
+                                          f"does not have the form the mapping expects ({spec['pattern']}): "
+                                          "was it changed by a spreadsheet (leading zeros dropped, 1.2E+06)?")
         if kind == "text":
             return spec.get("prefix", "") + raw
         if kind == "key":
@@ -238,9 +261,13 @@ class _TableBuilder:
             self.problems += _problems_at(records, raw.notna() & dates.isna(), column, raw,
                                           f"is not a date in the form {_readable(spec['format'])}")
             return dates
-        numbers = pd.to_numeric(raw, errors="coerce")
+        # plain decimals only: 1,234 / 1e3 / 1_000 / inf are refused, never read as another number
+        plain = raw.str.fullmatch(_PLAIN_NUMBER).fillna(False).astype(bool)
+        numbers = pd.to_numeric(raw.where(plain), errors="coerce")
         not_number = raw.notna() & numbers.isna()
-        self.problems += _problems_at(records, not_number, column, raw, "is not a number")
+        self.problems += _problems_at(records, not_number, column, raw,
+                                      "is not a number (write numbers plainly, like 1234 or 3.5, "
+                                      "without thousands separators)")
         if kind == "integer":
             fractional = numbers.notna() & (numbers % 1 != 0)
             self.problems += _problems_at(records, fractional, column, raw, "is not a whole number")
@@ -324,6 +351,53 @@ class _TableBuilder:
             self.problems.append(Problem(listed[FILE].iloc[0], None, column, None,
                                          f"... and {len(repeated) - len(listed)} more rows: {message}"))
 
+    def _check_one_required(self, table: pd.DataFrame, spec: TableSpec) -> None:
+        """Each group of rows (e.g. a student's enrollments in a year) needs one row where ``where`` is true."""
+        key_columns, where = spec.unique["columns"], spec.unique["where"]
+        rows = table.dropna(subset=key_columns)
+        rows = rows[~rows[FILE].isin(self.incomplete.get(spec.source, set()))]
+        counts = rows.groupby(key_columns, dropna=False)[where].agg(
+            marked=lambda flags: int(flags.fillna(False).astype(bool).sum()),
+            unknown=lambda flags: bool(flags.isna().any()))
+        # a group with an unreadable flag is already reported at that cell
+        lacking = counts[(counts["marked"] == 0) & ~counts["unknown"]].reset_index()[key_columns]
+        if lacking.empty:
+            return
+        lacking_rows = rows.merge(lacking, on=key_columns).sort_values([FILE, ROW])
+        rows_of_group = lacking_rows.groupby(key_columns)[ROW].agg(lambda r: ", ".join(map(str, sorted(r))))
+        marker = _source_column(spec, where)
+        what = " and ".join(key_columns[1:]) or "the file"
+        message = f"no row has {where} = true for the same {what}"
+        listed = lacking_rows.head(MAX_LISTED_PER_KIND)
+        for file, row, *key in listed[[FILE, ROW, *key_columns]].itertuples(index=False):
+            group = rows_of_group.loc[tuple(key) if len(key) > 1 else key[0]]
+            value = str(key[0]).removeprefix(f"{self.mapping.district}:")
+            self.problems.append(Problem(file, int(row), _source_column(spec, key_columns[0]), value,
+                                         f"{message} (rows {group}): mark exactly one in {marker}"))
+        if len(lacking_rows) > len(listed):
+            self.problems.append(Problem(listed[FILE].iloc[0], None, _source_column(spec, key_columns[0]), None,
+                                         f"... and {len(lacking_rows) - len(listed)} more rows: {message}"))
+
+    def _check_enrolled(self, table: pd.DataFrame, spec: TableSpec) -> None:
+        """Rows (test results, courses) of a student with no enrollment row that year are problems."""
+        enrollment = self.built.get("enrollment")
+        if enrollment is None or self.incomplete.get(self.mapping.tables["enrollment"].source):
+            return  # no enrollment table, or rows of its files could not be read (reported)
+        key, year = ENROLLED_BY
+        # a student whose enrollment year could not be read is already reported there
+        unsure = set(enrollment.loc[enrollment[year].isna(), key])
+        enrolled = enrollment[[key, year]].dropna().drop_duplicates()
+        rows = table.drop_duplicates([FILE, ROW]).dropna(subset=[key, year])
+        found = rows.merge(enrolled.assign(_enrolled=True), on=[key, year], how="left")["_enrolled"]
+        missing = found.isna().to_numpy() & ~rows[key].isin(unsure).to_numpy()
+        missing = pd.Series(missing, index=rows.index)
+        ids = rows[key].str.removeprefix(f"{self.mapping.district}:")
+        for school_year in sorted(rows.loc[missing, year].unique()):
+            self.problems += _problems_at(
+                rows, missing & (rows[year] == school_year), _source_column(spec, key), ids,
+                f"has no enrollment row in school year {int(school_year)}: "
+                f"{_ROW_KINDS.get(spec.name, spec.name)} for a student who was not enrolled that year")
+
     def _validate(self, table: str, spec: TableSpec, converted: pd.DataFrame,
                   already_reported: list[Problem], unreadable: set[str]) -> pd.DataFrame:
         """Validate against the canonical model; failures go back to file, row and source column.
@@ -365,7 +439,9 @@ def _translate_failures(failures: pd.DataFrame, converted: pd.DataFrame,
         # a whole-row rule: name the columns its message is about, with their values
         row = converted.loc[index]
         involved = [c for c in columns_of(spec.name) if re.search(rf"\b{c}\b", str(check))]
-        values = ["blank" if pd.isna(row[c]) else str(row[c]) for c in involved]
+        values = ["blank" if pd.isna(row[c]) else
+                  row[c].date().isoformat() if isinstance(row[c], pd.Timestamp) else str(row[c])
+                  for c in involved]
         problems.append((Problem(row[FILE], int(row[ROW]), ", ".join(_source_column(spec, c, row) for c in involved),
                                  ", ".join(values), str(check)), True))
     return problems

@@ -30,7 +30,14 @@ Column specs take exactly one of ``type`` (``text``, ``key``, ``integer``,
 ``number``, ``date``), ``codes`` (a named list or an inline mapping),
 ``lookup`` (a code list read from another source file: ``{source, key, value}``),
 ``value`` (a constant), ``file_year: true`` (the year from the file name) or
-``notna_of`` (True where another canonical column has a value).
+``notna_of`` (True where another canonical column has a value).  A ``text`` or ``key``
+column may give a ``pattern`` (a regular expression every value must match in full, e.g.
+``'\\d{9}'`` for ids that keep their leading zeros), so an id a spreadsheet has mangled
+(``4518233``, ``1.23E+06``) is reported instead of becoming another student.
+
+A ``unique`` rule may say ``required: true`` with its ``where`` column: then each group of
+rows (same ``columns``) needs exactly one row where that column is true, e.g. one primary
+enrollment per student and year.
 """
 from __future__ import annotations
 
@@ -61,9 +68,9 @@ _TABLE_KEYS = {"source": True, "kind": False, "columns": True, "unique": False,
                "rows_where": False, "rows_with_value": False,
                "block_name_column": False, "block_columns": False, "blocks": False}
 _WIDE_ONLY = ("block_name_column", "block_columns", "blocks")
-_COLUMN_KEYS = {"column", "optional", "min", "max", "format", "prefix", *VALUE_SOURCES}
+_COLUMN_KEYS = {"column", "optional", "min", "max", "format", "prefix", "pattern", *VALUE_SOURCES}
 _BLOCK_KEYS = {"columns": True, "rows_where": False, "rows_with_value": False}
-_UNIQUE_KEYS = {"columns": True, "where": False}
+_UNIQUE_KEYS = {"columns": True, "where": False, "required": False}
 _LOOKUP_KEYS = {"source": True, "key": True, "value": True}
 
 
@@ -324,6 +331,9 @@ class _MappingChecker:
                 for column in [*unique.get("columns", []), *([unique["where"]] if "where" in unique else [])]:
                     if column not in expected:
                         self.fail(f"{where}.unique", f"{column!r} is not a canonical column")
+                if unique.get("required") and "where" not in unique:
+                    self.fail(f"{where}.unique.required", "needs a 'where' column: one row of each group "
+                                                          "where that column is true")
             tables[name] = TableSpec(
                 name, spec.get("source"), kind, columns, unique, spec.get("rows_where") or {},
                 list(spec.get("rows_with_value") or []), spec.get("block_name_column"),
@@ -343,6 +353,13 @@ class _MappingChecker:
             self.fail(f"{where}.column", "missing: which source column holds the values?")
         if spec.get("type", "text") not in COLUMN_TYPES:
             self.fail(f"{where}.type", f"{spec['type']!r} is not one of {', '.join(COLUMN_TYPES)}")
+        if "pattern" in spec:
+            if spec.get("type") not in ("text", "key"):
+                self.fail(f"{where}.pattern", "only a text or key column can have a pattern")
+            try:
+                re.compile(str(spec["pattern"]))
+            except re.error as err:
+                self.fail(f"{where}.pattern", f"not a valid regular expression: {err}")
         if spec.get("type") == "date" and "format" not in spec:
             self.fail(f"{where}.format", "missing: a date column needs a format such as '%m/%d/%Y'")
         if "codes" in spec:

@@ -29,6 +29,10 @@ ROW = "_row"
 #: Rows of one file listed individually before the rest are counted.
 MAX_ROWS_LISTED = 20
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
+#: How a column with no name in the header is called in problems: "(unnamed column 17)".
+_UNNAMED = "(unnamed column "
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -94,8 +98,13 @@ def read_export(path: Path, *, encoding: str, delimiter: str, required_columns: 
     name = path.name
     content = path.read_bytes()
     sha256 = hashlib.sha256(content).hexdigest()
-    if not content.strip():
+    if not content.removeprefix(_UTF8_BOM).strip():
         return RawFile(name, sha256, None, [Problem(name, None, None, None, "the file is empty: not even a header row")])
+    if content.startswith(_UTF16_BOMS):
+        return RawFile(name, sha256, None, [Problem(
+            name, None, None, None,
+            f"the file is UTF-16 (Excel's 'Unicode Text'), the mapping says {encoding}: "
+            f"save it again as a CSV file in {encoding}")])
     if b"\x00" in content:
         return RawFile(name, sha256, None, [Problem(
             name, None, None, None,
@@ -109,7 +118,30 @@ def read_export(path: Path, *, encoding: str, delimiter: str, required_columns: 
     if problems:
         return RawFile(name, sha256, None, problems)
     records, problems = _parse(name, text, header, delimiter)
+    cut = _cut_off_row(name, text)
+    if cut is not None:
+        # one problem for the cut row (not also "too few values"), and none of its values are read
+        problems = [p for p in problems if p.row != cut.row] + [cut]
+        records = records[records[ROW] != cut.row].reset_index(drop=True)
     return RawFile(name, sha256, records, problems)
+
+
+def _cut_off_row(name: str, text: str) -> Problem | None:
+    """The last row, when the file ends without a line break: it may have been cut off.
+
+    Export tools end the last row with a line break; without one, the last value may
+    be shortened (``3.5`` cut to ``3``) and still look valid, so that row is refused.
+    A header alone without a line break may be a file cut just after it: refused too.
+    """
+    if text.endswith("\n"):
+        return None
+    last_line = text.rsplit("\n", 1)[-1]
+    if not last_line.strip():
+        return None
+    where = "after its header" if "\n" not in text else "in the middle of this row"
+    return Problem(name, text.count("\n") + 1, None, last_line[:80],
+                   f"the file ends {where}, without a line break: it may have been cut off "
+                   "while being copied or exported; export the whole file again")
 
 
 def _decode(name: str, content: bytes, encoding: str, delimiter: str) -> tuple[str, list[Problem]]:
@@ -161,7 +193,8 @@ def _check_header(name, header, header_line, delimiter, required_columns) -> lis
         hint = f": it seems to be delimited by {found[0]!r}, the mapping says {delimiter!r}" if found else ""
         return [Problem(name, 1, None, header_line[:80], f"the header has a single column{hint}")]
     problems = []
-    duplicated = sorted({column for column in header if header.count(column) > 1})
+    # columns with no name (Excel's trailing ",,") are checked for values when the rows are read
+    duplicated = sorted({column for column in header if header.count(column) > 1 and column.strip()})
     for column in duplicated:
         problems.append(Problem(name, 1, column, None, "the header names this column more than once"))
     missing = [column for column in required_columns if column not in header]
@@ -174,33 +207,55 @@ def _check_header(name, header, header_line, delimiter, required_columns) -> lis
 
 
 def _parse(name: str, text: str, header: list[str], delimiter: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Parse with pyarrow, all columns as strings; ragged rows are problems, blank lines skipped."""
+    """Parse with pyarrow, all columns as strings; ragged rows are problems, blank lines skipped.
+
+    A line of only delimiters and spaces (``,,,``) is blank, whatever its length.  A column
+    with no name in the header is dropped, and a value in it is a problem.
+    """
     ragged: list[tuple[int, int, str]] = []
+    blank_short: list[int] = []
 
     def note_ragged(row) -> str:
-        ragged.append((row.number, row.actual_columns, row.text))
+        if not row.text.strip(delimiter + " \t\r\n"):
+            blank_short.append(row.number)
+        else:
+            ragged.append((row.number, row.actual_columns, row.text))
         return "skip"
 
+    names = [column if column.strip() else f"{_UNNAMED}{i + 1})" for i, column in enumerate(header)]
+    if not text.endswith("\n"):
+        text += "\n"  # a header alone without a line break is still a header (a cut row is reported apart)
     table = pa_csv.read_csv(
         io.BytesIO(text.encode("utf-8")),
         # single-threaded so the handler is told each bad row's line number
-        read_options=pa_csv.ReadOptions(use_threads=False, block_size=1 << 26),
+        read_options=pa_csv.ReadOptions(use_threads=False, block_size=1 << 26,
+                                        column_names=names, skip_rows=1),
         parse_options=pa_csv.ParseOptions(delimiter=delimiter, invalid_row_handler=note_ragged,
                                           ignore_empty_lines=False),
         convert_options=pa_csv.ConvertOptions(
-            column_types={column: pa.string() for column in header},
+            column_types={column: pa.string() for column in names},
             strings_can_be_null=True, quoted_strings_can_be_null=True, null_values=[""]),
     )
-    table = pa.table({column: _blank_to_null(table.column(column)) for column in header})
+    table = pa.table({column: _blank_to_null(table.column(column)) for column in names})
     records = table.to_pandas()
     # records are the lines from 2 on, less the ragged lines that pyarrow skipped
-    line_numbers = np.arange(2, 2 + len(records) + len(ragged))
-    records[ROW] = np.setdiff1d(line_numbers, [number for number, _, _ in ragged])
-    blank_lines = records[header].isna().all(axis=1)
+    line_numbers = np.arange(2, 2 + len(records) + len(ragged) + len(blank_short))
+    records[ROW] = np.setdiff1d(line_numbers, [number for number, _, _ in ragged] + blank_short)
+    blank_lines = records[names].isna().all(axis=1)
     records = records[~blank_lines].reset_index(drop=True)
     problems = [Problem(name, number, None, line[:80],
                         f"this row has {count} values where the header has {len(header)} columns")
                 for number, count, line in ragged]
+    for column in (c for c in names if c.startswith(_UNNAMED)):
+        filled = records[records[column].notna()]
+        problems += [Problem(name, int(row), column, value,
+                             "a value in a column with no name in the header: name the column "
+                             "in the export, or remove the value")
+                     for row, value in filled[[ROW, column]].head(MAX_ROWS_LISTED).itertuples(index=False)]
+        if len(filled) > MAX_ROWS_LISTED:
+            problems.append(Problem(name, None, column, None, f"... and {len(filled) - MAX_ROWS_LISTED} "
+                                    "more rows with a value in this column with no name"))
+        records = records.drop(columns=column)
     return records, problems
 
 

@@ -15,6 +15,8 @@ Conventions
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from importlib import resources
 from typing import Optional
 
 import pandas as pd
@@ -36,6 +38,10 @@ GRADES = list(range(-1, 13))
 SBAC_GRADES = [3, 4, 5, 6, 7, 8, 11]
 
 TABLES = ("enrollment", "assessments", "math_courses", "outcomes")
+#: Rows of these tables belong to an enrolled student: their (student_key, school_year)
+#: must be a row of enrollment.  Outcomes are not among them (a dropout is not enrolled).
+ENROLLED_TABLES = ("assessments", "math_courses")
+ENROLLED_BY = ("student_key", "school_year")
 
 _CDS = r"^\d{14}$"
 _KEY = r"^[a-z][a-z0-9_]*:\S+$"
@@ -71,6 +77,14 @@ class Enrollment(_Canonical):
     def absent_within_enrolled(cls, df: pd.DataFrame) -> Series[bool]:
         return df["days_absent"] <= df["days_enrolled"]
 
+    @pa.dataframe_check(error="el_start_date is after the end of the school year of its row (30 June)")
+    def el_start_not_after_year(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["el_start_date"].isna() | (df["el_start_date"] <= school_year_end(df["school_year"]))
+
+    @pa.dataframe_check(error="rfep_date is after the end of the school year of its row (30 June)")
+    def rfep_not_after_year(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["rfep_date"].isna() | (df["rfep_date"] <= school_year_end(df["school_year"]))
+
 
 class Assessments(_Canonical):
     """One row per student per test per year; ``tested`` is False for a non-participant."""
@@ -91,6 +105,15 @@ class Assessments(_Canonical):
     @pa.dataframe_check(error="a scale_score without a level")
     def score_has_level(cls, df: pd.DataFrame) -> Series[bool]:
         return df["scale_score"].isna() | df["level"].notna()
+
+    @pa.dataframe_check(error="scale_score is outside the published range of its assessment for the grade_tested")
+    def score_in_published_range(cls, df: pd.DataFrame) -> Series[bool]:
+        keys = pd.MultiIndex.from_arrays([df["test"].astype("str"),
+                                          pd.to_numeric(df["grade_tested"], errors="coerce")])
+        bounds = score_ranges().set_index(["test", "grade_tested"]).reindex(keys)
+        score = pd.to_numeric(df["scale_score"], errors="coerce").astype("float64").to_numpy()
+        inside = (score >= bounds["lowest"].to_numpy()) & (score <= bounds["highest"].to_numpy())
+        return pd.Series(inside | pd.isna(score), index=df.index)
 
 
 class MathCourses(_Canonical):
@@ -121,6 +144,42 @@ MODELS: dict[str, type[_Canonical]] = {
     "math_courses": MathCourses,
     "outcomes": Outcomes,
 }
+
+
+def school_year_end(school_year: pd.Series) -> pd.Series:
+    """The last day of each school year: 30 June of the year it ends in.
+
+    >>> school_year_end(pd.Series([2024])).tolist()
+    [Timestamp('2024-06-30 00:00:00')]
+    """
+    years = pd.to_numeric(school_year, errors="coerce").astype("Int64").astype("str")
+    return pd.to_datetime(years + "-06-30", format="%Y-%m-%d", errors="coerce")
+
+
+@lru_cache(maxsize=None)
+def score_ranges() -> pd.DataFrame:
+    """The lowest and highest scale score of each test and grade, from the package's reference data.
+
+    Smarter Balanced ranges come from ``data/sbac_thresholds.csv``, Summative ELPAC ranges
+    (lowest = the Level 1 minimum) from ``data/elpac_ranges.csv``; a grade a test is not
+    given in has no range, so any score there is outside it.
+
+    >>> score_ranges().query("test == 'elpac' and grade_tested == 3")[["lowest", "highest"]].values.tolist()
+    [[1150, 1800]]
+    """
+    folder = resources.files("flp_inquiry") / "data"
+    with (folder / "sbac_thresholds.csv").open("rb") as file:
+        sbac = pd.read_csv(file)
+    with (folder / "elpac_ranges.csv").open("rb") as file:
+        elpac = pd.read_csv(file, dtype={"grades": str})
+    elpac["grade"] = elpac["grades"].str.split(";")
+    elpac = elpac.explode("grade").astype({"grade": int})
+    return pd.concat([
+        pd.DataFrame({"test": sbac["subject"], "grade_tested": sbac["grade"],
+                      "lowest": sbac["lowest_score"], "highest": sbac["highest_score"]}),
+        pd.DataFrame({"test": "elpac", "grade_tested": elpac["grade"],
+                      "lowest": elpac["level1_min"], "highest": elpac["highest_score"]}),
+    ], ignore_index=True).astype({"grade_tested": "int64", "lowest": "int64", "highest": "int64"})
 
 
 def columns_of(table: str) -> list[str]:

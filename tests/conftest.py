@@ -27,3 +27,5 @@ def public_dir() -> Path:
 def sample_dir() -> Path:
     """The committed synthetic exports of both districts."""
     return SAMPLE
+
+pytest_plugins = ["battery_report"]

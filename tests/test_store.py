@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from flp_inquiry.demo import harmonise_sample
 from flp_inquiry.cli import main
 from flp_inquiry.errors import FlpInquiryError
 from flp_inquiry.harmonise import harmonise_district
@@ -99,10 +100,18 @@ def test_cli_harmonise_and_summary(tmp_path: Path, capsys):
     assert "long_beach" in printed.splitlines()[-1] and "2023-2024" in printed
 
 
-def test_demo_harmonises_both_districts(tmp_path: Path, capsys):
+def test_demo_harmonises_both_districts_then_only_what_changed(tmp_path: Path, capsys):
     sample = tmp_path / "sample"
     for district in ("fresno", "long_beach"):
         shutil.copytree(EXPORTS / district, sample / district)
-    assert main(["demo", "--sample", str(sample), "--out", str(tmp_path / "build")]) == 0
-    assert sorted(p.name for p in (tmp_path / "build" / "harmonised").iterdir()) == ["fresno", "long_beach"]
-    assert "fresno" in capsys.readouterr().out
+    harmonised = tmp_path / "build" / "harmonised"
+    harmonise_sample(sample, harmonised)
+    assert sorted(p.name for p in harmonised.iterdir()) == ["fresno", "long_beach"]
+    assert "harmonised fresno" in capsys.readouterr().out
+    # a second demo re-uses what is up to date and redoes a district whose export changed
+    with (sample / "long_beach" / "sites.csv").open("a", encoding="utf-8") as sites:
+        sites.write("\n")  # a blank line: the same data, but the export's bytes changed
+    harmonise_sample(sample, harmonised)
+    printed = capsys.readouterr().out
+    assert "fresno: harmonised data is up to date" in printed
+    assert "harmonised long_beach" in printed

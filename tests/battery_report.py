@@ -1,0 +1,82 @@
+"""The bad-input battery's results table: which bad inputs are handled, printed after ``make test``.
+
+A test wraps what it checks in :func:`checking` (or calls :func:`record`): the case is
+recorded as not handled when the check starts and as handled only when it ends without a
+failure, so a failing check shows "no" in the table.  ``tests/conftest.py`` registers this
+module as a pytest plugin (``pytest_plugins = ["battery_report"]``), whose
+``pytest_terminal_summary`` hook prints the table, in the Markdown of README.md's
+"Bad input and faults" section.
+
+Groups: ``HARMONISING`` (tests/test_bad_input_battery.py) and ``PACK_RUNS`` (fault
+injection in meeting-pack runs, flp_inquiry/batch.py: its tests record into that group).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+HARMONISING = "Harmonising a district's export"
+PACK_RUNS = "Meeting-pack runs (batch.py)"
+GROUPS = (HARMONISING, PACK_RUNS)
+
+#: (group, case, district) -> handled; filled as the tests run, in the order they ran.
+RESULTS: dict[tuple[str, str, str], bool] = {}
+
+
+def record(case: str, district: str, handled: bool, group: str = HARMONISING) -> None:
+    """Record one case's outcome; a case recorded as not handled stays so for this run."""
+    key = (group, case, district)
+    RESULTS[key] = RESULTS.get(key, True) and handled
+
+
+@contextmanager
+def checking(case: str, district: str, group: str = HARMONISING) -> Iterator[None]:
+    """Record ``case`` as handled if the block finishes, as not handled if it raises.
+
+    >>> with checking("doctest case", "nowhere"):
+    ...     pass
+    >>> RESULTS.pop((HARMONISING, "doctest case", "nowhere"))
+    True
+    """
+    key = (group, case, district)
+    RESULTS.setdefault(key, True)
+    try:
+        yield
+    except BaseException:
+        RESULTS[key] = False
+        raise
+
+
+def markdown_table(results: dict[tuple[str, str, str], bool] | None = None) -> list[str]:
+    """The results as Markdown table lines, grouped, one row per case with its districts.
+
+    >>> print("\\n".join(markdown_table({(HARMONISING, "a BOM", "fresno"): True,
+    ...                                  (HARMONISING, "a BOM", "long_beach"): False})))
+    | group | case | district | handled |
+    |---|---|---|---|
+    | Harmonising a district's export | a BOM | fresno | yes |
+    | Harmonising a district's export | a BOM | long_beach | no |
+    """
+    results = RESULTS if results is None else results
+    lines = ["| group | case | district | handled |", "|---|---|---|---|"]
+    order = {group: i for i, group in enumerate(GROUPS)}
+    cases: dict[tuple[str, str], None] = {}
+    for group, case, _ in results:
+        cases.setdefault((group, case))
+    for group, case in sorted(cases, key=lambda gc: order.get(gc[0], len(order))):
+        for (g, c, district), handled in results.items():
+            if (g, c) == (group, case):
+                lines.append(f"| {group} | {case} | {district} | {'yes' if handled else 'no'} |")
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """Print the results table at the end of the test run (only when battery cases ran)."""
+    if not RESULTS:
+        return
+    terminalreporter.section("bad input and faults")
+    for line in markdown_table():
+        terminalreporter.write_line(line)
+    missing = [group for group in GROUPS if not any(key[0] == group for key in RESULTS)]
+    for group in missing:
+        terminalreporter.write_line(f"({group}: no cases recorded in this run)")
