@@ -9,10 +9,14 @@ point shape, so charts survive greyscale printing.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import altair as alt
 import pandas as pd
+
+from flp_inquiry import labels
+from flp_inquiry.dashboard import round_half_away
+from flp_inquiry.suppression import HIDDEN, suppress_small_cells
 
 # Dark-to-light, distinguishable in greyscale (ColorBrewer "Blues" ends plus a neutral).
 SERIES_COLOURS = ["#08306b", "#2171b5", "#6baed6", "#9e9ac8", "#525252", "#bdbdbd"]
@@ -167,8 +171,8 @@ def funnel_chart(
     outside = shown.get("funnel_zone", pd.Series(dtype=str)).astype(str).str.contains("outside").sum()
     description = (f"Funnel plot of {value_title} against number of students for each {label}, with 95% and 99.8% limits."
                    f" {outside} of {len(shown)} fall outside the 99.8% limits." + _hidden_note(hidden))
-    long = curve.melt(id_vars=[n], var_name="limit", value_name="bound")
-    long["limits"] = long["limit"].map(lambda s: "99.8% limits" if s.endswith("998") else "95% limits")
+    long = curve.drop(columns=["overall"], errors="ignore").melt(id_vars=[n], var_name="limit", value_name="bound")
+    long["limits"] = long["limit"].map(lambda s: "99.8% limits" if s.endswith("99_8") else "95% limits")
     lines = alt.Chart(long).mark_line(color="#525252").encode(
         x=alt.X(f"{n}:Q", title="Students"), y=alt.Y("bound:Q", title=value_title),
         detail="limit:N", strokeDash=alt.StrokeDash("limits:N", title="Limits"),
@@ -235,3 +239,127 @@ def scatter_chart(
         tooltip=_tooltip([(label, "N", label.capitalize()), (x, "Q", x_title), (y, "Q", y_title), ("n", "Q", "Students")]),
     )
     return chart.properties(title=title, width=WIDTH, description=description)
+
+
+def in_words(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """A copy with group codes in words, for chart axes and legends (``school_year`` as ``2024-25``).
+
+    >>> t = pd.DataFrame({"grade": [7], "el_status": ["EL"], "school_year": [2025], "level": [3]})
+    >>> in_words(t, ["grade", "el_status", "school_year", "level"]).iloc[0].tolist()
+    ['Grade 7', 'English learners', '2024-25', 'Level 3']
+    """
+    words = table.copy()
+    for column in columns:
+        if column == "level":
+            words[column] = "Level " + words[column].astype(str)
+        else:
+            words[column] = words[column].map(lambda value, column=column: labels.group_label(column, value))
+    return words
+
+
+def chart_table(table: pd.DataFrame, words: Sequence[str] = (), value: str = "value") -> pd.DataFrame:
+    """A metric table ready for a chart: small groups hidden (``*``, left out of the marks), codes in words.
+
+    >>> t = pd.DataFrame({"grade": [6, 7], "school_year": [2025, 2025], "n": [40, 7], "value": [-50.0, -90.0]})
+    >>> chart_table(t, ["grade", "school_year"])[["grade", "school_year", "n", "value"]].to_dict("records")
+    [{'grade': 'Grade 6', 'school_year': '2024-25', 'n': 40, 'value': -50.0}, {'grade': 'Grade 7', 'school_year': '2024-25', 'n': '*', 'value': '*'}]
+    """
+    return in_words(suppress_small_cells(table, values=[value]), words)
+
+
+# ---------------------------------------------------------------------------
+# tables a principal reads
+# ---------------------------------------------------------------------------
+
+CAUTION_NOTE = "fewer than 30 students: read with caution"
+
+
+def _group_words(column: str, values: pd.Series) -> pd.Series:
+    """Group codes in words (``EL`` -> ``English learners``); labels such as ``Total`` stay as they are."""
+    def word(value):
+        try:
+            return labels.group_label(column, value)
+        except (TypeError, ValueError):
+            return str(value)
+    return values.map(word)
+
+
+def _rounded(values: pd.Series, decimals: int = 1) -> pd.Series:
+    """Numbers rounded as the Dashboard publishes them; ``*`` and text kept."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    rounded = pd.Series(round_half_away(numbers, decimals), index=values.index)
+    return rounded.astype(object).where(numbers.notna(), values)
+
+
+def reader_table(
+    table: pd.DataFrame, columns: Mapping[str, str], *, values: Sequence[str] = ("value",),
+    counts: Mapping[str, Sequence[str]] | None = None, decimals: int = 1,
+    complementary: Mapping[str, object] | None = None,
+):
+    """An aggregate table as a principal reads it: small cells ``*``, groups in words, plain headings.
+
+    Every table a notebook shows goes through here.  Each count column in ``counts``
+    hides itself and its value columns under 11 students
+    (:func:`flp_inquiry.suppression.suppress_small_cells`; default ``{"n": values}``);
+    figures are rounded to ``decimals``; group columns (``school``, ``grade``,
+    ``el_status`` ...) are put in words; only ``columns`` are kept, renamed; a
+    *Note* column flags groups under 30.  ``complementary`` (a key column and the label of
+    its total row) hides a second group where one hidden group could be worked out from
+    the total.  Returns a pandas ``Styler`` without the
+    row index (its ``.data`` is the table).
+
+    >>> t = pd.DataFrame({"el_status": ["EL", "RFEP"], "n": [25, 8], "value": [31.04, 70.0]})
+    >>> shown = reader_table(t, {"el_status": "Group", "n": "Students", "value": "Percent met"}).data
+    >>> shown.to_dict("records")[1]
+    {'Group': 'Reclassified (RFEP)', 'Students': '*', 'Percent met': '*', 'Note': ''}
+    >>> shown.loc[0, ["Students", "Percent met", "Note"]].tolist()
+    [25, 31.0, 'fewer than 30 students: read with caution']
+    """
+    counts = dict(counts) if counts is not None else {"n": list(values)}
+    hidden = table
+    for count, hidden_with in counts.items():
+        hidden = suppress_small_cells(hidden, n=count, values=[v for v in hidden_with if v in hidden], caution_n=None,
+                                      complementary=complementary, keys=list(complementary or ()) or None)
+    first = next(iter(counts))
+    numbers = pd.to_numeric(table[first], errors="coerce")
+    shown = pd.DataFrame(index=table.index)
+    for column, heading in columns.items():
+        if column not in hidden:
+            continue
+        if column in labels.GROUP_TYPE_LABELS:
+            shown[heading] = _group_words(column, hidden[column])
+        elif column in counts or pd.api.types.is_numeric_dtype(table[column]):
+            shown[heading] = _rounded(hidden[column], 0 if column in counts else decimals)
+            if column in counts:
+                shown[heading] = shown[heading].map(lambda v: v if v == HIDDEN else int(v) if pd.notna(v) else v)
+        else:
+            shown[heading] = hidden[column]
+    caution = (numbers >= 11) & (numbers < CAUTION_N)
+    if caution.any():
+        shown["Note"] = caution.map({True: CAUTION_NOTE, False: ""})
+    shown = shown.reset_index(drop=True)
+    return shown.style.hide(axis="index").format(precision=decimals, na_rep="")
+
+
+def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str):
+    """:func:`flp_inquiry.inquiry.decompose_change` for a reader: a unit is hidden when either year is under 11.
+
+    With the total shown, one hidden unit could be worked out from the others, so a
+    second one is hidden too (here A, beside B's 8 students last year).
+
+    >>> d = pd.DataFrame({"school": ["A", "B", "Total"], "before_n": [40, 8, 48], "after_n": [50, 30, 80],
+    ...     "before_share": [0.83, 0.17, 1.0], "after_share": [0.62, 0.38, 1.0], "before_value": [20.0, 30.0, 21.7],
+    ...     "after_value": [25.0, 35.0, 28.8], "composition": [-4.7, 6.6, 1.9], "performance": [3.6, 1.4, 5.0],
+    ...     "change": [-1.1, 8.0, 6.9]})
+    >>> decomposition_table(d, "school", "%").data["Change"].tolist()
+    ['*', '*', 6.9]
+    """
+    moving = ["composition", "performance", "change"]
+    words = "percentage points" if unit == "%" else unit
+    return reader_table(decomposition, {
+        unit_col: labels.GROUP_TYPE_LABELS.get(unit_col, unit_col), "before_n": "Students last year",
+        "after_n": "Students this year", "before_value": "Last year", "after_value": "This year",
+        "composition": f"From who is enrolled where ({words})", "performance": f"From how students did ({words})",
+        "change": "Change",
+    }, counts={"after_n": ["after_value", *moving], "before_n": ["before_value", *moving]},
+        complementary={unit_col: "Total"})

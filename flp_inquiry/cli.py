@@ -64,7 +64,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _cmd_new_question(args: argparse.Namespace) -> int:
-    from flp_inquiry.questions import new_question
+    from flp_inquiry.new_question import new_question
 
     print(f"wrote {new_question(args.title, folder=args.folder)}")
     return 0

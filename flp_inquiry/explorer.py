@@ -1,0 +1,637 @@
+"""The root-cause explorer: take a pattern a coach names apart, and the splits the notebooks need.
+
+A *pattern* is one metric for one student group in one grade, e.g. "grade 7
+English learners' math Distance from Standard" (:class:`Pattern`).
+:func:`analyse_pattern` asks the partnership's root-cause questions of it with
+the tools of :mod:`flp_inquiry.inquiry`:
+
+- how the group compares with the other students, over the years (trend);
+- which schools (or, for one school, which grades) make up the gap
+  (:func:`~flp_inquiry.inquiry.contributions_to_gap`);
+- whether the change since last year comes from who is enrolled where
+  (composition) or how the students do (performance)
+  (:func:`~flp_inquiry.inquiry.decompose_change`);
+- whether a school's rate is outside what its size alone explains
+  (:func:`~flp_inquiry.inquiry.funnel_limits`);
+- whether the *same* students fell (:func:`~flp_inquiry.inquiry.matched_cohort_growth`);
+- whether chronic absence goes with it (:func:`achievement_by_chronic_absence`).
+
+:class:`RootCauseExplorer` shows the analysis in a notebook, and in JupyterLab
+adds ipywidgets (district, school, grade, group, metric) that redraw it.
+
+Splits the metric functions do not offer yet
+---------------------------------------------
+:func:`achievement_by_chronic_absence`, :func:`a_g_by_algebra` and
+:func:`level3_bottleneck` split a metric by something that is not one of the
+metrics' groupings (a student's chronic absence, their algebra by grade 9, their
+ELPAC level last year).  They call the metric functions for each student
+(:func:`per_student`: the student is made their own "school") so that each rule
+stays written once, in :mod:`flp_inquiry.metrics`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from flp_inquiry import charts, findings, labels, metrics
+from flp_inquiry.errors import ParameterError
+from flp_inquiry.inquiry import TOTAL_LABEL, contributions_to_gap, decompose_change, funnel_curve, funnel_limits, \
+    matched_cohort_growth
+from flp_inquiry.schema import DISTRICTS, SBAC_GRADES
+from flp_inquiry.session import ALL_SCHOOLS, METRIC_TABLES, Inquiry, start_inquiry
+from flp_inquiry.suppression import suppress_small_cells
+
+ALL_GRADES = "all"
+OTHER_STUDENTS = "Other students"
+CHRONICALLY_ABSENT, NOT_CHRONICALLY_ABSENT = "Chronically absent", "Not chronically absent"
+#: Groupings a pattern's group can come from (who the students are).
+GROUP_TYPES = ("el_status", "ethnicity", "sed", "swd", "gender")
+
+
+@dataclass(frozen=True)
+class ExplorerMetric:
+    """A metric the explorer can take apart: its words, unit, and the rate used for funnel plots."""
+
+    title: str
+    unit: str
+    needs_subject: bool
+    grades: tuple[int, ...]
+    funnel_metric: str
+
+
+EXPLORER_METRICS = {
+    "dfs": ExplorerMetric("distance from standard", "points", True, tuple(SBAC_GRADES), "percent_met"),
+    "percent_met": ExplorerMetric("percent met or exceeded", "%", True, tuple(SBAC_GRADES), "percent_met"),
+    "chronic_absence": ExplorerMetric("chronic absence rate", "%", False, tuple(metrics.CHRONIC_ABSENCE_GRADES),
+                                      "chronic_absence"),
+}
+
+
+# ---------------------------------------------------------------------------
+# a pattern and its metric
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Pattern:
+    """What a coach names: ``metric`` (and ``subject``) for ``group`` of ``group_type`` in ``grade``."""
+
+    metric: str
+    subject: str
+    group_type: str
+    group: str
+    grade: str
+    group_code: object = None
+
+    @property
+    def grade_number(self) -> int | None:
+        return None if self.grade == ALL_GRADES else int(self.grade)
+
+    @property
+    def group_words(self) -> str:
+        """``English learners in Grade 7``."""
+        who = labels.group_label(self.group_type, self.group_code)
+        return who if self.grade_number is None else f"{who} in {labels.grade_label(self.grade_number)}"
+
+    @property
+    def metric_words(self) -> str:
+        """``math distance from standard``."""
+        title = EXPLORER_METRICS[self.metric].title
+        if EXPLORER_METRICS[self.metric].needs_subject:
+            return f"{'math' if self.subject == 'math' else 'ELA'} {title}"
+        return title
+
+    @property
+    def unit(self) -> str:
+        return EXPLORER_METRICS[self.metric].unit
+
+
+def check_pattern(inquiry: Inquiry, metric: str, subject: str, group_type: str, group: str, grade: str) -> Pattern:
+    """Check a pattern's parameters against the metric and the district's data.
+
+    Raises :class:`~flp_inquiry.errors.ParameterError` naming the allowed values.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> inquiry = Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame()))
+    >>> check_pattern(inquiry, "dfs", "math", "el_status", "EL", "7").group_words
+    'English learners in Grade 7'
+    >>> check_pattern(inquiry, "dfs", "math", "el_status", "LTEL", "7")
+    Traceback (most recent call last):
+    ...
+    flp_inquiry.errors.ParameterError: group = 'LTEL' is not allowed. Allowed values: EL, EO, RFEP
+    """
+    if metric not in EXPLORER_METRICS:
+        raise ParameterError("metric", metric, list(EXPLORER_METRICS))
+    chosen = EXPLORER_METRICS[metric]
+    if chosen.needs_subject and subject not in metrics.SUBJECTS:
+        raise ParameterError("subject", subject, list(metrics.SUBJECTS))
+    if group_type not in GROUP_TYPES:
+        raise ParameterError("group_type", group_type, list(GROUP_TYPES))
+    codes = inquiry.enrollment[group_type].drop_duplicates()
+    by_text = {str(code): code for code in codes}
+    if str(group) not in by_text:
+        raise ParameterError("group", group, sorted(by_text))
+    grades = [ALL_GRADES, *(str(g) for g in chosen.grades)]
+    if str(grade) not in grades:
+        raise ParameterError("grade", grade, grades)
+    return Pattern(metric, subject, group_type, str(group), str(grade), by_text[str(group)])
+
+
+def _metric_by(inquiry: Inquiry, metric: str, subject: str, by: Sequence[str], grade: int | None) -> pd.DataFrame:
+    """One explorer metric (unsuppressed) grouped by ``by``, kept to ``grade`` when given."""
+    by = list(dict.fromkeys([*by, *(["grade"] if grade is not None else [])]))
+    if metric == "dfs":
+        table = inquiry.metric("distance_from_standard", subject=subject, by=by)
+        table = table[table["grade_span"] == ("11" if grade == 11 else "3-8")].drop(columns=["grade_span", "status_level"])
+    elif metric == "percent_met":
+        table = inquiry.metric("percent_met", subject=subject, by=by)
+    else:
+        table = inquiry.metric("chronic_absenteeism", by=by).drop(columns="measure")
+    if grade is not None:
+        table = table[table["grade"] == grade].drop(columns="grade")
+    return table.reset_index(drop=True)
+
+
+def focus_and_rest(table: pd.DataFrame, group_type: str, focus: object) -> pd.DataFrame:
+    """The focus group beside all other students combined (their ``n``-weighted mean).
+
+    >>> t = pd.DataFrame({"el_status": ["EL", "EO", "RFEP"], "n": [20, 60, 20], "value": [-150.0, -50.0, 0.0]})
+    >>> focus_and_rest(t, "el_status", "EL")
+            el_status   n  value
+    0              EL  20 -150.0
+    1  Other students  80  -37.5
+    """
+    keys = [c for c in table.columns if c not in (group_type, "n", "value")]
+    labelled = table.assign(**{group_type: table[group_type].where(table[group_type] == focus, OTHER_STUDENTS)})
+    labelled = labelled.assign(weighted=labelled["n"] * labelled["value"])
+    grouped = labelled.groupby([*keys, group_type], sort=False, dropna=False)[["n", "weighted"]].sum().reset_index()
+    grouped["value"] = grouped["weighted"] / grouped["n"].where(grouped["n"] > 0)
+    order = grouped[group_type].ne(focus).astype(int)
+    result = grouped.assign(_order=order).sort_values([*keys, "_order"], kind="stable")
+    return result[[*keys, group_type, "n", "value"]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# per-student splits (see the module notes)
+# ---------------------------------------------------------------------------
+
+def per_student(inquiry: Inquiry, name: str, **options) -> pd.DataFrame:
+    """A metric of :mod:`flp_inquiry.metrics` for each student: ``school_year, student_key, value``.
+
+    Each student is made their own school, so the metric's own rule decides (for
+    example chronic absence: 100 for a chronically absent student, 0 if not).
+    Never shown to a reader: it feeds the splits below.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> inquiry = Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame()))
+    >>> per_student(inquiry, "chronic_absenteeism").query("school_year == 2023").to_dict("records")[0]
+    {'school_year': 2023, 'student_key': 'f:1', 'value': 100.0}
+    """
+    data = inquiry.data
+    own_school = data.enrollment.assign(school_name=data.enrollment["student_key"])
+    tables = [own_school if table == "enrollment" else getattr(data, table) for table in METRIC_TABLES[name]]
+    table = getattr(metrics, name)(*tables, by=["school", "school_year"], **options)
+    return table.rename(columns={"school": "student_key"})[["school_year", "student_key", "value"]]
+
+
+def _with_rows(inquiry: Inquiry, table: str, rows: pd.DataFrame) -> Inquiry:
+    """The inquiry with one canonical table replaced by some of its rows."""
+    return dataclasses.replace(inquiry, data=dataclasses.replace(inquiry.data, **{table: rows}))
+
+
+def achievement_by_chronic_absence(inquiry: Inquiry, subject: str, by: Sequence[str] = (),
+                                   measure: str = "distance_from_standard") -> pd.DataFrame:
+    """Achievement of chronically absent students beside the others' (``attendance`` column).
+
+    Students counted for chronic absence (grades K-8, 31 days or more) only.
+    ``measure`` is ``distance_from_standard`` (grades 3-8 rows) or ``percent_met``.
+    Not suppressed.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> inquiry = Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame()))
+    >>> achievement_by_chronic_absence(inquiry, "ela", by=["school_year"])[["school_year", "attendance", "n", "value"]]
+       school_year              attendance  n      value
+    0         2023      Chronically absent  1  40.000000
+    1         2024  Not chronically absent  3 -10.666667
+    """
+    flags = per_student(inquiry, "chronic_absenteeism")
+    assessments = inquiry.data.assessments.merge(flags, on=["school_year", "student_key"])
+    parts = []
+    for label, chronic in ((CHRONICALLY_ABSENT, True), (NOT_CHRONICALLY_ABSENT, False)):
+        rows = assessments[(assessments["value"] == 100) == chronic].drop(columns="value")
+        table = _with_rows(inquiry, "assessments", rows).metric(measure, subject=subject, by=list(by))
+        if "grade_span" in table:
+            table = table[table["grade_span"] == "3-8"].drop(columns=["grade_span", "status_level"])
+        parts.append(table.assign(attendance=label))
+    result = pd.concat(parts, ignore_index=True)
+    by = list(by)
+    result = result[[*by, "attendance", "n", "value"]].sort_values([*by, "attendance"], kind="stable")
+    return result.reset_index(drop=True)
+
+
+def a_g_by_algebra(inquiry: Inquiry, by: Sequence[str] = ()) -> pd.DataFrame:
+    """a-g completion of graduates who completed algebra by grade 9 beside those who did not.
+
+    Only graduates whose grade 9 year is in the data are counted (``pathway``
+    column).  Not suppressed.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.store import DistrictData
+    >>> _, enrollment = _example()
+    >>> enrollment = enrollment.assign(grade=enrollment["grade"].where(enrollment["student_key"] != "f:4", 9),
+    ...                                school_year=enrollment["school_year"])
+    >>> courses = pd.DataFrame({"school_year": [2024], "student_key": ["f:4"], "course_level": ["algebra_1"],
+    ...                         "course_title": ["ALGEBRA 1"], "mark": ["B"]})
+    >>> outcomes = pd.DataFrame({"cohort_year": [2024], "student_key": ["f:4"], "graduated": [True], "ag_met": [True]})
+    >>> inquiry = Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, pd.DataFrame(), courses, outcomes))
+    >>> a_g_by_algebra(inquiry, by=["school_year"])
+       school_year                             pathway  n  value
+    0         2024  Algebra 1 by grade 9 (C or better)  1  100.0
+    """
+    flags = per_student(inquiry, "algebra_by_grade", grade=9)
+    flags = flags.groupby("student_key", as_index=False)["value"].max()
+    outcomes = inquiry.data.outcomes.merge(flags, on="student_key")
+    parts = []
+    for label, done in (("Algebra 1 by grade 9 (C or better)", True), ("No algebra by grade 9", False)):
+        rows = outcomes[(outcomes["value"] == 100) == done].drop(columns="value")
+        if rows.empty:
+            continue
+        parts.append(_with_rows(inquiry, "outcomes", rows).metric("a_g_completion_rate", by=list(by)).assign(pathway=label))
+    by = list(by)
+    if not parts:
+        return pd.DataFrame(columns=[*by, "pathway", "n", "value"])
+    return pd.concat(parts, ignore_index=True)[[*by, "pathway", "n", "value"]]
+
+
+def _elpac_levels(inquiry: Inquiry) -> pd.DataFrame:
+    """Summative ELPAC overall level of each current EL, with their primary enrollment's groups."""
+    elpac = inquiry.data.assessments
+    elpac = elpac[(elpac["test"] == "elpac") & elpac["level"].notna()]
+    elpac = elpac.drop_duplicates(["school_year", "student_key"], keep="last")[["school_year", "student_key", "level"]]
+    students = metrics.primary_enrollment(inquiry.data.enrollment)
+    students = students[students["el_status"] == "EL"]
+    return elpac.merge(students[["school_year", "student_key", "school", "grade"]], on=["school_year", "student_key"])
+
+
+def elpac_level_shares(inquiry: Inquiry, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Share of English learners at each Summative ELPAC level (``level`` 1-4), by ``by``.
+
+    ``n`` is the students at that level (the count a reader must not see under 11),
+    ``group_n`` the ELs tested in the group, ``value`` the percent at the level.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> inquiry = Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame()))
+    >>> elpac_level_shares(inquiry, by=["school_year"])
+       school_year  level  n  group_n  value
+    0         2023      2  1        1  100.0
+    1         2024      3  1        2   50.0
+    2         2024      4  1        2   50.0
+    """
+    levels = _elpac_levels(inquiry)
+    if not inquiry.whole_district:
+        levels = levels[levels["school"] == inquiry.school]
+    by = list(by)
+    counts = levels.groupby([*by, "level"], sort=True).size().rename("n").reset_index()
+    totals = levels.groupby(by, sort=True).size().rename("group_n").reset_index() if by else None
+    counts = counts.merge(totals, on=by) if by else counts.assign(group_n=len(levels))
+    counts["value"] = 100.0 * counts["n"] / counts["group_n"]
+    return counts.astype({"level": "int64", "n": "int64", "group_n": "int64"})
+
+
+def level3_bottleneck(inquiry: Inquiry, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Of last year's ELs at ELPAC level 3 and tested again, the percent still at level 3 (``value``).
+
+    Groups (``school``, ``grade``) are last year's; ``moved_up`` is the percent who
+    reached level 4.  Students reclassified in between are not ELs any more and
+    are left out only if they were not tested again.  Not suppressed.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> extra = pd.DataFrame({"school_year": [2023, 2024], "student_key": ["f:1", "f:1"], "test": "elpac",
+    ...     "grade_tested": [3, 4], "scale_score": [1500, 1530], "level": [3, 3], "district": "fresno", "tested": True})
+    >>> rows = pd.concat([assessments[assessments["test"] != "elpac"], extra]).astype({"level": "Int64"})
+    >>> inquiry = Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, rows, pd.DataFrame(), pd.DataFrame()))
+    >>> level3_bottleneck(inquiry, by=["school_year"])
+       school_year  n  value  moved_up
+    0         2024  1  100.0       0.0
+    """
+    levels = _elpac_levels(inquiry)
+    before = levels[levels["level"] == 3].assign(school_year=lambda t: t["school_year"] + 1)
+    if not inquiry.whole_district:
+        before = before[before["school"] == inquiry.school]
+    elpac = inquiry.data.assessments
+    elpac = elpac[(elpac["test"] == "elpac") & elpac["level"].notna()].drop_duplicates(["school_year", "student_key"], keep="last")
+    pairs = before.drop(columns="level").merge(elpac[["school_year", "student_key", "level"]], on=["school_year", "student_key"])
+    pairs = pairs.assign(still=pairs["level"] == 3, up=pairs["level"] > 3)
+    keys = list(by) or ["_all"]
+    pairs = pairs.assign(_all=0) if not by else pairs
+    grouped = pairs.groupby(keys, sort=True)
+    table = pd.DataFrame({"n": grouped.size(), "value": 100.0 * grouped["still"].mean(),
+                          "moved_up": 100.0 * grouped["up"].mean()}).reset_index()
+    return table.drop(columns="_all", errors="ignore").astype({"n": "int64"})
+
+
+# ---------------------------------------------------------------------------
+# the analysis
+# ---------------------------------------------------------------------------
+
+@dataclass
+class Analysis:
+    """What the explorer shows for one pattern: sentences, reader tables (suppressed) and charts."""
+
+    inquiry: Inquiry
+    pattern: Pattern
+    sentences: dict[str, list[str]] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    charts: dict[str, object] = field(default_factory=dict)
+
+
+def _hide_beside_total(table: pd.DataFrame, unit_col: str, counts: dict[str, list[str]]) -> pd.DataFrame:
+    """Small units hidden, and a second one beside the ``Total`` row, for each count column."""
+    for count, values in counts.items():
+        table = suppress_small_cells(table, n=count, values=values, caution_n=None,
+                                     complementary={unit_col: TOTAL_LABEL}, keys=[unit_col])
+    return table
+
+
+def _unit_column(inquiry: Inquiry) -> str:
+    return "school" if inquiry.whole_district else "grade"
+
+
+def analyse_pattern(inquiry: Inquiry, pattern: Pattern) -> Analysis:
+    """Take a pattern apart (see the module notes); every table kept is suppressed."""
+    analysis = Analysis(inquiry, pattern)
+    year, grade, focus = inquiry.school_year, pattern.grade_number, pattern.group_code
+    words, unit, what = pattern.group_words, pattern.unit, pattern.metric_words
+    trend = focus_and_rest(_metric_by(inquiry, pattern.metric, pattern.subject,
+                                      [pattern.group_type, "school_year"], grade), pattern.group_type, focus)
+    trend = trend[trend["school_year"] <= year]
+    labelled = trend.assign(students=findings.group_phrase(trend, [pattern.group_type]),
+                            year_label=trend["school_year"].map(labels.school_year_label))
+    analysis.charts["trend"] = charts.trend_chart(
+        suppress_small_cells(labelled), "students", title=f"{what.capitalize()}: {words} and other students, {inquiry.scope_label}",
+        value_title=what.capitalize() + (" (points)" if unit == "points" else " (%)"), series_title="Students")
+    this_year = trend[trend["school_year"] == year].drop(columns="school_year")
+    shows = [findings.describe_biggest_gap(this_year, pattern.group_type, OTHER_STUDENTS, what=what, unit=unit)
+             .replace("for Other students", "for other students"),
+             findings.describe_largest_change(trend, [pattern.group_type], year, what=what, unit=unit)]
+    analysis.sentences["shows"] = shows
+
+    unit_col = _unit_column(inquiry)
+    unit_grade = grade if unit_col == "school" else None
+    units = _metric_by(inquiry, pattern.metric, pattern.subject, [unit_col, pattern.group_type, "school_year"], unit_grade)
+    units = units[units[pattern.group_type] == focus].drop(columns=pattern.group_type)
+    now, before = (units[units["school_year"] == y].drop(columns="school_year") for y in (year, year - 1))
+    rest = this_year.loc[this_year[pattern.group_type] == OTHER_STUDENTS, "value"]
+    reference = float(rest.iloc[0]) if len(rest) and pd.notna(rest.iloc[0]) else None
+    surprising = []
+    if not now.empty and now["n"].sum() > 0 and reference is not None:
+        contributions = contributions_to_gap(now, unit_col, reference_value=reference)
+        total = {unit_col: TOTAL_LABEL, "n": contributions["n"].sum(), "contribution": contributions["contribution"].sum(),
+                 "percent_of_total": 100.0}
+        total["value"] = reference + total["contribution"]
+        contributions = _hide_beside_total(pd.concat([contributions, pd.DataFrame([total])], ignore_index=True),
+                                           unit_col, {"n": ["value", "contribution", "percent_of_total"]})
+        analysis.tables["contributions"] = charts.reader_table(
+            contributions, {unit_col: labels.GROUP_TYPE_LABELS[unit_col], "n": "Students", "value": what.capitalize(),
+                            "contribution": "Part of the gap", "percent_of_total": "Percent of the gap"},
+            values=["value", "contribution", "percent_of_total"])
+        shown = contributions[contributions[unit_col] != TOTAL_LABEL]
+        analysis.sentences["shows"].append(findings.describe_contributions(
+            shown, unit_col, what=f"the gap between {words} and other students"))
+    if not now.empty and not before.empty:
+        moving = ["composition", "performance", "change"]
+        decomposition = _hide_beside_total(decompose_change(before, now, unit_col), unit_col,
+                                           {"after_n": ["after_value", *moving], "before_n": ["before_value", *moving]})
+        analysis.tables["decomposition"] = charts.decomposition_table(decomposition, unit_col, unit=unit)
+        analysis.sentences["shows"].append(
+            findings.describe_decomposition(decomposition, unit_col, what=f"{what} of {words}", unit=unit))
+
+    funnel_metric = EXPLORER_METRICS[pattern.metric].funnel_metric
+    funnel_units = _metric_by(inquiry if inquiry.whole_district else dataclasses.replace(inquiry, school=ALL_SCHOOLS),
+                              funnel_metric, pattern.subject, ["school", pattern.group_type, "school_year"], grade)
+    funnel_units = funnel_units[(funnel_units[pattern.group_type] == focus) & (funnel_units["school_year"] == year)]
+    funnel_units = funnel_units[funnel_units["n"] > 0]
+    funnel_what = EXPLORER_METRICS[funnel_metric].title
+    if not funnel_units.empty:
+        limits = funnel_limits(funnel_units)
+        curve = funnel_curve(float(limits["overall"].iloc[0]), int(max(funnel_units["n"].max(), 2)))
+        analysis.charts["funnel"] = charts.funnel_chart(
+            suppress_small_cells(limits, values=["value"]), curve, label="school",
+            title=f"{funnel_what.capitalize()} of {words}, by school, {inquiry.year_label}",
+            value_title=f"{funnel_what.capitalize()} (%)")
+        surprising.append(findings.describe_funnel(limits, "school", what=f"{funnel_what} of {words}"))
+
+    if pattern.metric != "chronic_absence":
+        absence = _metric_by(inquiry, "chronic_absence", "", [unit_col, pattern.group_type, "school_year"], None)
+        absence = absence[absence[pattern.group_type] == focus].drop(columns=pattern.group_type)
+        who = labels.group_label(pattern.group_type, focus)
+        surprising += findings.describe_unusual_changes(absence, [unit_col], year, what=f"chronic absence among {who}", unit="%")
+        measure = "distance_from_standard" if pattern.metric == "dfs" else "percent_met"
+        by_attendance = achievement_by_chronic_absence(inquiry, pattern.subject, by=[pattern.group_type, "school_year"],
+                                                       measure=measure).assign(grades="All tested grades K-8")
+        if grade is not None:
+            at_grade = achievement_by_chronic_absence(inquiry, pattern.subject, measure=measure,
+                                                      by=[pattern.group_type, "grade", "school_year"])
+            at_grade = at_grade[at_grade["grade"] == grade].drop(columns="grade")
+            by_attendance = pd.concat([at_grade.assign(grades=labels.grade_label(grade)), by_attendance], ignore_index=True)
+        by_attendance = by_attendance[(by_attendance[pattern.group_type] == focus) & (by_attendance["school_year"] >= year - 1)]
+        by_attendance = by_attendance.drop(columns=pattern.group_type)
+        analysis.tables["attendance"] = charts.reader_table(
+            by_attendance, {"grades": "Grades", "school_year": "School year", "attendance": "Attendance",
+                            "n": "Students", "value": what.capitalize()})
+        who = labels.group_label(pattern.group_type, focus)
+        analysis.sentences["hypotheses"] = [findings.describe_biggest_gap(
+            by_attendance[by_attendance["school_year"] == year].drop(columns="school_year"), "attendance",
+            NOT_CHRONICALLY_ABSENT, keys=["grades"], what=f"{what} of {who} by attendance", unit=unit)]
+        if grade is not None and grade > 3 and grade != 11:
+            by = ["grade", pattern.group_type, *([] if inquiry.whole_district else ["school"])]
+            growth = matched_cohort_growth(inquiry.data.assessments, inquiry.data.enrollment, pattern.subject,
+                                           year - 1, year, by=by, groups_year=year - 1)
+            growth = growth[(growth["grade"] == grade - 1) & (growth[pattern.group_type] == focus)]
+            if not inquiry.whole_district:
+                growth = growth[growth["school"] == inquiry.school]
+            analysis.tables["matched"] = charts.reader_table(
+                growth, {"n": "Same students, tested both years", "dfs_from": f"DFS in {labels.grade_label(grade - 1)}",
+                         "dfs_to": f"DFS in {labels.grade_label(grade)}", "dfs_change": "Change (points)"},
+                values=["dfs_from", "dfs_to", "dfs_change"])
+            analysis.sentences["hypotheses"].append(findings.describe_matched_growth(growth, words=words))
+    analysis.sentences["surprising"] = surprising
+    return analysis
+
+
+# ---------------------------------------------------------------------------
+# showing it, with widgets in JupyterLab
+# ---------------------------------------------------------------------------
+
+SECTIONS = {
+    "shows": ("What the data shows", ("trend",), ("contributions", "decomposition")),
+    "surprising": ("What is surprising", ("funnel",), ()),
+    "hypotheses": ("Hypotheses: attendance and the same students", (), ("attendance", "matched")),
+}
+
+
+def section_outputs(analysis: Analysis, section: str, heading: bool = True) -> list:
+    """The Markdown, charts and tables of one section (``shows``, ``surprising``, ``hypotheses``), in order.
+
+    >>> section_outputs(Analysis(None, None), "surprising")[0].data
+    '### What is surprising\\n\\n- Nothing stands out beyond what chance could explain.'
+    >>> section_outputs(Analysis(None, None), "surprising", heading=False)[0].data
+    '- Nothing stands out beyond what chance could explain.'
+    """
+    from IPython.display import Markdown
+
+    title, chart_names, table_names = SECTIONS[section]
+    sentences = analysis.sentences.get(section) or ["Nothing stands out beyond what chance could explain."]
+    outputs = [Markdown(findings.as_markdown(title, sentences, level=3) if heading else findings.bullets(sentences))]
+    outputs += [analysis.charts[name] for name in chart_names if name in analysis.charts]
+    outputs += [analysis.tables[name] for name in table_names if name in analysis.tables]
+    return outputs
+
+
+class RootCauseExplorer:
+    """The explorer of one notebook: the analysis of a pattern, shown statically or redrawn by widgets.
+
+    ``last`` is the most recent :class:`Analysis` and ``renders`` counts how often it
+    was drawn, so a test (or a coach) can see that a widget change redrew it.
+    """
+
+    def __init__(self, inquiry: Inquiry, pattern: Pattern, data_dir: str | Path | None = None):
+        self.inquiry, self.pattern = inquiry, pattern
+        self.data_dir = data_dir or inquiry.data_dir
+        self._inquiries = {(inquiry.district, inquiry.school): inquiry}
+        self.last = analyse_pattern(inquiry, pattern)
+        self.renders = 0
+        self.controls: dict[str, object] = {}
+        self._output = None
+        self._updating = False
+
+    @classmethod
+    def start(cls, district: str, school_year: int, school: str, data_dir: str, *, metric: str, subject: str,
+              group_type: str, group: str, grade: str) -> "RootCauseExplorer":
+        """Check every parameter (a wrong one stops with the allowed values), load the district, analyse."""
+        inquiry = start_inquiry(district, school_year, school, data_dir)
+        return cls(inquiry, check_pattern(inquiry, metric, subject, group_type, group, grade))
+
+    def show(self, section: str) -> None:
+        """Display one section of the current analysis under the notebook's own heading (no widgets needed)."""
+        from IPython.display import display
+
+        for output in section_outputs(self.last, section, heading=False):
+            display(output)
+
+    def _inquiry_for(self, district: str, school: str) -> Inquiry:
+        key = (district, school)
+        if key not in self._inquiries:
+            self._inquiries[key] = start_inquiry(district, self.inquiry.school_year, school, self.data_dir)
+        return self._inquiries[key]
+
+    def _options(self, inquiry: Inquiry) -> dict[str, list]:
+        schools = sorted(inquiry.data.enrollment["school_name"].unique())
+        groups = sorted(str(g) for g in inquiry.data.enrollment[self.pattern.group_type].unique())
+        grades = [ALL_GRADES, *(str(g) for g in EXPLORER_METRICS[self.pattern.metric].grades)]
+        return {"district": list(DISTRICTS), "school": [ALL_SCHOOLS, *schools], "grade": grades,
+                "group": groups, "metric": list(EXPLORER_METRICS)}
+
+    def widgets(self):
+        """Dropdowns (district, school, grade, group, metric) above an output area that redraws on each change."""
+        import ipywidgets
+
+        options = self._options(self.inquiry)
+        current = {"district": self.inquiry.district, "school": self.inquiry.school, "grade": self.pattern.grade,
+                   "group": self.pattern.group, "metric": self.pattern.metric}
+        descriptions = {"district": "District", "school": "School", "grade": "Grade",
+                        "group": labels.GROUP_TYPE_LABELS[self.pattern.group_type], "metric": "Measure"}
+        self.controls = {name: ipywidgets.Dropdown(options=options[name], value=current[name],
+                                                   description=descriptions[name])
+                         for name in options}
+        for control in self.controls.values():
+            control.observe(self._changed, names="value")
+        # The analysis above is the starting point; the output area fills on the first change
+        # (drawing into it now would only repeat it, and costs a batch run widget traffic).
+        self._output = ipywidgets.Output()
+        return ipywidgets.VBox([ipywidgets.HBox(list(self.controls.values())[:3]),
+                                ipywidgets.HBox(list(self.controls.values())[3:]), self._output])
+
+    def _changed(self, _change=None) -> None:
+        if self._updating:
+            return
+        self._updating = True
+        try:
+            values = {name: control.value for name, control in self.controls.items()}
+            if values["district"] != self.inquiry.district and values["school"] != ALL_SCHOOLS:
+                values["school"] = ALL_SCHOOLS
+            inquiry = self._inquiry_for(values["district"], values["school"])
+            metric = values["metric"]
+            grades = [ALL_GRADES, *(str(g) for g in EXPLORER_METRICS[metric].grades)]
+            grade = values["grade"] if values["grade"] in grades else ALL_GRADES
+            self.pattern = check_pattern(inquiry, metric, self.pattern.subject, self.pattern.group_type,
+                                         values["group"], grade)
+            self.inquiry = inquiry
+            options = self._options(inquiry)
+            for name, control in self.controls.items():
+                if list(control.options) != options[name]:
+                    control.options = options[name]
+                control.value = {"district": inquiry.district, "school": inquiry.school, "grade": grade,
+                                 "group": self.pattern.group, "metric": metric}[name]
+            self.last = analyse_pattern(inquiry, self.pattern)
+        finally:
+            self._updating = False
+        self._draw()
+
+    def _draw(self) -> None:
+        from IPython.display import display
+
+        self.renders += 1
+        if self._output is None:
+            return
+        self._output.clear_output(wait=True)
+        with self._output:
+            display(findings_heading(self.last))
+            for section in SECTIONS:
+                for output in section_outputs(self.last, section):
+                    display(output)
+
+
+def findings_heading(analysis: Analysis):
+    """The Markdown heading naming the pattern and its scope.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> inquiry = Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame()))
+    >>> findings_heading(Analysis(inquiry, check_pattern(inquiry, "dfs", "math", "el_status", "EL", "7"))).data
+    '## Math distance from standard of English learners in Grade 7: Fresno Unified, 2023-24'
+    """
+    from IPython.display import Markdown
+
+    pattern, inquiry = analysis.pattern, analysis.inquiry
+    what = pattern.metric_words
+    return Markdown(f"## {what[0].upper()}{what[1:]} of {pattern.group_words}: {inquiry.scope_label}, {inquiry.year_label}")
+
+
+def largest_change_pattern(inquiry: Inquiry, metric: str, subject: str, group_type: str = "el_status") -> Pattern:
+    """The pattern to take apart first: the grade and group whose ``metric`` changed most since last year.
+
+    Falls back to the whole group type's first group in all grades when no group is shown both years.
+    """
+    grades = EXPLORER_METRICS[metric].grades
+    table = _metric_by(inquiry, metric, subject, ["grade", group_type, "school_year"], None)
+    table = table[table["grade"].isin(grades)]
+    focus = findings.largest_change(table, ["grade", group_type], inquiry.school_year)
+    if focus is None:
+        first = sorted(str(code) for code in inquiry.enrollment[group_type].unique())[0]
+        return check_pattern(inquiry, metric, subject, group_type, first, ALL_GRADES)
+    return check_pattern(inquiry, metric, subject, group_type, str(focus[group_type]), str(int(focus["grade"])))

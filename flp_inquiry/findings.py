@@ -1,0 +1,585 @@
+"""Plain sentences from metric tables, for the prose of the inquiry notebooks.
+
+Each function takes a tidy metric table (grouping columns, ``n``, ``value``, as
+:mod:`flp_inquiry.metrics` returns them, suppressed or not) and says one thing
+about it in words a principal reads: the largest change, the biggest gap, who
+contributes most, what stands out.  A figure for fewer than 11 students is never
+quoted: every function looks only at the rows :func:`shown_rows` keeps, which are
+the rows :func:`flp_inquiry.suppression.suppress_small_cells` leaves visible.
+A change is quoted only when both years are shown.
+
+Units: ``"%"`` for rates (changes and gaps then read as percentage points) and
+``"points"`` for Distance from Standard (scale-score points).
+"""
+from __future__ import annotations
+
+from typing import Hashable, Sequence
+
+import pandas as pd
+
+from flp_inquiry import labels
+from flp_inquiry.charts import plottable
+from flp_inquiry.dashboard import round_half_away
+from flp_inquiry.inquiry import group_gaps
+from flp_inquiry.suppression import suppress_small_cells
+
+#: Group types that describe who the students are (said first in a phrase).
+_WHO = ("el_status", "ethnicity", "sed", "swd", "gender", "attendance", "pathway")
+#: A change this many times the typical (median) change of the other groups stands out.
+UNUSUAL_CHANGE_RATIO = 3.0
+
+
+def shown_rows(table: pd.DataFrame, value: str = "value", n: str = "n") -> pd.DataFrame:
+    """The rows a reader may see (11 or more students), with ``n`` and ``value`` as numbers.
+
+    >>> t = pd.DataFrame({"school": ["A", "B", "C"], "n": [10, 11, "*"], "value": [50.0, 45.5, "*"]})
+    >>> shown_rows(t)[["school", "n", "value"]].to_dict("records")
+    [{'school': 'B', 'n': 11.0, 'value': 45.5}]
+    """
+    if table.empty:
+        return table.assign(**{n: pd.Series(dtype=float), value: pd.Series(dtype=float)})
+    hidden = suppress_small_cells(table, n=n, values=[value], caution_n=None)
+    shown, _ = plottable(hidden, value)
+    shown[n] = pd.to_numeric(shown[n], errors="coerce").astype(float)
+    return shown
+
+
+def format_value(value: float, unit: str) -> str:
+    """A figure as the reader sees it: one decimal (halves away from zero, as the Dashboard), with its unit.
+
+    >>> format_value(45.25, "%"), format_value(-72.44, "points")
+    ('45.3%', '-72.4 points')
+    """
+    value = float(round_half_away([value], 1)[0])
+    return f"{value:.1f}%" if unit == "%" else f"{value:.1f} {unit}"
+
+
+def format_change(change: float, unit: str) -> str:
+    """A change in words: up or down, in percentage points for rates.
+
+    >>> format_change(-63.26, "points"), format_change(4.0, "%"), format_change(0.01, "%")
+    ('down 63.3 points', 'up 4.0 percentage points', 'unchanged')
+    """
+    size = abs(round(float(change), 1))
+    if size == 0:
+        return "unchanged"
+    words = "percentage points" if unit == "%" else unit
+    return f"{'up' if change > 0 else 'down'} {size:.1f} {words}"
+
+
+def group_phrase(table: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
+    """Each row's group in words: who the students are, then their grade, then their school.
+
+    >>> t = pd.DataFrame({"school": ["Sample Oak"], "grade": [7], "el_status": ["EL"]})
+    >>> group_phrase(t, ["school", "grade", "el_status"]).tolist()
+    ['English learners in Grade 7 at Sample Oak']
+    >>> group_phrase(t, []).tolist()
+    ['All students']
+    """
+    keys = [k for k in keys if k != "school_year"]
+    # who the students are; then names that are not groupings (an indicator, a course) stand alone
+    who = [k for k in keys if k in _WHO or k not in labels.GROUP_TYPE_LABELS]
+    words = {k: table[k].map(lambda value, k=k: labels.group_label(k, value)).astype(str) for k in keys}
+    phrase = pd.Series("", index=table.index)
+    for key in who:
+        phrase = phrase.str.cat(words[key], sep=", ").str.strip(", ")
+    phrase = phrase.mask(phrase == "", "Students" if keys else "All students")
+    if "grade" in keys:
+        phrase = phrase + " in " + words["grade"]
+    if "school" in keys:
+        phrase = phrase + " at " + words["school"]
+    return phrase
+
+
+def year_changes(table: pd.DataFrame, keys: Sequence[str], year: int) -> pd.DataFrame:
+    """Groups shown both in ``year`` and the year before, with both values and the change.
+
+    ``table`` is grouped by ``school_year`` and ``keys``.
+
+    Returns
+    -------
+    DataFrame
+        ``*keys, prior_n, prior_value, n, value, change``, largest change (either way) first.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"school_year": [2024, 2025, 2024, 2025], "grade": [6, 6, 7, 7],
+    ...                   "n": [40, 38, 30, 9], "value": [-50.0, -40.0, -60.0, -90.0]})
+    >>> year_changes(t, ["grade"], 2025).to_dict("records")
+    [{'grade': 6, 'prior_n': 40.0, 'prior_value': -50.0, 'n': 38.0, 'value': -40.0, 'change': 10.0}]
+    """
+    keys = list(keys)
+    shown = shown_rows(table)
+    now = shown.loc[shown["school_year"] == year, [*keys, "n", "value"]]
+    before = shown.loc[shown["school_year"] == year - 1, [*keys, "n", "value"]]
+    before = before.rename(columns={"n": "prior_n", "value": "prior_value"})
+    both = before.merge(now, on=keys) if keys else pd.concat(
+        [before.reset_index(drop=True), now.reset_index(drop=True)], axis=1).dropna()
+    both["change"] = both["value"] - both["prior_value"]
+    order = both["change"].abs().sort_values(ascending=False, kind="stable").index
+    return both.loc[order].reset_index(drop=True)
+
+
+def describe_largest_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str,
+                             count: int = 3) -> list[str]:
+    """The ``count`` groups whose ``what`` changed most from last year (either way), one sentence each.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025] * 3, "school": ["A", "A", "B", "B", "C", "C"],
+    ...                   "n": [40, 40, 30, 30, 30, 8], "value": [20.0, 25.0, 30.0, 18.0, 10.0, 60.0]})
+    >>> describe_largest_changes(t, ["school"], 2025, what="percent met", unit="%", count=2)
+    ['Students at B: from 30.0% to 18.0% (down 12.0 percentage points).', 'Students at A: from 20.0% to 25.0% (up 5.0 percentage points).']
+    """
+    changes = year_changes(table, keys, year).head(count)
+    phrases = group_phrase(changes, keys)
+    return [f"{phrase}: from {format_value(row['prior_value'], unit)} to {format_value(row['value'], unit)} "
+            f"({format_change(row['change'], unit)})." for phrase, (_, row) in zip(phrases, changes.iterrows())]
+
+
+def describe_largest_change(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str) -> str:
+    """The group whose ``what`` changed most from last year, in one sentence.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025, 2024, 2025], "grade": [7, 7, 7, 7],
+    ...                   "el_status": ["EL", "EL", "EO", "EO"], "n": [35, 20, 64, 69],
+    ...                   "value": [-124.1, -187.4, -57.8, -73.2]})
+    >>> describe_largest_change(t, ["grade", "el_status"], 2025, what="math distance from standard", unit="points")
+    'The largest change in math distance from standard from 2023-24 to 2024-25: English learners in Grade 7, from -124.1 points to -187.4 points (down 63.3 points).'
+    """
+    span = f"from {labels.school_year_label(year - 1)} to {labels.school_year_label(year)}"
+    largest = describe_largest_changes(table, keys, year, what=what, unit=unit, count=1)
+    if not largest:
+        return f"No group has 11 or more students in both years to compare {what} {span}."
+    return f"The largest change in {what} {span}: {largest[0].replace(': from', ', from', 1)}"
+
+
+def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str) -> list[str]:
+    """Changes much bigger than the others' (``UNUSUAL_CHANGE_RATIO`` x the median change): what is surprising.
+
+    >>> t = pd.DataFrame({"school_year": [2024] * 4 + [2025] * 4, "school": list("ABCD") * 2,
+    ...                   "n": [40] * 8, "value": [20.0, 22.0, 18.0, 17.0, 21.0, 20.0, 19.0, 45.0]})
+    >>> describe_unusual_changes(t, ["school"], 2025, what="chronic absence", unit="%")
+    ['At D, chronic absence moved far more than elsewhere: from 17.0% to 45.0% (up 28.0 percentage points), against a typical change of 1.5 percentage points.']
+    """
+    changes = year_changes(table, keys, year)
+    if len(changes) < 3:
+        return []
+    sizes = changes["change"].abs()
+    typical = float(sizes.median())
+    unusual = changes[sizes > max(UNUSUAL_CHANGE_RATIO * typical, 1.0)]
+    words = "percentage points" if unit == "%" else unit
+    place = group_phrase(unusual, keys)
+    place = place.str.replace("^Students at ", "At ", regex=True)
+    place = place.where(place.str.startswith("At "), "For " + place)
+    return [f"{who}, {what} moved far more than elsewhere: from {format_value(r['prior_value'], unit)} to "
+            f"{format_value(r['value'], unit)} ({format_change(r['change'], unit)}), against a typical change of "
+            f"{typical:.1f} {words}."
+            for who, (_, r) in zip(place, unusual.iterrows())]
+
+
+def describe_extremes(table: pd.DataFrame, keys: Sequence[str], *, what: str, unit: str) -> str:
+    """Highest and lowest group of a one-year table, in one sentence.
+
+    >>> t = pd.DataFrame({"school": ["A", "B", "C"], "n": [40, 30, 5], "value": [52.5, 31.0, 90.0]})
+    >>> describe_extremes(t, ["school"], what="percent met", unit="%")
+    'Highest percent met: Students at A (52.5%); lowest: Students at B (31.0%).'
+    """
+    shown = shown_rows(table)
+    if shown.empty:
+        return f"No group has 11 or more students to report {what}."
+    phrases = group_phrase(shown, keys)
+    top, bottom = shown["value"].idxmax(), shown["value"].idxmin()
+    return (f"Highest {what}: {phrases[top]} ({format_value(shown.at[top, 'value'], unit)}); "
+            f"lowest: {phrases[bottom]} ({format_value(shown.at[bottom, 'value'], unit)}).")
+
+
+def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashable, *, what: str, unit: str,
+                         keys: Sequence[str] = (), focus: Hashable | None = None) -> str:
+    """The biggest gap between a group (``focus``, or any) and the ``reference`` group (within ``keys`` cells).
+
+    For rates (``unit="%"``) the sentence says whether the two groups' 95% Wilson
+    intervals overlap (:func:`flp_inquiry.inquiry.group_gaps`).
+
+    >>> t = pd.DataFrame({"el_status": ["EL", "RFEP", "EO"], "n": [20, 8, 40], "value": [20.0, 70.0, 60.0]})
+    >>> describe_biggest_gap(t, "el_status", "EO", what="percent met", unit="%")
+    'The biggest gap in percent met: English learners, 20.0% against 60.0% for English only (down 40.0 percentage points; the 95% intervals do not overlap, so chance alone is unlikely).'
+    """
+    shown = shown_rows(table)
+    keys = list(keys)
+    reference_rows = shown[shown[group_col] == reference]
+    if reference_rows.empty or len(shown) < 2:
+        return f"{what[0].upper()}{what[1:]} cannot be compared with {labels.group_label(group_col, reference)}: too few students."
+    if unit == "%":
+        gaps = group_gaps(shown, group_col, reference, by=keys)
+    else:
+        others = reference_rows.drop(columns=group_col).rename(columns={"n": "reference_n", "value": "reference_value"})
+        gaps = shown[shown[group_col] != reference]
+        gaps = gaps.merge(others[[*keys, "reference_value"]], on=keys) if keys else gaps.merge(
+            others[["reference_value"]], how="cross")
+        gaps = gaps.assign(gap=gaps["value"] - gaps["reference_value"], intervals_overlap=pd.NA)
+    gaps = gaps.dropna(subset=["gap"])
+    if focus is not None:
+        gaps = gaps[gaps[group_col] == focus]
+    if gaps.empty:
+        return f"No group of 11 or more students to compare with {labels.group_label(group_col, reference)}."
+    top = gaps.loc[[gaps["gap"].abs().idxmax()]]
+    row = top.iloc[0]
+    chance = ""
+    if unit == "%":
+        chance = ("; the 95% intervals do not overlap, so chance alone is unlikely" if not bool(row["intervals_overlap"])
+                  else "; the 95% intervals overlap, so it could be chance")
+    return (f"The biggest gap in {what}: {group_phrase(top, [*keys, group_col]).iloc[0]}, "
+            f"{format_value(row['value'], unit)} against {format_value(row['reference_value'], unit)} for "
+            f"{labels.group_label(group_col, reference)} ({format_change(row['gap'], unit)}{chance}).")
+
+
+def describe_contributions(contributions: pd.DataFrame, unit_col: str, *, what: str) -> str:
+    """Who makes up most of a gap, from :func:`flp_inquiry.inquiry.contributions_to_gap`.
+
+    >>> t = pd.DataFrame({"school": ["B", "A", "C"], "n": [300, 100, 6], "value": [40.0, 30.0, 5.0],
+    ...                   "share": [0.74, 0.25, 0.01], "difference": [-20.0, -30.0, -55.0],
+    ...                   "contribution": [-14.8, -7.5, -0.55], "percent_of_total": [64.8, 32.8, 2.4]})
+    >>> describe_contributions(t, "school", what="the gap to the state")
+    'Students at B contribute most to the gap to the state: 64.8% of it (-14.8 points of the total).'
+    """
+    shown = shown_rows(contributions, value="contribution")
+    shown = shown.dropna(subset=["percent_of_total"]) if "percent_of_total" in shown else shown
+    if shown.empty:
+        return f"No group of 11 or more students to say who contributes most to {what}."
+    top = shown.loc[[shown["percent_of_total"].idxmax()]]
+    subject = group_phrase(top, [unit_col]).iloc[0]
+    top = top.iloc[0]
+    return (f"{subject} contribute most to {what}: {top['percent_of_total']:.1f}% of it "
+            f"({top['contribution']:.1f} points of the total).")
+
+
+def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str) -> str:
+    """Which units fall outside the 99.8% funnel limits (:func:`flp_inquiry.inquiry.funnel_limits`).
+
+    >>> t = pd.DataFrame({"school": ["A", "B"], "n": [100, 100], "value": [55.0, 70.0],
+    ...                   "funnel_zone": ["inside 95%", "outside 99.8%"]})
+    >>> describe_funnel(t, "school", what="chronic absence")
+    'Outside the 99.8% limits for chronic absence (unlikely to be chance alone): B (70.0%).'
+    """
+    shown = shown_rows(limits)
+    outside = shown[shown["funnel_zone"].astype(str).str.startswith("outside")]
+    if outside.empty:
+        return (f"Every {labels.GROUP_TYPE_LABELS.get(unit_col, unit_col).lower()} is inside the 99.8% limits for {what}: "
+                "the differences could be chance given the numbers of students.")
+    named = ", ".join(f"{labels.group_label(unit_col, r[unit_col])} ({r['value']:.1f}%)" for _, r in outside.iterrows())
+    return f"Outside the 99.8% limits for {what} (unlikely to be chance alone): {named}."
+
+
+def as_markdown(heading: str, sentences: Sequence[str], level: int = 2) -> str:
+    """A Markdown section: a heading and one bullet per sentence (empty sentences left out).
+
+    >>> print(as_markdown("What the data shows", ["Math rose.", ""]))
+    ## What the data shows
+    <BLANKLINE>
+    - Math rose.
+    """
+    return f"{'#' * level} {heading}\n\n{bullets(sentences)}"
+
+
+def bullets(sentences: Sequence[str]) -> str:
+    """One Markdown bullet per sentence (empty ones left out).
+
+    >>> print(bullets(["Math rose.", "", "ELA held."]))
+    - Math rose.
+    - ELA held.
+    """
+    return "\n".join(f"- {sentence}" for sentence in sentences if sentence)
+
+
+def largest_change(table: pd.DataFrame, keys: Sequence[str], year: int) -> dict | None:
+    """The group (``keys`` values) whose value changed most since last year, among shown groups; None if none.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025, 2024, 2025], "grade": [6, 6, 7, 7],
+    ...                   "n": [40, 38, 30, 25], "value": [-50.0, -40.0, -60.0, -90.0]})
+    >>> largest_change(t, ["grade"], 2025)
+    {'grade': 7, 'prior_value': -60.0, 'value': -90.0, 'change': -30.0}
+    """
+    changes = year_changes(table, keys, year)
+    if changes.empty:
+        return None
+    return changes.iloc[[0]][[*keys, "prior_value", "value", "change"]].to_dict("records")[0]
+
+
+
+def scope_sentence(district_name: str, school: str, year: int) -> str:
+    """Whom and when a notebook is about.
+
+    >>> scope_sentence("Fresno Unified", "all", 2025)
+    'All schools of Fresno Unified, school year 2024-25 (with earlier years for trends).'
+    """
+    where = f"All schools of {district_name}" if school == "all" else f"{school}, {district_name}"
+    return f"{where}, school year {labels.school_year_label(year)} (with earlier years for trends)."
+
+
+def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: str, unit: str) -> str:
+    """Composition against performance, from :func:`flp_inquiry.inquiry.decompose_change`.
+
+    Only the total and units left shown by suppression (a ``*`` in ``performance``
+    means hidden; :func:`flp_inquiry.charts.decomposition_table` hides them) are quoted.
+
+    >>> d = pd.DataFrame({"school": ["A", "B", "C", "Total"], "before_n": [40, 30, 5, 75], "after_n": [50, 30, 4, 84],
+    ...     "composition": [1.0, -0.5, "*", 0.5], "performance": [-20.0, -2.0, "*", -22.0], "change": [-19.0, -2.5, "*", -21.5]})
+    >>> describe_decomposition(d, "school", what="math distance from standard", unit="points")
+    'Since last year, math distance from standard went down 21.5 points: up 0.5 points from who is enrolled where (composition) and down 22.0 points from how students did (performance). The biggest part of the performance change: Students at A (down 20.0 points).'
+    """
+    total = decomposition.iloc[-1]
+    sentence = (f"Since last year, {what} went {format_change(total['change'], unit)}: "
+                f"{format_change(total['composition'], unit)} from who is enrolled where (composition) and "
+                f"{format_change(total['performance'], unit)} from how students did (performance).")
+    groups = decomposition.iloc[:-1]
+    performance = pd.to_numeric(groups["performance"], errors="coerce")
+    counts = [pd.to_numeric(groups[n], errors="coerce") for n in ("before_n", "after_n")]
+    keep = performance.notna() & (counts[0] >= 11) & (counts[1] >= 11)
+    shown = groups[keep].assign(performance=performance[keep])
+    if not shown.empty:
+        top = shown.loc[[shown["performance"].abs().idxmax()]]
+        sentence += (f" The biggest part of the performance change: {group_phrase(top, [unit_col]).iloc[0]} "
+                     f"({format_change(top['performance'].iloc[0], unit)}).")
+    return sentence
+
+
+def describe_matched_growth(growth: pd.DataFrame, *, words: str) -> str:
+    """Did the same students fall? From :func:`flp_inquiry.inquiry.matched_cohort_growth` (one row).
+
+    >>> g = pd.DataFrame({"n": [25], "dfs_from": [-120.0], "dfs_to": [-160.5], "dfs_change": [-40.5]})
+    >>> describe_matched_growth(g, words="English learners in Grade 7")
+    'The same students (English learners in Grade 7 this year, tested last year too) went from -120.0 points to -160.5 points (down 40.5 points): the change is in these students, not only a different cohort.'
+    >>> describe_matched_growth(g.assign(n=[9]), words="English learners in Grade 7")
+    'Fewer than 11 English learners in Grade 7 were tested both years: the same students cannot be followed here.'
+    """
+    shown = shown_rows(growth, value="dfs_change")
+    if shown.empty:
+        return f"Fewer than 11 {words} were tested both years: the same students cannot be followed here."
+    row = shown.iloc[0]
+    reading = ("the change is in these students, not only a different cohort" if abs(row["dfs_change"]) >= 10
+               else "these students held about steady, so a change between cohorts is about who arrived, not growth")
+    return (f"The same students ({words} this year, tested last year too) went from "
+            f"{format_value(row['dfs_from'], 'points')} to {format_value(row['dfs_to'], 'points')} "
+            f"({format_change(row['dfs_change'], 'points')}): {reading}.")
+
+
+def describe_bottleneck(bottleneck: pd.DataFrame, year: int) -> str:
+    """The ELPAC level-3 bottleneck in words, from :func:`flp_inquiry.explorer.level3_bottleneck`.
+
+    >>> t = pd.DataFrame({"school_year": [2025], "n": [80], "value": [72.5], "moved_up": [15.0]})
+    >>> describe_bottleneck(t, 2025)
+    "Level-3 bottleneck: of last year's English learners at ELPAC level 3, 72.5% were still at level 3 in 2024-25 and 15.0% reached level 4 (80 students)."
+    """
+    shown = shown_rows(bottleneck)
+    shown = shown[shown["school_year"] == year]
+    if shown.empty:
+        return f"Fewer than 11 English learners were at ELPAC level 3 last year and tested again in {labels.school_year_label(year)}."
+    row = shown.iloc[0]
+    return (f"Level-3 bottleneck: of last year's English learners at ELPAC level 3, {format_value(row['value'], '%')} were "
+            f"still at level 3 in {labels.school_year_label(year)} and {format_value(row['moved_up'], '%')} reached "
+            f"level 4 ({int(row['n'])} students).")
+
+
+# ---------------------------------------------------------------------------
+# the common metrics at a glance
+# ---------------------------------------------------------------------------
+
+#: The partnership's indicators: (metric of :data:`flp_inquiry.metrics.METRICS`, subject, grade span, words, unit).
+COMMON_INDICATORS = (
+    ("percent_met", "ela", None, "ELA: percent met or exceeded", "%"),
+    ("percent_met", "math", None, "Math: percent met or exceeded", "%"),
+    ("dfs", "ela", "3-8", "ELA: distance from standard, grades 3-8", "points"),
+    ("dfs", "math", "3-8", "Math: distance from standard, grades 3-8", "points"),
+    ("elpi", None, None, "English learner progress (ELPI)", "%"),
+    ("reclassification", None, None, "Reclassification rate", "%"),
+    ("chronic_absence", None, None, "Chronic absenteeism (grades K-8)", "%"),
+    ("algebra_by_8", None, None, "Algebra 1 / Integrated 1 by grade 8 (C or better)", "%"),
+    ("grad_rate", None, None, "Four-year graduation rate", "%"),
+    ("ag_rate", None, None, "a-g completion (of graduates)", "%"),
+)
+
+
+def _indicator_rows(inquiry, metric: str, subject: str | None, grade_span: str | None) -> pd.DataFrame:
+    """One indicator for the inquiry's scope, every year the metric gives (unsuppressed)."""
+    from flp_inquiry.metrics import METRICS
+
+    by = [] if inquiry.whole_district else ["school"]
+    table = METRICS[metric].compute(inquiry.data, inquiry.school_year, subject, by)
+    if by:
+        table = table[table["school"] == inquiry.school]
+    if grade_span is not None:
+        table = table[table["grade_span"] == grade_span]
+    if "school_year" not in table:  # the Dashboard metrics give this year, with last year beside it
+        table = table.assign(school_year=inquiry.school_year)
+    return table
+
+
+def common_metrics(inquiry) -> pd.DataFrame:
+    """Each common indicator this year and last, with the Dashboard's status and colour where it has them.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, metric, subject, grade_span, unit, n, value, prior_n, prior_value, change,
+        status, colour`` (unsuppressed; pass through :func:`flp_inquiry.charts.reader_table`).
+
+    Examples
+    --------
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.schema import columns_of
+    >>> from flp_inquiry.session import Inquiry
+    >>> from flp_inquiry.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> empty = {t: pd.DataFrame(columns=columns_of(t)) for t in ("math_courses", "outcomes")}
+    >>> glance = common_metrics(Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, assessments, **empty)))
+    >>> glance.loc[glance["metric"] == "chronic_absence", ["n", "value", "prior_n", "prior_value", "change"]].round(1).to_dict("records")
+    [{'n': 6, 'value': 0.0, 'prior_n': 3, 'prior_value': 33.3, 'change': -33.3}]
+    """
+    from flp_inquiry.dashboard import level_names
+
+    year, rows = inquiry.school_year, []
+    status_names, colour_names = level_names("status"), level_names("colour")
+    for metric, subject, grade_span, words, unit in COMMON_INDICATORS:
+        table = _indicator_rows(inquiry, metric, subject, grade_span)
+        row = {"indicator": words, "metric": metric, "subject": subject or "", "grade_span": grade_span or "",
+               "unit": unit, "n": 0, "value": None, "prior_n": 0, "prior_value": None, "change": None,
+               "status": "", "colour": ""}
+        now = table[table["school_year"] == year]
+        if not now.empty:
+            current = now.iloc[0]
+            row.update(n=int(current["n"]), value=current["value"])
+            if "prior_n" in now:  # the Dashboard metrics come with last year and the change
+                row.update(prior_n=int(current["prior_n"]) if pd.notna(current["prior_n"]) else 0,
+                           prior_value=current["prior_value"], change=current["change"],
+                           status=status_names.get(current.get("status_level"), "") if pd.notna(current.get("status_level")) else "",
+                           colour=colour_names.get(current.get("colour"), "") if pd.notna(current.get("colour", None)) else "")
+        before = table[table["school_year"] == year - 1]
+        if "prior_n" not in table and not before.empty:
+            row.update(prior_n=int(before.iloc[0]["n"]), prior_value=before.iloc[0]["value"])
+            if row["value"] is not None:
+                row["change"] = row["value"] - row["prior_value"]
+        rows.append(row)
+    glance = pd.DataFrame(rows)
+    for column in ("value", "prior_value", "change"):
+        glance[column] = pd.to_numeric(glance[column], errors="coerce").astype(float)
+    return glance
+
+
+def indicator_trends(inquiry) -> pd.DataFrame:
+    """The common indicators that are rates, every year up to the inquiry's: ``indicator, school_year, n, value``.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.schema import columns_of
+    >>> from flp_inquiry.session import Inquiry
+    >>> from flp_inquiry.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> empty = {t: pd.DataFrame(columns=columns_of(t)) for t in ("math_courses", "outcomes")}
+    >>> trends = indicator_trends(Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, assessments, **empty)))
+    >>> trends[trends["indicator"] == "Reclassification rate"][["school_year", "n", "value"]].to_dict("records")
+    [{'school_year': 2023, 'n': 2, 'value': 50.0}, {'school_year': 2024, 'n': 2, 'value': 0.0}]
+    """
+    parts = []
+    for metric, subject, grade_span, words, unit in COMMON_INDICATORS:
+        if unit != "%" or metric == "elpi":
+            continue
+        table = _indicator_rows(inquiry, metric, subject, grade_span)
+        table = table[table["school_year"] <= inquiry.school_year]
+        parts.append(table[["school_year", "n", "value"]].assign(indicator=words))
+    trends = pd.concat(parts, ignore_index=True)
+    return trends[["indicator", "school_year", "n", "value"]]
+
+
+def partner_figures(inquiry) -> tuple[pd.DataFrame | None, str]:
+    """The other district's common indicators (all students) from its aggregate extract, and where they came from.
+
+    The extract (:mod:`flp_inquiry.extract`) is read from ``extracts/`` beside the
+    harmonised data; if there is none but the partner's harmonised data is here,
+    the extract is built from it in memory.  Only its suppressed aggregates are used.
+
+    >>> from pathlib import Path
+    >>> from flp_inquiry.session import Inquiry
+    >>> figures, source = partner_figures(Inquiry("fresno", 2025, "all", None, data_dir=Path("/nonexistent/harmonised")))
+    >>> figures is None, source
+    (True, 'No aggregate extract from Long Beach Unified for 2024-25 yet.')
+    """
+    from flp_inquiry.extract import build_extract, extract_paths, read_extracts
+    from flp_inquiry.store import MANIFEST, district_folder, load_district
+
+    partner, year = inquiry.partner, inquiry.school_year
+    extracts = inquiry.data_dir.parent / "extracts"
+    name = labels.district_label(partner)
+    if extract_paths(partner, year, extracts)[0].is_file():
+        extract = read_extracts(extracts)
+        extract = extract[(extract["district"] == partner) & (extract["school_year"] == year)]
+        source = f"{name}'s aggregate extract ({extracts.name}/{partner}_{year}.csv)."
+    elif (district_folder(partner, inquiry.data_dir) / MANIFEST).is_file():
+        extract = build_extract(load_district(partner, inquiry.data_dir), year)
+        source = f"{name}'s aggregate extract, built from its harmonised data (aggregates only, small groups hidden)."
+    else:
+        return None, f"No aggregate extract from {name} for {labels.school_year_label(year)} yet."
+    overall = extract[extract["group_type"] == "all"]
+    figures = overall.assign(subject=overall["subject"].fillna(""), grade_span=overall["grade_span"].fillna(""))
+    figures = figures[["metric", "subject", "grade_span", "value"]].astype({"subject": str, "grade_span": str})
+    return figures.rename(columns={"value": "partner_value"}).reset_index(drop=True), source
+
+
+def with_partner(glance: pd.DataFrame, figures: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`common_metrics` beside the partner's figures (``partner_value``, rounded; ``*`` stays).
+
+    >>> glance = pd.DataFrame({"metric": ["grad_rate"], "subject": [""], "grade_span": [""], "value": [88.0]})
+    >>> partner = pd.DataFrame({"metric": ["grad_rate"], "subject": [""], "grade_span": [""], "partner_value": ["91.27"]})
+    >>> with_partner(glance, partner)["partner_value"].tolist()
+    [91.3]
+    """
+    if figures is None:
+        return glance.assign(partner_value="")
+    merged = glance.merge(figures, on=["metric", "subject", "grade_span"], how="left")
+    numbers = pd.to_numeric(merged["partner_value"], errors="coerce")
+    rounded = pd.Series(round_half_away(numbers, 1), index=merged.index)
+    merged["partner_value"] = rounded.astype(object).where(numbers.notna(), merged["partner_value"].fillna(""))
+    return merged
+
+
+def describe_growth_by_grade(growth: pd.DataFrame, subject_words: str) -> str:
+    """Where the same students gained and lost most, from :meth:`flp_inquiry.session.Inquiry.matched_growth` by grade.
+
+    >>> g = pd.DataFrame({"grade": [6, 7, 8], "n": [50, 45, 8], "dfs_change": [-4.0, -21.5, 30.0]})
+    >>> describe_growth_by_grade(g, "math")
+    'Following the same students from last year: in math they lost most ground arriving in Grade 7 (down 21.5 points) and did best arriving in Grade 6 (down 4.0 points).'
+    """
+    shown = shown_rows(growth, value="dfs_change")
+    if shown.empty:
+        return f"Too few students were tested in {subject_words} both years to follow the same students."
+    worst, best = shown.loc[shown["dfs_change"].idxmin()], shown.loc[shown["dfs_change"].idxmax()]
+    return (f"Following the same students from last year: in {subject_words} they lost most ground arriving in "
+            f"{labels.grade_label(worst['grade'])} ({format_change(worst['dfs_change'], 'points')}) and did best arriving in "
+            f"{labels.grade_label(best['grade'])} ({format_change(best['dfs_change'], 'points')}).")
+
+
+def algebra_trends(inquiry) -> pd.DataFrame:
+    """Algebra 1 / Integrated 1 (C or better) by grade 8 and by grade 9, every year: ``indicator, school_year, n, value``.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.session import Inquiry
+    >>> from flp_inquiry.store import DistrictData
+    >>> _, enrollment = _example()
+    >>> courses = pd.DataFrame({"school_year": [2024], "student_key": ["f:5"], "course_level": ["algebra_1"], "mark": ["B"]})
+    >>> trends = algebra_trends(Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, pd.DataFrame(), courses, pd.DataFrame())))
+    >>> trends[["indicator", "school_year", "n", "value"]].round(1).to_dict("records")
+    [{'indicator': 'By grade 8', 'school_year': 2024, 'n': 3, 'value': 33.3}]
+    """
+    parts = [inquiry.metric("algebra_by_grade", grade=grade, by=["school_year"]).assign(indicator=f"By grade {grade}")
+             for grade in (8, 9)]
+    trends = pd.concat(parts, ignore_index=True)
+    trends = trends[trends["school_year"] <= inquiry.school_year]
+    return trends[["indicator", "school_year", "n", "value"]].reset_index(drop=True)
+
+
+def value_in(table: pd.DataFrame, year: int) -> float | None:
+    """The shown value of a one-group table (``school_year``, ``n``, ``value``) in ``year``; None if hidden or absent.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025], "n": [40, 9], "value": [20.0, 30.0]})
+    >>> value_in(t, 2024), value_in(t, 2025), value_in(t, 2026)
+    (20.0, None, None)
+    """
+    shown = shown_rows(table)
+    shown = shown[shown["school_year"] == year]
+    return float(shown["value"].iloc[0]) if len(shown) else None

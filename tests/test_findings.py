@@ -1,0 +1,141 @@
+"""Sentences for the notebooks' prose: right numbers, and never a figure for fewer than 11 students."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from flp_inquiry import findings
+
+
+def two_years(values: dict[str, tuple[int, float, int, float]]) -> pd.DataFrame:
+    """school -> (n last year, value last year, n this year, value this year), as a metric table."""
+    rows = []
+    for school, (prior_n, prior_value, n, value) in values.items():
+        rows += [{"school_year": 2024, "school": school, "n": prior_n, "value": prior_value},
+                 {"school_year": 2025, "school": school, "n": n, "value": value}]
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------
+# what may be quoted: the n = 10 / 11 edge
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n,quoted", [(10, False), (11, True), (0, False)])
+def test_shown_rows_keeps_only_groups_of_11_or_more(n, quoted):
+    table = pd.DataFrame({"school": ["A"], "n": [n], "value": [55.0]})
+    assert (len(findings.shown_rows(table)) == 1) is quoted
+
+
+@pytest.mark.parametrize("prior_n,n,expected", [
+    (10, 40, "No group has 11 or more students in both years"),  # last year too small: no change quoted
+    (40, 10, "No group has 11 or more students in both years"),  # this year too small
+    (11, 11, "Students at A, from 20.0% to 50.0% (up 30.0 percentage points)"),
+])
+def test_a_change_is_quoted_only_when_both_years_are_shown(prior_n, n, expected):
+    table = two_years({"A": (prior_n, 20.0, n, 50.0)})
+    assert expected in findings.describe_largest_change(table, ["school"], 2025, what="chronic absence", unit="%")
+
+
+def test_the_largest_change_ignores_a_bigger_change_in_a_small_group():
+    # B moves 40 points but has 9 students this year; A's 5-point move is the largest that may be quoted
+    table = two_years({"A": (50, 20.0, 50, 25.0), "B": (30, 20.0, 9, 60.0)})
+    sentence = findings.describe_largest_change(table, ["school"], 2025, what="chronic absence", unit="%")
+    assert sentence == ("The largest change in chronic absence from 2023-24 to 2024-25: Students at A, "
+                        "from 20.0% to 25.0% (up 5.0 percentage points).")
+    assert "60.0" not in sentence and "B" not in sentence
+
+
+def test_suppressed_tables_are_read_as_hidden():
+    table = pd.DataFrame({"school": ["A", "B"], "n": ["*", 30], "value": ["*", 41.0]})
+    assert findings.describe_extremes(table, ["school"], what="percent met", unit="%") == (
+        "Highest percent met: Students at B (41.0%); lowest: Students at B (41.0%).")
+
+
+# ---------------------------------------------------------------------------
+# numbers in words
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,unit,text", [
+    (44.95, "%", "45.0%"), (-5.05, "points", "-5.1 points"), (2.25, "%", "2.3%"), (0.0, "points", "0.0 points"),
+])
+def test_values_round_half_away_from_zero_as_the_dashboard(value, unit, text):
+    assert findings.format_value(value, unit) == text
+
+
+@pytest.mark.parametrize("change,unit,text", [
+    (3.0, "%", "up 3.0 percentage points"), (-15.04, "points", "down 15.0 points"), (0.04, "%", "unchanged"),
+])
+def test_changes_read_up_or_down(change, unit, text):
+    assert findings.format_change(change, unit) == text
+
+
+def test_group_phrase_says_who_then_grade_then_school():
+    table = pd.DataFrame({"school": ["Sample Oak"], "grade": [0], "sed": [True], "el_status": ["RFEP"]})
+    assert findings.group_phrase(table, ["school", "grade", "sed", "el_status"]).tolist() == [
+        "Socioeconomically disadvantaged, Reclassified (RFEP) in K at Sample Oak"]
+
+
+# ---------------------------------------------------------------------------
+# gaps, contributions, funnels, surprises
+# ---------------------------------------------------------------------------
+
+def test_the_biggest_gap_of_rates_says_whether_chance_could_explain_it():
+    # 12 of 60 ELs (20%) against 30 of 50 EOs (60%): 40 points apart, far more than either interval's half-width
+    apart = pd.DataFrame({"el_status": ["EL", "EO"], "n": [60, 50], "value": [20.0, 60.0]})
+    assert "do not overlap" in findings.describe_biggest_gap(apart, "el_status", "EO", what="percent met", unit="%")
+    # 5 of 12 (41.7%) against 6 of 12 (50%): each interval is about +/- 25 points wide, so they overlap
+    close = pd.DataFrame({"el_status": ["EL", "EO"], "n": [12, 12], "value": [41.7, 50.0]})
+    assert "could be chance" in findings.describe_biggest_gap(close, "el_status", "EO", what="percent met", unit="%")
+
+
+def test_the_biggest_gap_of_means_within_schools():
+    table = pd.DataFrame({"school": ["A", "A", "B", "B"], "el_status": ["EL", "EO"] * 2, "n": [20, 40, 30, 40],
+                          "value": [-100.0, -40.0, -80.0, -70.0]})
+    sentence = findings.describe_biggest_gap(table, "el_status", "EO", keys=["school"], what="math DFS", unit="points")
+    assert sentence == ("The biggest gap in math DFS: English learners at A, -100.0 points against -40.0 points for "
+                        "English only (down 60.0 points).")
+
+
+def test_a_gap_with_a_small_focus_group_is_not_quoted():
+    table = pd.DataFrame({"el_status": ["EL", "EO"], "n": [10, 40], "value": [5.0, 60.0]})
+    assert "5.0" not in findings.describe_biggest_gap(table, "el_status", "EO", what="percent met", unit="%")
+
+
+def test_contributions_name_the_largest_part():
+    table = pd.DataFrame({"school": ["B", "A", "C"], "n": [300, 100, 11], "value": [40.0, 30.0, 0.0],
+                          "contribution": [-15.0, -7.5, -1.6], "percent_of_total": [62.2, 31.1, 6.7]})
+    assert findings.describe_contributions(table, "school", what="the gap") == (
+        "Students at B contribute most to the gap: 62.2% of it (-15.0 points of the total).")
+
+
+def test_funnel_names_only_shown_schools_outside_the_limits():
+    table = pd.DataFrame({"school": ["A", "B", "C"], "n": [100, 8, 50], "value": [70.0, 100.0, 30.0],
+                          "funnel_zone": ["outside 99.8%", "outside 99.8%", "inside 95%"]})
+    sentence = findings.describe_funnel(table, "school", what="chronic absence")
+    assert "A (70.0%)" in sentence and "B" not in sentence.replace("(unlikely", "")
+
+
+@pytest.mark.parametrize("last_change,unusual", [(6.1, True), (6.0, False), (-6.1, True)])
+def test_a_change_is_unusual_beyond_three_times_the_median(last_change, unusual):
+    # changes +1, -2, +2 and x: the median of 1, 2, 2, |x| is 2 (for |x| >= 2), so the cut is 6 points
+    table = two_years({"A": (40, 20.0, 40, 21.0), "B": (40, 20.0, 40, 18.0), "C": (40, 20.0, 40, 22.0),
+                       "D": (40, 20.0, 40, 20.0 + last_change)})
+    sentences = findings.describe_unusual_changes(table, ["school"], 2025, what="chronic absence", unit="%")
+    assert [sentence.startswith("At D,") for sentence in sentences] == ([True] if unusual else [])
+
+
+def test_the_bottleneck_sentence_and_its_small_case():
+    table = pd.DataFrame({"school_year": [2025], "n": [10], "value": [90.0], "moved_up": [10.0]})
+    assert findings.describe_bottleneck(table, 2025).startswith("Fewer than 11 English learners")
+    table = table.assign(n=[40])
+    assert "90.0% were still at level 3" in findings.describe_bottleneck(table, 2025)
+
+
+def test_decomposition_quotes_only_shown_schools():
+    table = pd.DataFrame({"school": ["A", "B", "Total"], "before_n": [40, 9, 49], "after_n": [40, 12, 52],
+                          "composition": [-1.0, "*", 1.0], "performance": [-4.0, "*", -10.0],
+                          "change": [-5.0, "*", -9.0]})
+    sentence = findings.describe_decomposition(table, "school", what="math DFS", unit="points")
+    assert sentence == ("Since last year, math DFS went down 9.0 points: up 1.0 points from who is enrolled where "
+                        "(composition) and down 10.0 points from how students did (performance). The biggest part "
+                        "of the performance change: Students at A (down 4.0 points).")
