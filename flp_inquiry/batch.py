@@ -17,7 +17,7 @@ Relative paths are read from the folder the command runs in.  The pack
 expands to one job per district x question x school; every value is checked
 against each notebook's ``parameters`` cell and the district's data before
 anything runs.  A job is skipped when its notebook, parameters, harmonised
-data (the district's ``manifest.json``) and the package version are the same
+data (every district's ``manifest.json``: reports set the partner beside) and the package version are the same
 as at its last good run (kept in ``<output>/_state.json``).
 
 Output layout::
@@ -429,8 +429,11 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
     state = read_state(output)
     manifests = {district: _manifest(pack.data, district) for district in pack.districts}
     notebook_hashes = {job.notebook: _sha256(job.notebook.read_bytes()) for job in jobs}
+    # a report may set its district beside the partner's figures, so any district's new data re-runs it
+    partnership = _sha256("".join(_manifest(pack.data, d.name)[0] for d in sorted(Path(pack.data).glob("*/"))
+                                  if d.is_dir()).encode("utf-8"))
     fingerprints = {job.key: job_fingerprint(notebook_hashes[job.notebook], job.parameters,
-                                             manifests[job.district][0], pack.kernel) for job in jobs}
+                                             partnership, pack.kernel) for job in jobs}
     results: dict[str, JobResult] = {}
     to_run: list[Job] = []
     for job in jobs:
@@ -522,7 +525,7 @@ def _header(job: Job, title: str, manifest: Mapping, made: str) -> dict:
 
 def _store_outcome(job: Job, outcome, output: Path) -> JobResult:
     """Write what a worker made; a file that cannot be written fails this job only."""
-    from flp_inquiry.report import write_atomic
+    from flp_inquiry.files import write_atomic
 
     status, error = outcome.status, outcome.error
     report = None
@@ -541,7 +544,7 @@ def _store_outcome(job: Job, outcome, output: Path) -> JobResult:
 
 
 def _save_state(output: Path, state: dict, problems: list[str]) -> None:
-    from flp_inquiry.report import write_atomic
+    from flp_inquiry.files import write_atomic
 
     text = json.dumps({"package_version": flp_inquiry.__version__, "jobs": state}, indent=1, sort_keys=True)
     try:

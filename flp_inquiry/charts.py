@@ -4,8 +4,8 @@ Every chart gets a ``description``: one sentence saying what it shows, used as
 the text alternative in rendered reports.  Charts take the tidy (already
 suppressed) tables of :mod:`flp_inquiry.metrics`: rows whose value is hidden
 (``*``) are left out of the marks and counted in the description.  Colours are
-one dark hue or a dark-to-light ramp, and series also differ by line dash and
-point shape, so charts survive greyscale printing.
+one dark hue or a dark-to-light ramp, and series also differ by line dash,
+so charts survive greyscale printing.
 """
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def trend_chart(
     table: pd.DataFrame, series: str, value: str = "value", *, title: str, value_title: str,
     series_title: str, x: str = "year_label", x_title: str = "School year",
 ) -> alt.Chart:
-    """Lines over school years, one per ``series``, told apart by dash and point shape too.
+    """Lines over school years, one per ``series``, told apart by line dash too.
 
     >>> t = pd.DataFrame({"year_label": ["2023-24", "2024-25"] * 2, "group": ["EL", "EL", "EO", "EO"],
     ...                   "n": [30, 30, 90, 90], "value": [-80.0, -95.0, -10.0, -8.0]})
@@ -125,8 +125,7 @@ def trend_chart(
         x=alt.X(f"{x}:O", title=x_title),
         y=alt.Y(f"{value}:Q", title=value_title),
         color=alt.Color(f"{series}:N", scale=alt.Scale(range=SERIES_COLOURS), legend=legend),
-        strokeDash=alt.StrokeDash(f"{series}:N", legend=legend),
-        shape=alt.Shape(f"{series}:N", legend=legend),
+        strokeDash=alt.StrokeDash(f"{series}:N", legend=legend),  # dashes tell series apart in greyscale
         tooltip=_tooltip([(series, "N", series_title), (x, "O", x_title), (value, "Q", value_title), ("n", "Q", "Students")]),
     )
     return chart.properties(title=title, width=WIDTH, description=description)

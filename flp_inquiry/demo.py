@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from flp_inquiry.extract import ensure_extract
 from flp_inquiry.harmonise import harmonise_district
 from flp_inquiry.store import is_up_to_date, summarise_districts
 
@@ -42,6 +43,8 @@ def run_demo(sample_dir: Path = Path("data/sample"), out: Path = Path("build"), 
     harmonise_sample(Path(sample_dir), harmonised)
     print(summarise_districts(harmonised).to_string(index=False))
     settings = yaml.safe_load(Path(pack).read_text(encoding="utf-8"))
+    for district in DEMO_DISTRICTS:  # each district's aggregate extract, which the other's reports sit beside
+        print(f"extract {ensure_extract(district, settings['school_year'], data=harmonised, out=Path(out) / 'extracts')}")
     # the pack's own paths, moved under ``out`` so a demo elsewhere never writes into build/
     settings.update(data=str(harmonised), output=str(Path(out) / "packs" / Path(settings["output"]).name))
     summary = run_pack(settings, workers=workers)

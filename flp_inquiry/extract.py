@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -35,6 +33,7 @@ import pandas as pd
 
 import flp_inquiry
 from flp_inquiry.errors import FlpInquiryError
+from flp_inquiry.files import write_atomic
 from flp_inquiry.metrics import METRICS
 from flp_inquiry.privacy import Finding, PrivacyError, find_student_ids, is_count_column, is_id_column
 from flp_inquiry.readers import sha256_of
@@ -235,18 +234,6 @@ def extract_paths(district: str, year: int, out: Path = DEFAULT_OUT) -> tuple[Pa
     return stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + ".manifest.json")
 
 
-def _replace_atomically(target: Path, content: bytes) -> None:
-    """Write ``content`` to a hidden file beside ``target``, then rename it over ``target``."""
-    handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-
-
 def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path = DEFAULT_OUT) -> Path:
     """Build a district's extract for ``year`` and write it with its manifest.
 
@@ -307,9 +294,35 @@ def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path
         "package_version": flp_inquiry.__version__,
     }
     csv_path.parent.mkdir(parents=True, exist_ok=True)
-    _replace_atomically(csv_path, content)
-    _replace_atomically(manifest_path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    write_atomic(csv_path, content)
+    write_atomic(manifest_path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return csv_path
+
+
+def ensure_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path = DEFAULT_OUT) -> Path:
+    """The district's extract for ``year``, written first when missing or built from older harmonised data.
+
+    Every notebook that sets a district beside its partner reads the partner's extract;
+    building it once (not once per notebook) keeps a meeting pack fast, and the
+    harmonised manifest's hash in the extract's manifest says when it is out of date.
+    Writers racing on the same extract write the same bytes, each atomically.
+
+    Examples
+    --------
+    >>> ensure_extract("fresno", 2024, data=Path("/nonexistent"))
+    Traceback (most recent call last):
+    ...
+    flp_inquiry.errors.FlpInquiryError: district 'fresno' has not been harmonised into /nonexistent: run flp-inquiry harmonise --district fresno --source <export folder> --out /nonexistent
+    """
+    csv_path, manifest_path = extract_paths(district, int(year), out)
+    source = district_folder(district, Path(data)) / MANIFEST
+    try:
+        written_from = json.loads(manifest_path.read_text(encoding="utf-8")).get("source_manifest_sha256")
+    except (OSError, ValueError, AttributeError):
+        written_from = None
+    if csv_path.is_file() and source.is_file() and written_from == sha256_of(source):
+        return csv_path
+    return write_extract(district, year, data=data, out=out)
 
 
 def _read_one(manifest_path: Path) -> pd.DataFrame:

@@ -500,21 +500,20 @@ def partner_figures(inquiry) -> tuple[pd.DataFrame | None, str]:
     >>> figures is None, source
     (True, 'No aggregate extract from Long Beach Unified for 2024-25 yet.')
     """
-    from flp_inquiry.extract import build_extract, extract_paths, read_extracts
-    from flp_inquiry.store import MANIFEST, district_folder, load_district
+    from flp_inquiry.extract import ensure_extract, extract_paths, read_extracts
+    from flp_inquiry.store import MANIFEST, district_folder
 
     partner, year = inquiry.partner, inquiry.school_year
     extracts = inquiry.data_dir.parent / "extracts"
     name = labels.district_label(partner)
-    if extract_paths(partner, year, extracts)[0].is_file():
-        extract = read_extracts(extracts)
-        extract = extract[(extract["district"] == partner) & (extract["school_year"] == year)]
-        source = f"{name}'s aggregate extract ({extracts.name}/{partner}_{year}.csv)."
-    elif (district_folder(partner, inquiry.data_dir) / MANIFEST).is_file():
-        extract = build_extract(load_district(partner, inquiry.data_dir), year)
-        source = f"{name}'s aggregate extract, built from its harmonised data (aggregates only, small groups hidden)."
-    else:
+    if (district_folder(partner, inquiry.data_dir) / MANIFEST).is_file():
+        # the partner's data is here too: its extract is (re)written when its data changed
+        ensure_extract(partner, year, data=inquiry.data_dir, out=extracts)
+    elif not extract_paths(partner, year, extracts)[0].is_file():
         return None, f"No aggregate extract from {name} for {labels.school_year_label(year)} yet."
+    extract = read_extracts(extracts)
+    extract = extract[(extract["district"] == partner) & (extract["school_year"] == year)]
+    source = f"{name}'s aggregate extract ({extracts.name}/{partner}_{year}.csv: aggregates only, small groups hidden)."
     overall = extract[extract["group_type"] == "all"]
     figures = overall.assign(subject=overall["subject"].fillna(""), grade_span=overall["grade_span"].fillna(""))
     figures = figures[["metric", "subject", "grade_span", "value"]].astype({"subject": str, "grade_span": str})

@@ -44,6 +44,7 @@ from traitlets.config import Config
 
 from flp_inquiry import __version__
 from flp_inquiry.errors import FlpInquiryError, ParameterError
+from flp_inquiry.files import write_atomic
 from flp_inquiry.labels import school_year_label
 from flp_inquiry.privacy import MAX_ROWS, MIN_N, check_notebook_outputs, check_report
 from flp_inquiry.schema import DISTRICTS
@@ -505,28 +506,6 @@ def render_index(jobs: Iterable[JobRecord | Mapping], out_html: str | os.PathLik
     )
     _refuse_external_references(html, "index")
     return write_atomic(out_html, html)
-
-
-def write_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then ``os.replace``.
-
-    >>> import tempfile
-    >>> write_atomic(Path(tempfile.mkdtemp()) / "a" / "b.html", "<p>hi</p>").read_text()
-    '<p>hi</p>'
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _report_exporter() -> HTMLExporter:
