@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from flp_inquiry.sample import HARBOR, PENASCO
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHARED = PROJECT.parent / "shared"
@@ -27,5 +30,56 @@ def public_dir() -> Path:
 def sample_dir() -> Path:
     """The committed synthetic exports of both districts."""
     return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_harmonised(tmp_path_factory) -> Path:
+    """Both districts' committed sample, harmonised once for the session into a temporary folder."""
+    from flp_inquiry.harmonise import harmonise_district
+    from flp_inquiry.schema import DISTRICTS
+
+    out = tmp_path_factory.mktemp("build") / "harmonised"
+    for district in DISTRICTS:
+        harmonise_district(district, SAMPLE / district, out)
+    return out
+
+
+#: The school of each district that a sample pack reports on besides the district: where patterns are planted.
+PACK_SCHOOLS = {"fresno": PENASCO, "long_beach": HARBOR}
+
+
+@dataclass(frozen=True)
+class PackRun:
+    output: Path
+    harmonised: Path
+    summary: object
+
+    def executed(self, district: str, question: str, school: str = "all") -> Path:
+        from flp_inquiry.batch import DISTRICT_SLUG, slugify
+
+        slug = DISTRICT_SLUG if school == "all" else slugify(school)
+        return self.output / "_executed" / district / question / f"{slug}.ipynb"
+
+    def reports(self) -> list[Path]:
+        return sorted(p for p in self.output.rglob("*.html") if "_executed" not in p.parts and p.name != "index.html")
+
+
+@pytest.fixture(scope="session")
+def sample_pack(sample_harmonised, tmp_path_factory) -> PackRun:
+    """Every question notebook for both districts, district-wide and for one school, run once as a meeting pack.
+
+    Notebook tests read the executed notebooks; report tests read the rendered HTML.
+    """
+    from flp_inquiry.batch import run_pack
+
+    output = tmp_path_factory.mktemp("pack") / "sample"
+    summary = run_pack({
+        "title": "Test pack", "school_year": 2025, "districts": list(PACK_SCHOOLS), "questions": "all",
+        "schools": {district: ["all", school] for district, school in PACK_SCHOOLS.items()},
+        "output": str(output), "notebooks": str(PROJECT / "notebooks"), "data": str(sample_harmonised),
+        "timeout": 300,
+    }, workers=2, progress=False)
+    return PackRun(output, sample_harmonised, summary)
+
 
 pytest_plugins = ["battery_report"]

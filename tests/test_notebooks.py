@@ -18,12 +18,12 @@ import nbformat
 import papermill
 import pytest
 from bs4 import BeautifulSoup
+from conftest import PACK_SCHOOLS
 
 from flp_inquiry import metrics
-from flp_inquiry.harmonise import harmonise_district
 from flp_inquiry.privacy import check_notebook_outputs, read_tables
 from flp_inquiry.report import chart_spec
-from flp_inquiry.sample import HARBOR, PENASCO, write_sample
+from flp_inquiry.sample import HARBOR, PENASCO
 from flp_inquiry.schema import DISTRICTS
 from flp_inquiry.store import list_schools, load_district
 
@@ -32,7 +32,7 @@ NOTEBOOKS = PROJECT / "notebooks"
 TEMPLATE = PROJECT / "templates" / "new_question.ipynb"
 QUESTIONS = sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
 #: One school per district for the school-level runs: the schools the sample's patterns are planted in.
-SCHOOLS = {"fresno": PENASCO, "long_beach": HARBOR}
+SCHOOLS = PACK_SCHOOLS  # the schools the sample pack of conftest.py reports on
 KERNEL = "flp-inquiry"
 JOBS = [(question, district, school) for question in QUESTIONS for district in DISTRICTS
         for school in ("all", SCHOOLS[district])]
@@ -47,16 +47,9 @@ WRONG_PARAMETERS = [
 
 
 @pytest.fixture(scope="session")
-def harmonised(tmp_path_factory, sample_dir) -> Path:
-    """Both districts' sample harmonised into a temporary folder (the committed sample, or the same one rebuilt)."""
-    source = Path(sample_dir)
-    if not all((source / district).is_dir() for district in DISTRICTS):
-        source = tmp_path_factory.mktemp("sample")
-        write_sample(source, scale=0.02, seed=2008)
-    out = tmp_path_factory.mktemp("build") / "harmonised"
-    for district in DISTRICTS:
-        harmonise_district(district, source / district, out)
-    return out
+def harmonised(sample_harmonised) -> Path:
+    """Both districts' committed sample, harmonised once for the session (tests/conftest.py)."""
+    return sample_harmonised
 
 
 def _run(notebook: Path, out: Path, parameters: dict) -> tuple[nbformat.NotebookNode | None, Exception | None, float]:
@@ -70,20 +63,28 @@ def _run(notebook: Path, out: Path, parameters: dict) -> tuple[nbformat.Notebook
 
 
 @pytest.fixture(scope="session")
-def executed(harmonised, tmp_path_factory) -> dict:
-    """Every job of :data:`JOBS` and :data:`WRONG_PARAMETERS`, run two at a time: key -> (notebook, error, seconds)."""
-    out = tmp_path_factory.mktemp("executed")
-    runs = {}
+def executed(sample_pack, harmonised, tmp_path_factory) -> dict:
+    """key -> (notebook, error, seconds) for every job of :data:`JOBS` and :data:`WRONG_PARAMETERS`.
+
+    The :data:`JOBS` are the session's sample meeting pack (``sample_pack`` in
+    conftest.py: the same batch run principals' reports come from); the wrong
+    parameters are run with plain papermill, two at a time.
+    """
+    results = {}
+    by_key = {result.job.key: result for result in sample_pack.summary.results}
     for question, district, school in JOBS:
-        slug = "district" if school == "all" else re.sub(r"\W+", "_", school.lower())
-        runs[(question, district, school)] = (
-            NOTEBOOKS / f"{question}.ipynb", out / f"{question}-{district}-{slug}.ipynb",
-            {"district": district, "school_year": 2025, "school": school, "data_dir": str(harmonised)})
-    for number, (question, parameters, _) in enumerate(WRONG_PARAMETERS):
-        runs[("wrong", number)] = (NOTEBOOKS / f"{question}.ipynb", out / f"wrong-{number}.ipynb",
-                                   {"data_dir": str(harmonised), **parameters})
+        path = sample_pack.executed(district, question, school)
+        result = next(r for r in by_key.values()
+                      if (r.job.district, r.job.question, r.job.school) == (district, question, school))
+        notebook = nbformat.read(path, as_version=4) if path.is_file() else None
+        error = RuntimeError(f"{result.job.key}: {result.error}") if not result.ok else None
+        results[(question, district, school)] = (notebook, error, result.seconds)
+    out = tmp_path_factory.mktemp("wrong")
+    wrong = {("wrong", number): (NOTEBOOKS / f"{question}.ipynb", out / f"wrong-{number}.ipynb",
+                                 {"data_dir": str(harmonised), **parameters})
+             for number, (question, parameters, _) in enumerate(WRONG_PARAMETERS)}
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(runs, pool.map(lambda job: _run(*job), runs.values())))
+        results.update(zip(wrong, pool.map(lambda job: _run(*job), wrong.values())))
     return results
 
 

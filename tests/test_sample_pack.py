@@ -1,0 +1,92 @@
+"""The sample meeting pack as principals receive it: every rendered report and the index.
+
+The pack (conftest.py ``sample_pack``) runs every question notebook for both
+districts, district-wide and for one school, through ``flp_inquiry.batch``.  These
+tests read what it wrote, as a principal or the district's privacy officer would.
+"""
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+
+from flp_inquiry.privacy import scan_report
+from flp_inquiry.report import find_external_references
+from flp_inquiry.store import load_district
+from test_browser import CHROMIUM, DRAWN_CHARTS, SCREENSHOTS, Chromium, opened  # noqa: F401 (fixture helpers)
+
+
+@pytest.fixture(scope="module")
+def reports(sample_pack):
+    assert sample_pack.summary.ok, sample_pack.summary.table()
+    found = sample_pack.reports()
+    # 6 questions x 2 districts x (district + one school)
+    assert len(found) == 24, [p.relative_to(sample_pack.output).as_posix() for p in found]
+    return found
+
+
+@pytest.fixture(scope="module")
+def student_ids(sample_pack) -> dict[str, list[str]]:
+    """Every student key of the sample, by district (the raw ids with leading zeros follow from them)."""
+    return {district: load_district(district, sample_pack.harmonised, tables=["enrollment"]).enrollment["student_key"]
+            .unique().tolist() for district in ("fresno", "long_beach")}
+
+
+def test_no_report_shows_a_student_id_or_a_count_under_11(reports, student_ids, sample_pack):
+    for report in reports:
+        district = report.relative_to(sample_pack.output).parts[0]
+        findings = scan_report(report, student_ids=student_ids[district])
+        assert findings == [], f"{report.name}: {findings[:5]}"
+
+
+def test_the_scan_would_see_an_id_planted_in_a_report(reports, student_ids, sample_pack, tmp_path):
+    """The scan above could not fail if ids went unseen: one planted id (without its leading zeros) is caught."""
+    key = next(k for k in student_ids["fresno"] if k.split(":")[1].startswith("0"))
+    planted = tmp_path / "planted.html"
+    html = reports[0].read_text(encoding="utf-8")
+    planted.write_text(html.replace("</body>", f"<p>see {key.split(':')[1].lstrip('0')}</p></body>"), encoding="utf-8")
+    assert [f.kind for f in scan_report(planted, student_ids=student_ids["fresno"])] == ["student_id"]
+
+
+def test_reports_are_self_contained_and_show_no_code(reports):
+    for report in reports:
+        html = report.read_text(encoding="utf-8")
+        assert find_external_references(html) == [], report
+        assert "flp_inquiry" not in html and "start_inquiry" not in html and "import " not in html, report
+        assert "No description has been provided" not in html, report
+
+
+def test_every_chart_has_a_sentence_for_a_text_alternative(reports):
+    labels = [svg.get("aria-label", "") for report in reports
+              for svg in BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser").select("figure.chart svg")]
+    assert len(labels) >= 24  # at least one chart per report
+    assert all(len(label.split()) >= 6 and label.rstrip().endswith(".") for label in labels), labels[:3]
+
+
+def test_headers_name_district_school_question_and_year(reports, sample_pack):
+    report = sample_pack.output / "fresno" / "mathematics"
+    school = next(p for p in report.glob("*.html") if p.stem != "district").read_text(encoding="utf-8")
+    for fact in ("Fresno Unified", "Sample Peñasco Middle", "2024-25", "Data as of", "Made"):
+        assert fact.lower() in school.lower(), fact
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run 'make browser' (Debian's chromium)")
+    chromium = Chromium(CHROMIUM)
+    yield chromium
+    chromium.close()
+
+
+def test_a_real_report_and_the_index_draw_offline_in_a_browser(browser, reports, sample_pack):
+    report = sample_pack.output / "fresno" / "mathematics" / "district.html"
+    charts = opened(browser, report)
+    assert len(charts) >= 3
+    assert all(chart["kind"] == "svg" and chart["marks"] > 0 for chart in charts), charts
+    assert browser.blocked == [] and all(url.startswith(("file:", "data:")) for url in browser.requested)
+    browser.screenshot(SCREENSHOTS / "sample-mathematics-fresno.png")
+    opened(browser, sample_pack.output / "index.html")
+    links = browser.evaluate("Array.from(document.querySelectorAll('a')).map(a => a.href)")
+    assert len(links) == 24
+    assert browser.blocked == []
+    browser.screenshot(SCREENSHOTS / "sample-index.png")
