@@ -35,6 +35,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' (the browser test will be skipped)"; fi; }
 
+# District-scale figures (full-size synthetic districts, kept in benchmarks/data/, generated when missing):
+# harmonise, reload, metrics, notebooks, a per-school pack, and their growth; also build/bench/results.json.
+#   make bench BENCH_ARGS="--scale 0.05 --steps 1/2,1"   a quicker, smaller run
+BENCH_ARGS ?=
+bench: $(READY)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
 # Meeting-pack speed: flp-inquiry run against a papermill + nbconvert shell loop, and the kernel start-up floor.
 bench-pack: $(READY)
 	$(BIN)/python benchmarks/bench_pack.py

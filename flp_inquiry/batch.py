@@ -50,6 +50,9 @@ from flp_inquiry.questions import ALL_SCHOOLS, allowed_values, check_parameters,
 
 STATE_FILE = "_state.json"
 INDEX_FILE = "index.html"
+#: Set in every notebook that declares them: a rendered report has no live kernel behind its widgets.
+BATCH_PARAMETERS = {"show_widgets": False}
+
 #: The slug of a district-wide report.
 DISTRICT_SLUG = "district"
 #: The parameters a pack fills in for each job, when the notebook declares them.
@@ -331,7 +334,8 @@ def expand_pack(pack: Pack, allowed: Mapping[str, Mapping[str, Collection]] | No
             declared = notebook_parameters(notebook)
             if "district" not in declared:
                 raise PackError(f"{notebook.name} has no 'district' parameter: it cannot be run for a district")
-            base = {"district": district, "school_year": pack.school_year, "data_dir": str(pack.data.absolute())}
+            base = {"district": district, "school_year": pack.school_year, "data_dir": str(pack.data.absolute()),
+                    **BATCH_PARAMETERS}
             base = {name: value for name, value in base.items() if name in declared}
             # A notebook without a school parameter is district-wide only.
             used_slugs: set[str] = set()

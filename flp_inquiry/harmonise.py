@@ -356,9 +356,11 @@ class _TableBuilder:
         key_columns, where = spec.unique["columns"], spec.unique["where"]
         rows = table.dropna(subset=key_columns)
         rows = rows[~rows[FILE].isin(self.incomplete.get(spec.source, set()))]
-        counts = rows.groupby(key_columns, dropna=False)[where].agg(
-            marked=lambda flags: int(flags.fillna(False).astype(bool).sum()),
-            unknown=lambda flags: bool(flags.isna().any()))
+        # built-in sums over boolean columns: Python lambdas per group cost ~90 s at district scale
+        flags = pd.DataFrame({"marked": rows[where].fillna(False).astype(bool).astype("int64"),
+                              "unknown": rows[where].isna().astype("int64")})
+        counts = flags.groupby([rows[c] for c in key_columns], dropna=False).sum()
+        counts["unknown"] = counts["unknown"] > 0
         # a group with an unreadable flag is already reported at that cell
         lacking = counts[(counts["marked"] == 0) & ~counts["unknown"]].reset_index()[key_columns]
         if lacking.empty:

@@ -39,6 +39,7 @@ Choices the spec leaves open (one place each, so they can be changed):
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -153,7 +154,22 @@ def primary_enrollment(enrollment: pd.DataFrame) -> pd.DataFrame:
     >>> primary_enrollment(e)[["student_key", "school"]].to_dict("records")
     [{'student_key': 'f:1', 'school': 'B'}]
     """
+    cached = _primary_cache.get(id(enrollment))
+    if cached is not None and cached[0]() is enrollment:
+        return cached[1]
     require_columns(enrollment, ENROLLMENT_COLUMNS, "primary_enrollment")
+    primary = _primary_rows(enrollment)
+    # a notebook asks for a dozen metrics of the same district: find the primary rows once per table
+    _primary_cache.clear()  # the latest table only: no memory held for tables gone by
+    _primary_cache[id(enrollment)] = (weakref.ref(enrollment), primary)
+    return primary
+
+
+#: id(enrollment) -> (weak reference to it, its primary rows); results are read, never changed, by callers.
+_primary_cache: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+
+
+def _primary_rows(enrollment: pd.DataFrame) -> pd.DataFrame:
     primary = enrollment[enrollment["primary"].astype(bool)]
     if "days_enrolled" in primary:
         primary = primary.sort_values("days_enrolled", ascending=False, kind="stable")

@@ -52,7 +52,8 @@ _ID_COLUMN = re.compile(
 # A field named like a student id inside JSON (chart data, widget state).
 _ID_FIELD_IN_JSON = re.compile(r'"(student_?(key|id|number)|ssid|perm_?id|local_?id)"\s*:', re.IGNORECASE)
 _STUDENT_KEY = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, DISTRICTS)) + r"):[A-Za-z0-9]+")
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
+# A decimal number is one token: the digits after a point in a chart's coordinates are not an id.
+_TOKEN = re.compile(r"(?<![.\w])[A-Za-z0-9]+(?:\.[0-9]+)*")
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
 _PANDAS_SHAPE = re.compile(r"(\d[\d,]*) rows × \d+ columns")
 _NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?$")

@@ -12,8 +12,11 @@ injection in meeting-pack runs, flp_inquiry/batch.py: its tests record into that
 """
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
+
+import pytest
 
 HARMONISING = "Harmonising a district's export"
 PACK_RUNS = "Meeting-pack runs (batch.py)"
@@ -47,6 +50,17 @@ def checking(case: str, district: str, group: str = HARMONISING) -> Iterator[Non
         raise
 
 
+def records(case: str, district: str = "any", group: str = PACK_RUNS) -> Callable:
+    """Decorate a test so its outcome is recorded as ``case`` (handled when the test passes)."""
+    def decorate(test: Callable) -> Callable:
+        @functools.wraps(test)  # keeps the signature, so pytest still sees the fixtures
+        def run(*args, **kwargs):
+            with checking(case, district, group):
+                return test(*args, **kwargs)
+        return run
+    return decorate
+
+
 def markdown_table(results: dict[tuple[str, str, str], bool] | None = None) -> list[str]:
     """The results as Markdown table lines, grouped, one row per case with its districts.
 
@@ -68,6 +82,18 @@ def markdown_table(results: dict[tuple[str, str, str], bool] | None = None) -> l
             if (g, c) == (group, case):
                 lines.append(f"| {group} | {case} | {district} | {'yes' if handled else 'no'} |")
     return lines
+
+
+def pytest_sessionfinish(session) -> None:
+    """Under pytest-xdist, a worker hands its results to the controller, which prints the table."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["battery"] = [[*key, handled] for key, handled in RESULTS.items()]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    for group, case, district, handled in getattr(node, "workeroutput", {}).get("battery", []):
+        record(case, district, handled, group)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:

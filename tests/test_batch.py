@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from battery_report import records
 
 from flp_inquiry import cli
 from flp_inquiry.batch import PackError, expand_pack, load_pack, read_state, run_pack, slugify
@@ -123,6 +124,7 @@ def test_slugs_are_safe_file_names(name, slug):
 
 # --- running jobs (a kernel each) ----------------------------------------------------------------
 
+@records("a notebook that raises: other jobs finish, its executed notebook shows the error, no report")
 def test_a_failing_job_does_not_stop_the_others(tmp_path):
     summary = run_pack(make_pack(tmp_path, questions=["echo", "raises"], schools=[INJECTION]), workers=2,
                        allowed=ALLOWED, progress=False)
@@ -166,6 +168,8 @@ def test_the_command_checks_against_the_data_and_exits_non_zero_when_a_job_fails
     assert "fresno/district_only/district  ok" in printed
 
 
+@records("a kernel that dies (os._exit): that job fails, the others finish")
+@records("a notebook that hangs past its time limit: stopped, that job fails")
 def test_kernel_death_and_time_limit_fail_only_their_jobs(tmp_path):
     summary = run_pack(make_pack(tmp_path, questions=["kernel_dies", "hangs", "district_only"], timeout=5),
                        workers=2, allowed=ALLOWED, progress=False)
@@ -179,6 +183,7 @@ def test_kernel_death_and_time_limit_fail_only_their_jobs(tmp_path):
     assert stopped.outputs[-1].ename == "CellTimeoutError"
 
 
+@records("a re-run with nothing changed: no kernel started; a changed notebook re-runs only its jobs")
 def test_unchanged_jobs_are_skipped_and_changed_ones_rerun(tmp_path):
     notebooks = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, notebooks)
@@ -225,6 +230,7 @@ def test_changed_harmonised_data_reruns_that_district(tmp_path):
         "fresno/district_only/district": "skipped-unchanged"}
 
 
+@records("an unwritable job folder: that job fails, the others finish")
 def test_an_unwritable_job_folder_fails_that_job_only(tmp_path):
     out = tmp_path / "out"
     (out / "fresno").mkdir(parents=True)
@@ -234,12 +240,14 @@ def test_an_unwritable_job_folder_fails_that_job_only(tmp_path):
     assert "could not write the job's files" in summary.results[0].error
 
 
+@records("an unusable output folder: refused before any job runs")
 def test_an_unusable_output_folder_stops_the_run_before_it_starts(tmp_path):
     (tmp_path / "out").write_text("not a folder")
     with pytest.raises(PackError, match="cannot write to the output folder"):
         run_pack(make_pack(tmp_path), allowed=ALLOWED, progress=False)
 
 
+@records("stopped half way: finished jobs kept, nothing half-written, a re-run does the rest")
 def test_a_stopped_run_keeps_what_finished_and_the_next_run_does_the_rest(tmp_path, monkeypatch):
     pack = make_pack(tmp_path, schools=["all", "Lincoln Elementary"])
 
@@ -255,7 +263,7 @@ def test_a_stopped_run_keeps_what_finished_and_the_next_run_does_the_rest(tmp_pa
     assert statuses(stopped) == {"fresno/echo/district": "ok", "fresno/echo/lincoln-elementary": "interrupted"}
     assert set(read_state(tmp_path / "out")) == {"fresno/echo/district"}
     assert (tmp_path / "out" / "index.html").is_file()
-    assert not list((tmp_path / "out").rglob("*.tmp"))  # nothing half-written
+    assert not [p for p in (tmp_path / "out").rglob(".*") if p.is_file()]  # nothing half-written
 
     monkeypatch.undo()
     resumed = run_pack(pack, allowed=ALLOWED, progress=False)

@@ -110,3 +110,12 @@ def test_render_report_refuses_a_raw_table_and_writes_nothing(tmp_path):
     with pytest.raises(PrivacyError, match="longer than 200 rows"):
         render_report(nbformat.v4.new_notebook(cells=[cell]), tmp_path / "r.html", HEADER)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_digits_after_a_decimal_point_are_not_an_id_but_an_id_ending_a_sentence_is():
+    """A chart coordinate 0.004048583 once hid Long Beach id 4048583 in its decimals: not a finding."""
+    from flp_inquiry.privacy import find_student_ids
+
+    ids = ["long_beach:4048583"]
+    assert find_student_ids('<path d="M0.004048583,12.5L3.4048583,2"/>', ids) == []
+    assert [f.value for f in find_student_ids("Top student: 4048583.", ids)] == ["4048583"]

@@ -1,0 +1,44 @@
+"""Harmonise one district in this process and print its seconds and peak memory as JSON.
+
+``bench.py`` runs this as its own process so that the peak memory is harmonising's
+alone (a fresh interpreter, nothing of the benchmark's own imports or data in it).
+
+    python benchmarks/harmonise_child.py DISTRICT SOURCE OUT
+"""
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from flp_inquiry.harmonise import harmonise_district
+
+
+def peak_mib() -> float:
+    """This process's peak resident memory.
+
+    Linux's ``ru_maxrss`` keeps the high-water mark of the parent's memory across fork and
+    exec (a child of a large benchmark process would report the parent's size), so the
+    kernel's own per-process figure ``VmHWM`` is read where there is one.
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux, bytes on macOS
+
+
+def main() -> int:
+    district, source, out = sys.argv[1:4]
+    started = time.perf_counter()
+    harmonise_district(district, Path(source), Path(out))
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "peak_mib": peak_mib()}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
