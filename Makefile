@@ -20,7 +20,7 @@ demo: $(READY)
 	$(BIN)/flp-inquiry demo
 
 test: $(READY) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lab: $(READY)
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -123,9 +123,6 @@ def write_extracts(harmonised: Path) -> dict[str, float]:
     return seconds
 
 
-#: Parameters set for every notebook that declares them: the interactive widgets are for JupyterLab, and
-#: under papermill the explorer's widget cell waited for ever (no CPU) at the time of writing.
-BATCH_PARAMETERS = {"show_widgets": False}
 #: Seconds a notebook may take before the benchmark stops with an error rather than wait.
 NOTEBOOK_TIMEOUT = 900
 
@@ -134,6 +131,7 @@ def measure_notebooks(questions: list[Path], district: str, harmonised: Path, fo
     """One district-wide run of each question (kernel start-up included, as in a pack)."""
     import papermill
 
+    from flp_inquiry.batch import BATCH_PARAMETERS  # as a pack run sets them
     from flp_inquiry.questions import notebook_parameters
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,9 @@ QUESTIONS = sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
 #: One school per district for the school-level runs: the schools the sample's patterns are planted in.
 SCHOOLS = PACK_SCHOOLS  # the schools the sample pack of conftest.py reports on
 KERNEL = "flp-inquiry"
+#: With pytest-xdist, the tests reading the session's sample pack share one worker, so the pack runs once.
+pytestmark = pytest.mark.xdist_group("sample_pack")
+
 JOBS = [(question, district, school) for question in QUESTIONS for district in DISTRICTS
         for school in ("all", SCHOOLS[district])]
 #: Wrong parameters: (question, parameters, text the error must show).

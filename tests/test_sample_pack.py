@@ -14,6 +14,9 @@ from flp_inquiry.report import find_external_references
 from flp_inquiry.store import load_district
 from test_browser import CHROMIUM, DRAWN_CHARTS, SCREENSHOTS, Chromium, opened  # noqa: F401 (fixture helpers)
 
+#: With pytest-xdist, the tests reading the session's sample pack share one worker, so the pack runs once.
+pytestmark = pytest.mark.xdist_group("sample_pack")
+
 
 @pytest.fixture(scope="module")
 def reports(sample_pack):
