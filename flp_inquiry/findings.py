@@ -24,7 +24,7 @@ from flp_inquiry.inquiry import group_gaps
 from flp_inquiry.suppression import suppress_small_cells
 
 #: Group types that describe who the students are (said first in a phrase).
-_WHO = ("el_status", "ethnicity", "sed", "swd", "gender", "attendance", "pathway")
+_WHO = ("el_status", "years_as_el", "ethnicity", "sed", "swd", "gender", "attendance", "pathway")
 #: A change this many times the typical (median) change of the other groups stands out.
 UNUSUAL_CHANGE_RATIO = 3.0
 

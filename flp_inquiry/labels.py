@@ -15,6 +15,7 @@ GROUP_TYPE_LABELS = {
     "swd": "Students with disabilities",
     "gender": "Gender",
     "school_year": "School year",
+    "years_as_el": "Years as an English learner",
 }
 
 GROUP_LABELS = {
@@ -28,6 +29,11 @@ GROUP_LABELS = {
         "WH": "White", "MR": "Two or more races", "NR": "Not reported",
     },
     "gender": {"F": "Female", "M": "Male", "X": "Nonbinary"},
+    "years_as_el": {
+        "0-3 years": "Ever-ELs, 0-3 years since first identified", "4-5 years": "Ever-ELs, 4-5 years since first identified",
+        "6+ years": "Ever-ELs, 6+ years since first identified", "never EL": "Never English learners",
+        "start date unknown": "Ever-ELs, start date unknown",
+    },
     "sed": {True: "Socioeconomically disadvantaged", False: "Not socioeconomically disadvantaged"},
     "swd": {True: "Students with disabilities", False: "Students without disabilities"},
 }

@@ -54,7 +54,10 @@ from flp_inquiry.errors import ParameterError
 from flp_inquiry.schema import SBAC_GRADES
 from flp_inquiry.suppression import require_columns, suppress_small_cells
 
-GROUPINGS = ("school", "grade", "el_status", "ethnicity", "sed", "swd", "gender", "school_year")
+GROUPINGS = ("school", "grade", "el_status", "ethnicity", "sed", "swd", "gender", "school_year", "years_as_el")
+#: Bands of years as an English learner at the start of the school year, by the state's LTEL rules
+#: (at risk: 4-5 years; long-term: 6 or more). Students never EL, or EL with no start date, have their own band.
+YEARS_AS_EL_BANDS = ("0-3 years", "4-5 years", "6+ years", "never EL", "start date unknown")
 SUBJECTS = ("ela", "math")
 ELPI_LEVELS = ("1", "2L", "2H", "3L", "3H", "4")
 PASSING_MARKS = ("A", "B", "C")
@@ -174,7 +177,25 @@ def _primary_rows(enrollment: pd.DataFrame) -> pd.DataFrame:
     if "days_enrolled" in primary:
         primary = primary.sort_values("days_enrolled", ascending=False, kind="stable")
     primary = primary.drop_duplicates(["school_year", "student_key"]).sort_index()
-    return primary.assign(school=primary["school_name"])
+    primary = primary.assign(school=primary["school_name"])
+    if "el_start_date" in primary:
+        primary = primary.assign(years_as_el=years_as_el_band(primary))
+    return primary
+
+
+def years_as_el_band(students: pd.DataFrame) -> pd.Series:
+    """Each student's band of years as an English learner (EL or RFEP) at the start of the school year.
+
+    >>> students = pd.DataFrame({"school_year": [2025] * 4, "el_status": ["EL", "RFEP", "EO", "EL"],
+    ...     "el_start_date": pd.to_datetime(["2019-08-15", "2020-08-15", None, None])})
+    >>> years_as_el_band(students).tolist()  # 2024-07-01: 4 whole years since 2019-08-15, 3 since 2020-08-15
+    ['4-5 years', '0-3 years', 'never EL', 'start date unknown']
+    """
+    years = _whole_years(students["el_start_date"], _school_year_start(students["school_year"]))
+    ever_el = students["el_status"].isin(["EL", "RFEP"])
+    band = np.select([~ever_el, years.isna(), years >= LTEL_MIN_YEARS, years >= min(AT_RISK_YEARS)],
+                     ["never EL", "start date unknown", "6+ years", "4-5 years"], default="0-3 years")
+    return pd.Series(band, index=students.index)
 
 
 def _attach_groups(rows: pd.DataFrame, enrollment: pd.DataFrame, by: list[str]) -> pd.DataFrame:

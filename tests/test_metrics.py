@@ -448,3 +448,21 @@ def test_a_full_district_grouped_by_school_and_group_takes_well_under_a_second()
         table = compute()
         assert time.perf_counter() - started < 1.0
         assert table["n"].sum() > 0
+
+
+def test_percent_met_by_years_as_an_english_learner():
+    # school year 2025 starts 2024-07-01; whole years as EL by then decide the band
+    enrollment = enrollment_table(
+        enrolled("six", year=2025, el="EL", el_start="2018-07-01"),        # exactly 6 years -> 6+
+        enrolled("five", year=2025, el="EL", el_start="2018-07-02"),       # a day short of 6 -> 5 -> 4-5
+        enrolled("four", year=2025, el="RFEP", el_start="2020-07-01", rfep="2024-03-01"),  # 4 -> 4-5
+        enrolled("three", year=2025, el="EL", el_start="2021-07-02"),      # 2 whole years -> 0-3
+        enrolled("eo", year=2025, el="EO"),                                # never EL
+    )
+    assessments = assessment_table(scored("six", 2400, 1, year=2025), scored("five", 2600, 4, year=2025),
+                                   scored("four", 2510, 3, year=2025), scored("three", 2450, 2, year=2025),
+                                   scored("eo", 2520, 3, year=2025))
+    table = metrics.percent_met(assessments, enrollment, "ela", by=["years_as_el"])
+    # 0-3: three (level 2) -> 0 %; 4-5: five (4), four (3) -> 2 / 2 = 100 %; 6+: six (1) -> 0 %; never EL: eo -> 100 %
+    assert table[["years_as_el", "n", "value"]].values.tolist() == [
+        ["0-3 years", 1, 0.0], ["4-5 years", 2, 100.0], ["6+ years", 1, 0.0], ["never EL", 1, 100.0]]

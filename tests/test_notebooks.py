@@ -287,3 +287,16 @@ def test_a_wrong_parameter_stops_at_once_naming_the_allowed_values(executed, num
     assert error.cell_index <= 3  # the first code cell after the parameters, not deep in the analysis
     if "school" in parameters:
         assert PENASCO in error.evalue
+
+
+@pytest.mark.parametrize("district", sorted(DISTRICTS))
+def test_english_learners_notebook_compares_students_by_years_as_an_english_learner(executed, district):
+    tables = shown_tables(_finished(executed, ("english_learners", district, "all")))
+    headings, rows = next(t for t in tables if "Years as an English learner" in t[0])
+    bands = [row[0] for row in rows]
+    assert bands[:3] == ["Ever-ELs, 0-3 years since first identified", "Ever-ELs, 4-5 years since first identified",
+                         "Ever-ELs, 6+ years since first identified"]
+    assert "Never English learners" in bands
+    for row in rows:  # every shown figure is a percentage of 11 or more students, or hidden
+        counts = dict(zip(headings, row))
+        assert counts["Tested in math"] == "*" or int(counts["Tested in math"]) >= 11
