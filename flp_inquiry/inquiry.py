@@ -36,7 +36,7 @@ import pandas as pd
 from flp_inquiry.errors import ParameterError
 from flp_inquiry.metrics import GROUPINGS, SUBJECTS, level3_minimums, primary_enrollment
 # the metrics' rule for "tested with a score" (subject, tested grade, score present), reused not restated
-from flp_inquiry.metrics import _scored
+from flp_inquiry.metrics import scored_results
 from flp_inquiry.suppression import require_columns
 
 #: Label of the summary row of :func:`decompose_change`.
@@ -285,7 +285,7 @@ def matched_cohort_growth(
         raise ParameterError("subject", subject, SUBJECTS)
     students = primary_enrollment(enrollment)
     require_columns(students, by, "matched_cohort_growth")
-    scored = _scored(assessments, subject)
+    scored = scored_results(assessments, subject)
     scored = scored[scored["school_year"].isin([from_year, to_year])]
     scored = scored.drop_duplicates(["school_year", "student_key"], keep="last")
     minimums = level3_minimums().query("subject == @subject").rename(columns={"grade": "grade_tested"})

@@ -231,8 +231,14 @@ def _share(rows: pd.DataFrame, keys: list[str], hit: pd.Series | np.ndarray, ext
 ASSESSMENT_COLUMNS = ["school_year", "student_key", "test", "grade_tested", "scale_score", "level"]
 
 
-def _scored(assessments: pd.DataFrame, subject: str) -> pd.DataFrame:
-    """Smarter Balanced rows of ``subject`` in a tested grade that have a scale score."""
+def scored_results(assessments: pd.DataFrame, subject: str) -> pd.DataFrame:
+    """Smarter Balanced rows of ``subject`` in a tested grade that have a scale score (the tested students).
+
+    >>> from flp_inquiry.metrics import _example
+    >>> assessments, _ = _example()
+    >>> scored_results(assessments, "ela")["student_key"].tolist()  # f:4 (grade 11) has no score
+    ['f:1', 'f:1', 'f:2', 'f:3']
+    """
     require_columns(assessments, ASSESSMENT_COLUMNS, "Smarter Balanced metrics")
     keep = ((assessments["test"] == subject) & assessments["grade_tested"].isin(SBAC_GRADES)
             & assessments["scale_score"].notna())
@@ -265,7 +271,7 @@ def percent_met(assessments: pd.DataFrame, enrollment: pd.DataFrame, subject: st
     1      B  1    0.0
     """
     by = _check_by(by)
-    scored = _attach_groups(_scored(assessments, _check_subject(subject)), enrollment, by)
+    scored = _attach_groups(scored_results(assessments, _check_subject(subject)), enrollment, by)
     return _share(scored, by, scored["level"].fillna(0) >= 3)
 
 
@@ -290,7 +296,7 @@ def participation_rate(assessments: pd.DataFrame, enrollment: pd.DataFrame, subj
     1         2024  7  42.857143
     """
     by = _check_by(by)
-    scored = _scored(assessments, _check_subject(subject))[["school_year", "student_key"]].drop_duplicates()
+    scored = scored_results(assessments, _check_subject(subject))[["school_year", "student_key"]].drop_duplicates()
     students = primary_enrollment(enrollment)
     students = students[students["grade"].isin(SBAC_GRADES)]
     tested = students.merge(scored.assign(_tested=True), on=["school_year", "student_key"], how="left")
@@ -333,7 +339,7 @@ def distance_from_standard(assessments: pd.DataFrame, enrollment: pd.DataFrame, 
     """
     by = _check_by(by)
     subject = _check_subject(subject)
-    scored = _attach_groups(_scored(assessments, subject), enrollment, by)
+    scored = _attach_groups(scored_results(assessments, subject), enrollment, by)
     minimums = level3_minimums().query("subject == @subject").rename(columns={"grade": "grade_tested"})
     scored = scored.merge(minimums[["grade_tested", "level3_min"]], on="grade_tested", how="left")
     scored["distance"] = scored["scale_score"].astype(float) - scored["level3_min"]
