@@ -8,6 +8,7 @@ before any analysis runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -149,6 +150,23 @@ class Inquiry:
             return growth
         return growth[growth["school"] == self.school].drop(columns="school").reset_index(drop=True)
 
+    @cached_property
+    def _school_students_data(self) -> store.DistrictData:
+        """Every row of the students ever counted at the chosen school (in any year).
+
+        A metric attributes a student's rows to the school of their primary enrollment
+        that year, so the school's figures from these rows equal those from the whole
+        district, at a fraction of the work: a per-school report no longer grows with
+        the size of its district.
+        """
+        enrollment = self.data.enrollment
+        counted_here = enrollment["primary"].astype(bool) & (enrollment["school_name"] == self.school)
+        keys = enrollment.loc[counted_here, "student_key"].unique()
+        return store.DistrictData(self.district, **{
+            table: frame[frame["student_key"].isin(keys)] if "student_key" in frame else frame
+            for table, frame in ((t, getattr(self.data, t)) for t in ("enrollment", "assessments", "math_courses", "outcomes"))
+        }, manifest=self.data.manifest)
+
     def metric(self, name: str, by: Sequence[str] = (), **options) -> pd.DataFrame:
         """A metric of :mod:`flp_inquiry.metrics` over the inquiry's data, kept to its school.
 
@@ -168,9 +186,10 @@ class Inquiry:
         """
         if name not in METRIC_TABLES:
             raise ParameterError("metric", name, list(METRIC_TABLES))
-        tables = [getattr(self.data, table) for table in METRIC_TABLES[name]]
         by = list(by)
         scoped = not self.whole_district and "school" not in by
+        data = self._school_students_data if scoped else self.data
+        tables = [getattr(data, table) for table in METRIC_TABLES[name]]
         table = getattr(metrics, name)(*tables, by=["school", *by] if scoped else by, **options)
         if not scoped:
             return table
