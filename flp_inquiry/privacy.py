@@ -19,6 +19,7 @@ both, so a refused report is never written.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -135,6 +136,8 @@ def id_variants(student_ids: Iterable[str]) -> tuple[set[str], set[str]]:
     >>> sorted(exact), sorted(unpadded)
     (['004518233', '1234567', 'fresno:004518233'], ['1234567', '4518233'])
     """
+    if isinstance(student_ids, frozenset):  # a district's ids, checked against report after report
+        return _frozen_id_variants(student_ids)
     exact: set[str] = set()
     unpadded: set[str] = set()
     for student_id in student_ids:
@@ -146,6 +149,12 @@ def id_variants(student_ids: Iterable[str]) -> tuple[set[str], set[str]]:
         if raw.isdigit() and len(raw.lstrip("0")) >= MIN_ID_LENGTH:
             unpadded.add(raw.lstrip("0"))
     return exact, unpadded
+
+
+@functools.lru_cache(maxsize=4)
+def _frozen_id_variants(student_ids: frozenset) -> tuple[frozenset, frozenset]:
+    exact, unpadded = id_variants(list(student_ids))
+    return frozenset(exact), frozenset(unpadded)
 
 
 def find_student_ids(text: str, student_ids: Iterable[str] = ()) -> list[Finding]:
