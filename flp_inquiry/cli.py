@@ -45,6 +45,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
+    from flp_inquiry.dashboard import round_half_away
     from flp_inquiry.metrics import metric_table
 
     by = [c.strip() for c in (args.by or "").split(",") if c.strip()]
@@ -52,7 +53,10 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
         args.metric, district=args.district, year=args.year, subject=args.subject,
         by=by, data=args.data, suppressed=not args.unsuppressed,
     )
-    table.to_csv(sys.stdout, index=False)
+    # one decimal, rounded half away from zero as the Dashboard prints figures (cells may be "*")
+    shown = table.apply(lambda column: column.map(
+        lambda v: float(round_half_away([v], 1)[0]) if isinstance(v, float) else v))
+    shown.to_csv(sys.stdout, index=False)
     return 0
 
 
@@ -145,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except BrokenPipeError:  # output piped into `head`: the reader has what it wanted
+        sys.stderr.close()
+        return 0
     except FlpInquiryError as err:
         print(f"flp-inquiry {args.command}: {err}", file=sys.stderr)
         return 2
