@@ -284,9 +284,14 @@ def _group_words(column: str, values: pd.Series) -> pd.Series:
 
 
 def _rounded(values: pd.Series, decimals: int = 1) -> pd.Series:
-    """Numbers rounded as the Dashboard publishes them; ``*`` and text kept."""
+    """Numbers rounded as the Dashboard publishes them; ``*`` and text kept.
+
+    >>> _rounded(pd.Series([-0.04, 2.25, "*"])).tolist()
+    [0.0, 2.3, '*']
+    """
     numbers = pd.to_numeric(values, errors="coerce")
-    rounded = pd.Series(round_half_away(numbers, decimals), index=values.index)
+    # (+ 0.0 turns a rounded -0.0 into 0.0: "-0.0" would read as a fall)
+    rounded = pd.Series(round_half_away(numbers, decimals) + 0.0, index=values.index)
     return rounded.astype(object).where(numbers.notna(), values)
 
 
