@@ -17,7 +17,8 @@ Relative paths are read from the folder the command runs in.  The pack
 expands to one job per district x question x school; every value is checked
 against each notebook's ``parameters`` cell and the district's data before
 anything runs.  A job is skipped when its notebook, parameters, harmonised
-data (every district's ``manifest.json``: reports set the partner beside) and the package version are the same
+data (every district's ``manifest.json``: reports set the partner beside) and the package (its version and
+the hash of its code and report templates) are the same
 as at its last good run (kept in ``<output>/_state.json``).
 
 Output layout::
@@ -377,6 +378,26 @@ def job_fingerprint(notebook_sha256: str, parameters: Mapping, data_sha256: str,
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def code_fingerprint() -> str:
+    """The package version and a hash of the code and templates that make a report.
+
+    A fix to a metric, a chart or the report template re-makes the reports it touches,
+    even before the version number moves.
+
+    >>> code_fingerprint().startswith(flp_inquiry.__version__ + "+")
+    True
+    """
+    from flp_inquiry.report import TEMPLATES
+
+    package = Path(flp_inquiry.__file__).parent
+    files = sorted(p for p in [*package.rglob("*"), *(TEMPLATES / "report").rglob("*")]
+                   if p.is_file() and p.suffix in {".py", ".yaml", ".csv", ".j2", ".css", ".json"})
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode("utf-8") + path.read_bytes())
+    return f"{flp_inquiry.__version__}+{digest.hexdigest()[:16]}"
+
+
 def read_state(output: Path) -> dict:
     """The last good run of each job (``{key: {"fingerprint": ..., ...}}``); empty if none or unreadable.
 
@@ -436,8 +457,9 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
     # a report may set its district beside the partner's figures, so any district's new data re-runs it
     partnership = _sha256("".join(_manifest(pack.data, d.name)[0] for d in sorted(Path(pack.data).glob("*/"))
                                   if d.is_dir()).encode("utf-8"))
+    code = code_fingerprint()
     fingerprints = {job.key: job_fingerprint(notebook_hashes[job.notebook], job.parameters,
-                                             partnership, pack.kernel) for job in jobs}
+                                             partnership, pack.kernel, version=code) for job in jobs}
     results: dict[str, JobResult] = {}
     to_run: list[Job] = []
     for job in jobs:

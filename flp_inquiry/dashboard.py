@@ -178,7 +178,8 @@ def status_level(values, indicator: str) -> pd.Series:
     >>> status_level([45, 44.9, 10, -5, -70, -70.1, None], "ela_3_8").tolist()
     [5, 4, 4, 3, 2, 1, <NA>]
     """
-    return _levels(values, load_indicator(indicator).status_cuts, load_indicator(indicator).decimals)
+    settings = load_indicator(indicator)
+    return _levels(values, settings.status_cuts, settings.decimals)
 
 
 def change_level(changes, indicator: str) -> pd.Series:
@@ -205,7 +206,8 @@ def change_level(changes, indicator: str) -> pd.Series:
     >>> change_level([-10, -1.5, -1.4, 1.5], "elpi_2017").tolist()
     [2, 2, 3, 4]
     """
-    return _levels(changes, load_indicator(indicator).change_cuts, load_indicator(indicator).decimals)
+    settings = load_indicator(indicator)
+    return _levels(changes, settings.change_cuts, settings.decimals)
 
 
 def colour(status_levels, change_levels, indicator: str) -> pd.Series:

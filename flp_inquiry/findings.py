@@ -120,6 +120,18 @@ def year_changes(table: pd.DataFrame, keys: Sequence[str], year: int) -> pd.Data
     return both.loc[order].reset_index(drop=True)
 
 
+def summarise_largest_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str,
+                              lead: str, count: int = 3) -> str:
+    """``lead`` followed by :func:`describe_largest_changes`, or ``""`` (left out of bullets) when there are none.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025], "school": ["A", "A"], "n": [8, 8], "value": [20.0, 25.0]})
+    >>> summarise_largest_changes(t, ["school"], 2025, what="percent met", unit="%", lead="The largest changes:")
+    ''
+    """
+    changes = describe_largest_changes(table, keys, year, what=what, unit=unit, count=count)
+    return " ".join([lead, *changes]) if changes else ""
+
+
 def describe_largest_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str,
                              count: int = 3) -> list[str]:
     """The ``count`` groups whose ``what`` changed most from last year (either way), one sentence each.

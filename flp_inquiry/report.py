@@ -28,7 +28,6 @@ import html as html_text
 import json
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -349,6 +348,20 @@ def shift_headings(sources: list[str], top_level: int = 2) -> list[str]:
     return [shift(source) for source in sources]
 
 
+def drop_repeated_title(source: str, title: str) -> str:
+    """``source`` without a leading ``# heading`` that only repeats the report's title.
+
+    >>> drop_repeated_title("# Math: who?\\n\\n**The question.** Why", "Math: who?")
+    '**The question.** Why'
+    >>> drop_repeated_title("# Another title\\ntext", "Math: who?")
+    '# Another title\\ntext'
+    """
+    first, _, rest = source.partition("\n")
+    if re.fullmatch(r"#\s+" + re.escape(title.strip()) + r"\s*", first.strip()):
+        return rest.lstrip("\n")
+    return source
+
+
 class PrincipalReportPreprocessor(Preprocessor):
     """Turns an executed notebook into what a principal reads.
 
@@ -360,6 +373,9 @@ class PrincipalReportPreprocessor(Preprocessor):
 
     def preprocess(self, nb, resources):
         markdown_cells = [cell for cell in nb.cells if cell.cell_type == "markdown"]
+        title = resources.get("report", {}).get("question")
+        if markdown_cells and title:  # the header's h1 already says it: no second title under it
+            markdown_cells[0].source = drop_repeated_title(markdown_cells[0].source, title)
         for cell, source in zip(markdown_cells, shift_headings([cell.source for cell in markdown_cells])):
             cell.source = source
         charts = 0
