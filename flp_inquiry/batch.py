@@ -387,10 +387,8 @@ def code_fingerprint() -> str:
     >>> code_fingerprint().startswith(flp_inquiry.__version__ + "+")
     True
     """
-    from flp_inquiry.report import TEMPLATES
-
     package = Path(flp_inquiry.__file__).parent
-    files = sorted(p for p in [*package.rglob("*"), *(TEMPLATES / "report").rglob("*")]
+    files = sorted(p for p in [*package.rglob("*"), *(flp_inquiry.TEMPLATES / "report").rglob("*")]
                    if p.is_file() and p.suffix in {".py", ".yaml", ".csv", ".j2", ".css", ".json"})
     digest = hashlib.sha256()
     for path in files:
@@ -441,13 +439,30 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
     PackError, ParameterError
         The pack or a value in it is wrong (nothing has run), or the output folder cannot be written.
     """
-    from tqdm import tqdm
-
-    from flp_inquiry.executors import JobSpec, check_executor, run_jobs
+    from flp_inquiry.executors import check_executor, start_template
 
     started = time.monotonic()
     check_executor(executor, scheduler)
     pack = pack if isinstance(pack, Pack) else load_pack(pack)
+    # Local kernels are forked from a template that imports pandas, Altair and this package, and reads
+    # the districts, once; it starts now, on another core, while the jobs are checked (flp_inquiry.kernels).
+    template = None
+    if executor == "local":
+        template = start_template(pack.kernel, [(district, os.path.abspath(pack.data)) for district in pack.districts])
+    try:
+        return _run_loaded_pack(pack, started, workers=workers, force=force, executor=executor,
+                                scheduler=scheduler, progress=progress, allowed=allowed, template=template)
+    finally:
+        if template is not None:
+            template.close()
+
+
+def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, scheduler, progress, allowed,
+                     template) -> PackSummary:
+    from tqdm import tqdm
+
+    from flp_inquiry.executors import JobSpec, run_jobs
+
     jobs = expand_pack(pack, allowed)
     output = Path(os.path.abspath(pack.output))
     _check_writable(output)
@@ -499,7 +514,7 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
 
     interrupted = False
     try:
-        run_jobs(specs, sources, record, executor=executor, workers=workers, scheduler=scheduler)
+        run_jobs(specs, sources, record, executor=executor, workers=workers, scheduler=scheduler, template=template)
     except KeyboardInterrupt:
         interrupted = True
     finally:

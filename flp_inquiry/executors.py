@@ -31,12 +31,15 @@ from typing import Callable, Iterable
 
 import nbformat
 import papermill
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import raise_for_execution_errors
 
+from flp_inquiry import kernels
 from flp_inquiry.errors import ParameterError
 
 #: Seconds a kernel may take to start before its job fails.
@@ -104,17 +107,66 @@ class _WarmKernels:
 _warm_kernels: _WarmKernels | None = None
 
 
-def start_kernel(kernel_name: str, cwd: str | None = None) -> AsyncKernelManager:
+class _SaveAtEnd(NotebookExecutionManager):
+    """Papermill's bookkeeping without its save after every cell: a job reads its notebook only when it ends.
+
+    The notebook is still written when it ends for any reason (an error, a dead
+    kernel, a time-out), so a failed job keeps its notebook as far as it ran.
+    """
+
+    def save(self, **kwargs):
+        self.last_save_time = self.now()
+
+    def notebook_complete(self, **kwargs):
+        super().notebook_complete(**kwargs)
+        NotebookExecutionManager.save(self)
+
+
+class SaveAtEndEngine(NBClientEngine):
+    """Papermill's nbclient engine, writing the executed notebook once instead of twice per cell."""
+
+    @classmethod
+    def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                         autosave_cell_every=30, **kwargs):
+        manager = _SaveAtEnd(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                             autosave_cell_every=autosave_cell_every)
+        manager.notebook_start()
+        try:
+            cls.execute_managed_notebook(manager, kernel_name, log_output=log_output, **kwargs)
+        finally:
+            manager.cleanup_pbar()
+            manager.notebook_complete()
+        return manager.nb
+
+
+papermill_engines.register("flp-inquiry", SaveAtEndEngine)
+
+
+def start_kernel(kernel_name: str, cwd: str | None = None, *, forked: bool = True) -> AsyncKernelManager:
     """Start a kernel (without waiting for it to be ready) in ``cwd`` when that folder exists.
+
+    With ``forked`` (the default) the kernel is forked from this process's
+    preloaded template (:mod:`flp_inquiry.kernels`) when its kernelspec allows;
+    ``forked=False`` starts it the usual way, as ``jupyter`` would.
 
     Examples
     --------
     >>> manager = start_kernel("flp-inquiry")
-    >>> manager.has_kernel
-    True
+    >>> manager.has_kernel, type(manager.provisioner).__name__
+    (True, 'ForkedProvisioner')
+    >>> stop_kernel(manager)
+    >>> manager = start_kernel("flp-inquiry", forked=False)
+    >>> type(manager.provisioner).__name__
+    'LocalProvisioner'
     >>> stop_kernel(manager)
     """
-    manager = AsyncKernelManager(kernel_name=kernel_name)
+    manager = AsyncKernelManager(kernel_name=kernel_name, client_factory=kernels.ReadyClient)
+    template = kernels.template_for(manager.kernel_spec) if forked else None
+    if template is not None:
+        manager.kernel_id = str(uuid.uuid4())
+        manager.provisioner = kernels.ForkedProvisioner(kernel_id=manager.kernel_id,
+                                                        kernel_spec=manager.kernel_spec, parent=manager)
+        manager.provisioner.template = template
     folder = cwd if cwd and os.path.isdir(cwd) else None
     # The kernel's own messages (not cell output) go to the job's log, not the terminal.
     manager.flp_messages = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
@@ -191,6 +243,7 @@ def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
             papermill.execute_notebook(
                 str(source_path), str(executed_path), parameters=dict(spec.parameters),
                 kernel_name=spec.kernel_name, language="python", km=kernel, progress_bar=False, log_output=True,
+                engine_name="flp-inquiry",
                 start_timeout=KERNEL_START_SECONDS,
                 # the time limit is for the whole notebook, so each cell gets what is left of it
                 timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
@@ -274,7 +327,7 @@ def _mark_stopped_cell(executed_path: Path, ename: str, reason: str) -> None:
 
 # --- local worker processes -------------------------------------------------------------------------
 
-def _start_worker(kernel_name: str, cwd: str | None) -> None:
+def _start_worker(kernel_name: str, cwd: str | None, template_address: str | None = None) -> None:
     global _warm_kernels
     # Ctrl-C is for the parent, which stops the pool; SIGTERM ends a job cleanly (kernels shut down).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -283,7 +336,10 @@ def _start_worker(kernel_name: str, cwd: str | None) -> None:
         import flp_inquiry.report  # noqa: F401  (imported once per worker, not once per job)
     except ImportError:
         pass
+    if template_address:
+        kernels.share_template(KernelSpecManager().get_kernel_spec(kernel_name), template_address)
     _warm_kernels = _WarmKernels()
+    multiprocessing.util.Finalize(None, kernels.close_templates, exitpriority=9)
     multiprocessing.util.Finalize(None, _warm_kernels.shut_down, exitpriority=10)
     _warm_kernels.prepare(kernel_name, cwd)
 
@@ -306,10 +362,12 @@ def failed_outcome(spec: JobSpec, error: str, status: str = "failed") -> JobOutc
 
 
 def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
-              on_outcome: Callable[[JobOutcome], None]) -> None:
+              on_outcome: Callable[[JobOutcome], None], template: kernels.KernelTemplate | None = None) -> None:
     """Run jobs in ``workers`` local processes, calling ``on_outcome`` as each one ends.
 
-    ``sources`` maps a spec's ``notebook_name`` to the notebook's text.  On
+    ``sources`` maps a spec's ``notebook_name`` to the notebook's text.  The
+    workers fork their kernels from ``template`` (see :func:`start_template`),
+    or from one started here.  On
     Ctrl-C the workers are stopped (their kernels shut down), the jobs not
     finished are reported with status ``"interrupted"``, and KeyboardInterrupt
     is raised again.
@@ -322,7 +380,12 @@ def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
     pending = {spec.key: spec for spec in specs}
     first = specs[0]
     patience = max(spec.timeout for spec in specs) + KERNEL_START_SECONDS + WORKER_GRACE_SECONDS
-    pool = context.Pool(min(workers, len(specs)), initializer=_start_worker, initargs=(first.kernel_name, first.cwd))
+    # One kernel template for all the workers, preloading while they start (see flp_inquiry.kernels).
+    own_template = template is None
+    if own_template:
+        template = start_template(first.kernel_name)
+    pool = context.Pool(min(workers, len(specs)), initializer=_start_worker,
+                        initargs=(first.kernel_name, first.cwd, template.address if template else None))
     try:
         for spec in specs:
             pool.apply_async(_execute_in_worker, (spec, sources[spec.notebook_name]), callback=finished.put,
@@ -351,6 +414,21 @@ def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
         raise
     finally:
         pool.join()
+        if own_template and template is not None:
+            template.close()
+
+
+def start_template(kernel_name: str, read_ahead: Iterable[tuple[str, str]] = ()) -> kernels.KernelTemplate | None:
+    """Start the kernel template local workers share, to import while other work goes on; ``None`` if it cannot.
+
+    ``read_ahead``: ``(district, harmonised data folder)`` pairs the kernels will
+    find in memory.  The caller closes the template when the run is over.
+    """
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except Exception:  # an unknown kernel: each job reports it
+        return None
+    return kernels.start_template(spec, read_ahead)
 
 
 def run_dask(specs: list[JobSpec], sources: dict[str, str], scheduler: str,
@@ -403,8 +481,11 @@ def check_executor(executor: str, scheduler: str | None) -> None:
 
 
 def run_jobs(specs: Iterable[JobSpec], sources: dict[str, str], on_outcome: Callable[[JobOutcome], None], *,
-             executor: str = "local", workers: int | None = None, scheduler: str | None = None) -> None:
+             executor: str = "local", workers: int | None = None, scheduler: str | None = None,
+             template: kernels.KernelTemplate | None = None) -> None:
     """Run jobs locally (``workers`` processes, default one per core) or on Dask at ``scheduler``.
+
+    A local run forks its kernels from ``template`` when given (see :func:`start_template`).
 
     >>> run_jobs([], {}, print, executor="dask")
     Traceback (most recent call last):
@@ -414,6 +495,6 @@ def run_jobs(specs: Iterable[JobSpec], sources: dict[str, str], on_outcome: Call
     check_executor(executor, scheduler)
     specs = list(specs)
     if executor == "local":
-        run_local(specs, sources, workers or os.cpu_count() or 1, on_outcome)
+        run_local(specs, sources, workers or os.cpu_count() or 1, on_outcome, template)
     else:
         run_dask(specs, sources, scheduler, on_outcome)

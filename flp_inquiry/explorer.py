@@ -41,7 +41,7 @@ from flp_inquiry import charts, findings, labels, metrics
 from flp_inquiry.errors import ParameterError
 from flp_inquiry.inquiry import TOTAL_LABEL, contributions_to_gap, decompose_change, funnel_curve, funnel_limits, \
     matched_cohort_growth
-from flp_inquiry.schema import DISTRICTS, SBAC_GRADES
+from flp_inquiry.codes import DISTRICTS, SBAC_GRADES
 from flp_inquiry.session import ALL_SCHOOLS, METRIC_TABLES, Inquiry, start_inquiry
 from flp_inquiry.suppression import suppress_small_cells
 

@@ -4,7 +4,7 @@ Kept in one place so every chart, table and heading says the same thing.
 """
 from __future__ import annotations
 
-from flp_inquiry.schema import DISTRICTS
+from flp_inquiry.codes import DISTRICTS
 
 GROUP_TYPE_LABELS = {
     "school": "School",

@@ -51,7 +51,7 @@ import pandas as pd
 
 from flp_inquiry.dashboard import dashboard_levels, round_half_away
 from flp_inquiry.errors import ParameterError
-from flp_inquiry.schema import SBAC_GRADES
+from flp_inquiry.codes import SBAC_GRADES
 from flp_inquiry.suppression import require_columns, suppress_small_cells
 
 GROUPINGS = ("school", "grade", "el_status", "ethnicity", "sed", "swd", "gender", "school_year", "years_as_el")
@@ -162,14 +162,19 @@ def primary_enrollment(enrollment: pd.DataFrame) -> pd.DataFrame:
         return cached[1]
     require_columns(enrollment, ENROLLMENT_COLUMNS, "primary_enrollment")
     primary = _primary_rows(enrollment)
-    # a notebook asks for a dozen metrics of the same district: find the primary rows once per table
-    _primary_cache.clear()  # the latest table only: no memory held for tables gone by
+    # A notebook asks for dozens of metrics of a few tables (the district's, its school's students'):
+    # find each one's primary rows once.  Only the latest few are kept, none for a table gone by.
+    for stale in [key for key, (ref, _) in _primary_cache.items() if ref() is None]:
+        del _primary_cache[stale]
+    while len(_primary_cache) >= _PRIMARY_CACHE_SIZE:
+        del _primary_cache[next(iter(_primary_cache))]
     _primary_cache[id(enrollment)] = (weakref.ref(enrollment), primary)
     return primary
 
 
-#: id(enrollment) -> (weak reference to it, its primary rows); results are read, never changed, by callers.
+#: id(enrollment) -> (weak reference to it, its primary rows), oldest first; callers read, never change, them.
 _primary_cache: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
+_PRIMARY_CACHE_SIZE = 4
 
 
 def _primary_rows(enrollment: pd.DataFrame) -> pd.DataFrame:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import nbformat
 
+from flp_inquiry import TEMPLATES
 from flp_inquiry.errors import FlpInquiryError
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "new_question.ipynb"
+TEMPLATE = TEMPLATES / "new_question.ipynb"
 TITLE_MARK = "{title}"
 MAX_SLUG = 60
 

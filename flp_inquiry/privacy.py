@@ -30,7 +30,7 @@ from typing import Iterable
 from bs4 import BeautifulSoup
 
 from flp_inquiry.errors import FlpInquiryError
-from flp_inquiry.schema import DISTRICTS
+from flp_inquiry.codes import DISTRICTS
 
 #: Fewer students than this in a group is never shown (the partnership's suppression rule).
 MIN_N = 11
@@ -57,6 +57,8 @@ _STUDENT_KEY = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(map(re.escape, DISTRI
 _TOKEN = re.compile(r"(?<![.\w])[A-Za-z0-9]+(?:\.[0-9]+)*")
 _DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+")
 _PANDAS_SHAPE = re.compile(r"(\d[\d,]*) rows × \d+ columns")
+# Charts are inline SVG: thousands of tags, and never a table, so the table scan parses the page without them.
+_SVG_ELEMENT = re.compile(r"<svg\b.*?</svg>", re.DOTALL | re.IGNORECASE)
 _NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?$")
 
 
@@ -151,6 +153,16 @@ def id_variants(student_ids: Iterable[str]) -> tuple[set[str], set[str]]:
     return exact, unpadded
 
 
+def as_id_set(student_ids: Iterable[str]) -> frozenset[str]:
+    """``student_ids`` as a frozenset, whose id forms are then worked out once, however many reports it checks.
+
+    >>> ids = frozenset({"fresno:1234567"})
+    >>> as_id_set(ids) is ids, as_id_set(["a", "a"])
+    (True, frozenset({'a'}))
+    """
+    return student_ids if isinstance(student_ids, frozenset) else frozenset(student_ids)
+
+
 @functools.lru_cache(maxsize=4)
 def _frozen_id_variants(student_ids: frozenset) -> tuple[frozenset, frozenset]:
     exact, unpadded = id_variants(list(student_ids))
@@ -186,8 +198,16 @@ def read_tables(html: str) -> list[tuple[list[str], list[list[str]]]]:
     ...             "<tbody><tr><th>A</th><td>40</td></tr></tbody></table>")
     [(['school', 'n'], [['A', '40']])]
     """
+    return _read_tables(_parse_without_charts(html))
+
+
+def _parse_without_charts(html: str) -> BeautifulSoup:
+    return BeautifulSoup(_SVG_ELEMENT.sub("<svg></svg>", html), "html.parser")
+
+
+def _read_tables(page: BeautifulSoup) -> list[tuple[list[str], list[list[str]]]]:
     tables = []
-    for table in BeautifulSoup(html, "html.parser").find_all("table"):
+    for table in page.find_all("table"):
         rows = [[cell.get_text(" ", strip=True) for cell in _expanded(tr)] for tr in table.find_all("tr")]
         header_rows = [tr for tr in table.find_all("tr") if tr.find_parent("thead") is not None]
         if not header_rows and rows and table.find("tr").find("td") is None:
@@ -221,12 +241,13 @@ def scan_tables(html: str, min_n: int = MIN_N, max_rows: int = MAX_ROWS) -> list
     ['500 rows × 3 columns']
     """
     findings = []
+    page = _parse_without_charts(html)
     # pandas shows only the first and last rows of a long table, and says how long it is.
-    for shape in _PANDAS_SHAPE.finditer(BeautifulSoup(html, "html.parser").get_text(" ")):
+    for shape in _PANDAS_SHAPE.finditer(page.get_text(" ")):
         if int(shape.group(1).replace(",", "")) > max_rows:
             findings.append(Finding("row_level_table", "a pandas table", shape.group(),
                                     f"a table longer than {max_rows} rows looks like student-level data"))
-    for number, (headings, rows) in enumerate(read_tables(html), start=1):
+    for number, (headings, rows) in enumerate(_read_tables(page), start=1):
         if len(rows) > max_rows:
             findings.append(Finding("row_level_table", f"table {number}", f"{len(rows)} rows",
                                     f"a table longer than {max_rows} rows looks like student-level data"))
@@ -323,7 +344,7 @@ def check_notebook_outputs(notebook, student_ids: Iterable[str] = (), min_n: int
     flp_inquiry.privacy.PrivacyError: 1 privacy problem; the report was not written:
       - cell 1, text, value 'long_beach:1234567': a student key is shown
     """
-    student_ids = list(student_ids)
+    student_ids = as_id_set(student_ids)
     findings = []
     for cell_number, cell in enumerate(notebook.cells, start=1):
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
@@ -333,7 +354,7 @@ def check_notebook_outputs(notebook, student_ids: Iterable[str] = (), min_n: int
         raise PrivacyError(findings)
 
 
-def _scan_output(output, student_ids: list[str], min_n: int, max_rows: int) -> list[Finding]:
+def _scan_output(output, student_ids: frozenset[str], min_n: int, max_rows: int) -> list[Finding]:
     if output.output_type == "stream":
         return find_student_ids(output.text, student_ids)
     if output.output_type == "error":

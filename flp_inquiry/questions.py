@@ -119,7 +119,7 @@ def known_districts(data: str | Path) -> list[str]:
     >>> known_districts(Path("/nonexistent"))
     ['fresno', 'long_beach']
     """
-    from flp_inquiry.schema import DISTRICTS
+    from flp_inquiry.codes import DISTRICTS
     from flp_inquiry.store import MANIFEST
 
     folder = Path(data)

@@ -28,6 +28,7 @@ import html as html_text
 import json
 import os
 import re
+import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,14 +42,14 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
-from flp_inquiry import __version__
+from flp_inquiry import TEMPLATES, __version__
+from flp_inquiry.codes import DISTRICTS
 from flp_inquiry.errors import FlpInquiryError, ParameterError
 from flp_inquiry.files import write_atomic
 from flp_inquiry.labels import school_year_label
-from flp_inquiry.privacy import MAX_ROWS, MIN_N, check_notebook_outputs, check_report
-from flp_inquiry.schema import DISTRICTS
+from flp_inquiry.privacy import MAX_ROWS, MIN_N, as_id_set, check_notebook_outputs, check_report
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
 REPORT_TEMPLATE = "report"
 INDEX_TEMPLATE = "pack_index.html.j2"
 #: Job statuses a pack's index shows, and the words it shows them in (text, not colour).
@@ -458,7 +459,7 @@ def render_report(notebook: str | os.PathLike | nbformat.NotebookNode, out_html:
     (True, True, False)
     """
     nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, os.PathLike)) else copy.deepcopy(notebook)
-    student_ids = list(student_ids)
+    student_ids = as_id_set(student_ids)
     check_notebook_outputs(nb, student_ids, min_n=min_n, max_rows=max_rows)
     header = header if isinstance(header, ReportHeader) else ReportHeader(**header)
     facts = header.facts()
@@ -525,6 +526,17 @@ def render_index(jobs: Iterable[JobRecord | Mapping], out_html: str | os.PathLik
 
 
 def _report_exporter() -> HTMLExporter:
+    """This thread's report exporter: made once, so its templates are compiled once, not per report."""
+    exporter = getattr(_exporters, "report", None)
+    if exporter is None:
+        exporter = _exporters.report = _new_report_exporter()
+    return exporter
+
+
+_exporters = threading.local()  # a Dask worker may render in several threads at once
+
+
+def _new_report_exporter() -> HTMLExporter:
     config = Config()
     # Authors can keep a cell, or its output, out of the report with a tag (JupyterLab's spellings).
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell", "remove_cell"}

@@ -23,25 +23,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-DISTRICTS = {
-    "fresno": {"name": "Fresno Unified", "cds": "10621660000000"},
-    "long_beach": {"name": "Long Beach Unified", "cds": "19647250000000"},
-}
-
-GENDERS = ["F", "M", "X"]
-ETHNICITIES = ["HI", "AA", "AS", "FI", "PI", "AI", "WH", "MR", "NR"]
-EL_STATUSES = ["EO", "IFEP", "EL", "RFEP", "TBD"]
-TESTS = ["ela", "math", "elpac"]
-COURSE_LEVELS = ["grade_level", "algebra_1", "geometry", "algebra_2", "beyond"]
-MARKS = ["A", "B", "C", "D", "F"]
-GRADES = list(range(-1, 13))
-SBAC_GRADES = [3, 4, 5, 6, 7, 8, 11]
-
-TABLES = ("enrollment", "assessments", "math_courses", "outcomes")
-#: Rows of these tables belong to an enrolled student: their (student_key, school_year)
-#: must be a row of enrollment.  Outcomes are not among them (a dropout is not enrolled).
-ENROLLED_TABLES = ("assessments", "math_courses")
-ENROLLED_BY = ("student_key", "school_year")
+from flp_inquiry.codes import (  # noqa: F401  (the schema's codes, re-exported)
+    COURSE_LEVELS, DISTRICTS, EL_STATUSES, ENROLLED_BY, ENROLLED_TABLES, ETHNICITIES, GENDERS, GRADES, MARKS,
+    SBAC_GRADES, TABLES, TESTS,
+)
 
 _CDS = r"^\d{14}$"
 _KEY = r"^[a-z][a-z0-9_]*:\S+$"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from flp_inquiry import labels, metrics, store
 from flp_inquiry.errors import FlpInquiryError, ParameterError
-from flp_inquiry.schema import DISTRICTS
+from flp_inquiry.codes import DISTRICTS
 
 ALL_SCHOOLS = "all"
 HARMONISED = Path("build") / "harmonised"

@@ -14,8 +14,8 @@ from typing import Iterable
 import pandas as pd
 import pyarrow.parquet as pq
 
+from flp_inquiry.codes import TABLES
 from flp_inquiry.errors import FlpInquiryError
-from flp_inquiry.schema import TABLES
 
 DEFAULT_DATA = Path("build/harmonised")
 MANIFEST = "manifest.json"
@@ -92,12 +92,58 @@ def read_table(district: str, table: str, data: Path = DEFAULT_DATA,
         raise FlpInquiryError(f"{table!r} is not a table; tables: {', '.join(TABLES)}")
     read_manifest(district, data)
     path = table_path(district, table, data)
+    held = _read_ahead.get(_held_key(path))
+    if held is not None and held[0] == _signature(path):
+        return _part_of(held[1], table, columns, years)
     stored = pq.read_schema(path).names
     wanted = stored if columns is None else [c for c in stored if c in set(columns)]
     filters = None
     if years is not None:
         filters = [(YEAR_COLUMN[table], "in", [int(y) for y in years])]
     return pd.read_parquet(path, columns=wanted, filters=filters)
+
+
+def read_ahead(district: str, data: Path = DEFAULT_DATA) -> None:
+    """Read a district's tables into memory now; later :func:`read_table` calls here, or in a fork, use them.
+
+    A pack run's kernel template (:mod:`flp_inquiry.kernels`) does this once, so
+    that no report's kernel reads the district from disk.  A table whose file has
+    changed since is read from disk again.  A district that is not harmonised is
+    left alone (the notebook that asks for it says so).
+
+    >>> read_ahead("fresno", Path("/nonexistent"))
+    """
+    if not (district_folder(district, data) / MANIFEST).is_file():
+        return
+    for table in TABLES:
+        path = table_path(district, table, data)
+        if path.is_file():
+            _read_ahead[_held_key(path)] = (_signature(path), pd.read_parquet(path))
+
+
+#: Tables read ahead: resolved path -> (file signature when read, whole table).
+_read_ahead: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
+
+
+def _held_key(path: Path) -> str:
+    return str(Path(path).resolve())
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _part_of(whole: pd.DataFrame, table: str, columns: Iterable[str] | None,
+             years: Iterable[int] | None) -> pd.DataFrame:
+    """What reading ``columns`` and ``years`` of the file would give (pandas copies on write: ``whole`` stays as it is)."""
+    wanted = list(whole.columns) if columns is None else [c for c in whole.columns if c in set(columns)]
+    if years is not None:
+        whole = whole[whole[YEAR_COLUMN[table]].isin([int(y) for y in years])].reset_index(drop=True)
+    return whole[wanted]
 
 
 def load_district(district: str, data: Path = DEFAULT_DATA, tables: Iterable[str] | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from flp_inquiry.demo import harmonise_sample
@@ -11,7 +12,8 @@ from flp_inquiry.cli import main
 from flp_inquiry.errors import FlpInquiryError
 from flp_inquiry.harmonise import harmonise_district
 from flp_inquiry.schema import columns_of
-from flp_inquiry.store import (is_up_to_date, list_schools, list_years, load_district, read_manifest,
+from flp_inquiry import store
+from flp_inquiry.store import (is_up_to_date, list_schools, list_years, load_district, read_manifest, read_table,
                                summarise_districts)
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
@@ -34,6 +36,34 @@ def test_load_only_the_tables_columns_and_years_asked_for(harmonised: Path):
     assert data.assessments.empty and list(data.assessments.columns) == columns_of("assessments")
     assert data.assessments["tested"].dtype == bool
     assert data.manifest["district"] == "fresno"
+
+
+@pytest.mark.parametrize("table, columns, years", [
+    ("enrollment", None, None),
+    ("enrollment", ["student_key", "school_year", "days_absent"], [2023]),
+    ("assessments", ["scale_score", "student_key"], [2024, 2025]),
+    ("outcomes", None, [2023]),
+])
+def test_a_table_read_ahead_is_what_the_file_gives(sample_harmonised: Path, monkeypatch, table, columns, years):
+    monkeypatch.setattr(store, "_read_ahead", {})
+    from_disk = read_table("long_beach", table, sample_harmonised, columns=columns, years=years)
+    store.read_ahead("long_beach", sample_harmonised)
+    assert len(store._read_ahead) == 4
+    held = read_table("long_beach", table, sample_harmonised, columns=columns, years=years)
+    pd.testing.assert_frame_equal(held, from_disk)
+    held.iloc[0, 0] = held.iloc[1, 0]  # a caller's change stays its own
+    pd.testing.assert_frame_equal(read_table("long_beach", table, sample_harmonised, columns=columns, years=years),
+                                  from_disk)
+
+
+def test_a_table_changed_since_it_was_read_ahead_is_read_again(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(store, "_read_ahead", {})
+    harmonise_district("fresno", EXPORTS / "fresno", tmp_path)
+    store.read_ahead("fresno", tmp_path)
+    path = store.table_path("fresno", "enrollment", tmp_path)
+    changed = pd.read_parquet(path).iloc[:1]
+    changed.to_parquet(path)
+    assert len(read_table("fresno", "enrollment", tmp_path)) == 1
 
 
 def test_years_filter_uses_cohort_year_for_outcomes(harmonised: Path):

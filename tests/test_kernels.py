@@ -1,0 +1,161 @@
+"""Kernels forked from a preloaded template behave as kernels started the usual way, and share nothing."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import nbformat
+import papermill
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+
+from flp_inquiry import kernels
+from flp_inquiry.executors import JobSpec, execute_job, start_kernel, stop_kernel
+
+PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# What a notebook can see of its kernel: where it runs, what is imported, how output is shown.
+PROBE_CELLS = [
+    "import os, sys\nprint(os.getcwd())\nprint('' in sys.path, 'ipywidgets' in sys.modules)",
+    "print(type(get_ipython()).__name__, get_ipython().execution_count)",  # counts as the usual kernel does
+    "import pandas as pd\npd.DataFrame({'school': ['A', 'B'], 'n': [40, 52]})",
+    "import altair as alt\nalt.Chart(pd.DataFrame({'x': [1, 2]})).mark_bar().encode(x='x')",
+    "import ipywidgets\nipywidgets.IntSlider(value=3)",
+    "1 / 0",
+]
+
+
+def _probe_notebook(path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in PROBE_CELLS])
+    notebook.metadata["kernelspec"] = {"name": "flp-inquiry", "display_name": "Python (flp-inquiry)", "language": "python"}
+    nbformat.write(notebook, path)
+    return path
+
+
+def _outputs(notebook_path, forked, cwd):
+    manager = start_kernel("flp-inquiry", str(cwd), forked=forked)
+    executed = notebook_path.with_name(f"executed-{forked}.ipynb")
+    try:
+        papermill.execute_notebook(str(notebook_path), str(executed), kernel_name="flp-inquiry", km=manager,
+                                   progress_bar=False)
+    except papermill.PapermillExecutionError:
+        pass  # the last cell raises on purpose
+    finally:
+        stop_kernel(manager)
+    shown = []
+    for cell in nbformat.read(executed, as_version=4).cells[1:]:  # past papermill's error banner
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                shown.append(("stream", output.text))
+            elif output.output_type == "error":
+                shown.append(("error", output.ename, output.evalue))
+            else:
+                data = output.get("data", {})
+                widget = data.get("application/vnd.jupyter.widget-view+json")
+                # a widget's model id is new each time; whether it is there is what matters
+                shown.append(("data", sorted(data), data.get("text/plain") if widget is None else "widget"))
+    return shown
+
+
+def test_a_forked_kernel_shows_what_a_usual_kernel_shows(tmp_path):
+    notebook = _probe_notebook(tmp_path / "probe.ipynb")
+    usual = _outputs(notebook, forked=False, cwd=tmp_path)
+    forked = _outputs(notebook, forked=True, cwd=tmp_path)
+    assert forked == usual
+    # and what both show is what a kernel should: started in the job's folder, widgets not preloaded
+    assert usual[0] == ("stream", f"{tmp_path}\nTrue False\n")
+    assert usual[1][1].startswith("ZMQInteractiveShell ")
+    assert "application/vnd.jupyter.widget-view+json" in usual[4][1]
+    assert usual[-1] == ("error", "ZeroDivisionError", "division by zero")
+
+
+def _job(key, cells, tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    return execute_job(JobSpec(key, f"{key}.ipynb", {}, cwd=str(tmp_path)), nbformat.writes(notebook))
+
+
+def test_jobs_forked_from_one_template_share_nothing(tmp_path):
+    first = _job("first", ["secret = 'from the first job'",
+                           "import flp_inquiry.labels as labels\nlabels.GROUP_TYPE_LABELS['school'] = 'changed'"], tmp_path)
+    second = _job("second", ["import flp_inquiry.labels as labels\n"
+                             "print('secret' in globals(), labels.GROUP_TYPE_LABELS['school'])"], tmp_path)
+    assert first.status == second.status == "ok"
+    assert "False School" in second.executed
+
+
+def _spec():
+    return KernelSpecManager().get_kernel_spec("flp-inquiry")
+
+
+def _kill(template):
+    os.kill(template._process.pid, signal.SIGKILL)
+    template._process.wait()
+
+
+def test_a_template_that_has_gone_is_started_again():
+    _kill(kernels.template_for(_spec()))
+    manager = start_kernel("flp-inquiry")
+    try:
+        assert isinstance(manager.provisioner.process, kernels.ForkedKernelProcess)
+        assert run_sync(manager.is_alive)()
+    finally:
+        stop_kernel(manager)
+
+
+def test_a_template_that_dies_as_a_kernel_is_asked_for_leaves_a_kernel_started_the_usual_way():
+    template = kernels.template_for(_spec())
+    _kill(template)
+    manager = AsyncKernelManager(kernel_name="flp-inquiry", client_factory=kernels.ReadyClient)
+    manager.kernel_id = "dead-template"
+    manager.provisioner = kernels.ForkedProvisioner(kernel_id=manager.kernel_id, kernel_spec=manager.kernel_spec,
+                                                    parent=manager)
+    manager.provisioner.template = template
+    run_sync(manager.start_kernel)()
+    try:
+        assert not isinstance(manager.provisioner.process, kernels.ForkedKernelProcess)
+        assert run_sync(manager.is_alive)()
+    finally:
+        stop_kernel(manager)
+
+
+def _gone(pid, within=10.0):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_shared_template_and_its_kernels_leave_no_process_behind():
+    owner = kernels.start_template(_spec())
+    kernels.share_template(_spec(), owner.address)
+    kernels.close_templates()  # this process joins the shared one, not one of its own
+    manager = start_kernel("flp-inquiry")
+    kernel_pid = manager.provisioner.pid
+    assert manager.provisioner.template.address == owner.address
+    stop_kernel(manager)
+    assert _gone(kernel_pid)
+    # a kernel left running when its run ends stops by itself once the template has gone
+    orphan = start_kernel("flp-inquiry")
+    orphan_pid = orphan.provisioner.pid
+    kernels.close_templates()
+    owner.close()
+    kernels._shared.clear()
+    assert _gone(owner._process.pid)
+    assert _gone(orphan_pid), "a kernel outlived the run's template"
+
+
+@pytest.mark.parametrize("argv", [
+    ["/opt/conda/bin/python", "-m", "ipykernel", "-f", "{connection_file}"],
+    ["R", "--slave", "-e", "IRkernel::main()", "--args", "{connection_file}"],
+])
+def test_only_an_ipykernel_launcher_kernelspec_is_forked(argv):
+    from jupyter_client.kernelspec import KernelSpec
+
+    assert kernels.forkable_python(KernelSpec(argv=argv)) is None
