@@ -289,6 +289,7 @@ def forkable_python(spec: KernelSpec) -> list[str] | None:
 
 _templates: dict[tuple, KernelTemplate | None] = {}
 _shared: dict[tuple, str] = {}  # kernelspec -> address of a template another process owns
+_templates_lock = threading.Lock()
 
 
 def _template_key(spec: KernelSpec) -> tuple | None:
@@ -325,18 +326,19 @@ def template_for(spec: KernelSpec) -> KernelTemplate | None:
     key = _template_key(spec)
     if key is None:
         return None
-    template = _templates.get(key)
-    if template is None or not template.alive:
-        template = None
-        if key in _shared:
-            try:
-                template = KernelTemplate.connect(_shared[key])
-            except OSError:
-                _log.warning("could not join the kernel template at %s", _shared[key], exc_info=True)
-        if template is None:
-            template = start_template(spec)
-        _templates[key] = template
-    return template
+    with _templates_lock:  # a Dask worker runs jobs in several threads
+        template = _templates.get(key)
+        if template is None or not template.alive:
+            template = None
+            if key in _shared:
+                try:
+                    template = KernelTemplate.connect(_shared[key])
+                except OSError:
+                    _log.warning("could not join the kernel template at %s", _shared[key], exc_info=True)
+            if template is None:
+                template = start_template(spec)
+            _templates[key] = template
+        return template
 
 
 def close_templates() -> None:
