@@ -22,6 +22,7 @@ import os
 import queue
 import signal
 import tempfile
+import threading
 import time
 import traceback
 import uuid
@@ -107,29 +108,29 @@ class _WarmKernels:
 _warm_kernels: _WarmKernels | None = None
 
 
-class _SaveAtEnd(NotebookExecutionManager):
-    """Papermill's bookkeeping without its save after every cell: a job reads its notebook only when it ends.
-
-    The notebook is still written when it ends for any reason (an error, a dead
-    kernel, a time-out), so a failed job keeps its notebook as far as it ran.
-    """
+class _NoSaves(NotebookExecutionManager):
+    """Papermill's bookkeeping without its saves: papermill writes the notebook once when it ends well or
+    with an error, and :func:`execute_job` writes it when the kernel died or ran out of time."""
 
     def save(self, **kwargs):
         self.last_save_time = self.now()
 
-    def notebook_complete(self, **kwargs):
-        super().notebook_complete(**kwargs)
-        NotebookExecutionManager.save(self)
 
+class KeepNotebookEngine(NBClientEngine):
+    """Papermill's nbclient engine, without writing the notebook twice per cell, keeping the one it ran.
 
-class SaveAtEndEngine(NBClientEngine):
-    """Papermill's nbclient engine, writing the executed notebook once instead of twice per cell."""
+    ``running.notebook`` (per thread) is the notebook as far as it ran, even when
+    execution stopped with an exception, so the job can still show where it stopped.
+    """
+
+    running = threading.local()
 
     @classmethod
     def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
                          autosave_cell_every=30, **kwargs):
-        manager = _SaveAtEnd(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
-                             autosave_cell_every=autosave_cell_every)
+        manager = _NoSaves(nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+                           autosave_cell_every=autosave_cell_every)
+        cls.running.notebook = manager.nb
         manager.notebook_start()
         try:
             cls.execute_managed_notebook(manager, kernel_name, log_output=log_output, **kwargs)
@@ -139,7 +140,7 @@ class SaveAtEndEngine(NBClientEngine):
         return manager.nb
 
 
-papermill_engines.register("flp-inquiry", SaveAtEndEngine)
+papermill_engines.register("flp-inquiry", KeepNotebookEngine)
 
 
 def start_kernel(kernel_name: str, cwd: str | None = None, *, forked: bool = True) -> AsyncKernelManager:
@@ -231,6 +232,7 @@ def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
     papermill_log.setLevel(logging.INFO)
     papermill_log.propagate = False  # cell output belongs in the job's log, not the terminal
     error, executed, report_html = "", None, None
+    KeepNotebookEngine.running.notebook = None
     with tempfile.TemporaryDirectory(prefix="flp-job-") as scratch:
         source_path = Path(scratch) / spec.notebook_name
         source_path.write_text(notebook_source, encoding="utf-8")
@@ -243,7 +245,7 @@ def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
             papermill.execute_notebook(
                 str(source_path), str(executed_path), parameters=dict(spec.parameters),
                 kernel_name=spec.kernel_name, language="python", km=kernel, progress_bar=False, log_output=True,
-                engine_name="flp-inquiry",
+                engine_name="flp-inquiry", request_save_on_cell_execute=False,
                 start_timeout=KERNEL_START_SECONDS,
                 # the time limit is for the whole notebook, so each cell gets what is left of it
                 timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
@@ -254,7 +256,7 @@ def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
             reason = ("the kernel died (it exited or ran out of memory)" if isinstance(err, DeadKernelError)
                       else f"the notebook ran past its time limit of {spec.timeout:g} s")
             error = f"{type(err).__name__}: {reason}"
-            _mark_stopped_cell(executed_path, type(err).__name__, reason)
+            _mark_stopped_cell(KeepNotebookEngine.running.notebook, executed_path, type(err).__name__, reason)
         except Exception as err:  # a kernel that would not start, an unreadable notebook: this job only
             error = f"{type(err).__name__}: {err}"
             papermill_log.error(traceback.format_exc())
@@ -267,9 +269,9 @@ def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
         if executed_path.is_file():
             executed = executed_path.read_text(encoding="utf-8")
         if not error and spec.header is not None:
-            try:
-                report_html = _render(executed_path, Path(scratch) / "report.html", spec.header,
-                                      _district_student_keys(spec.parameters))
+            try:  # from the notebook in memory: reading back what papermill wrote would parse and check it again
+                report_html = _render(KeepNotebookEngine.running.notebook, Path(scratch) / "report.html",
+                                      spec.header, _district_student_keys(spec.parameters))
             except Exception as err:
                 error = f"the report was not made: {type(err).__name__}: {err}"
     papermill_log.removeHandler(handler)
@@ -280,10 +282,10 @@ def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
     return JobOutcome(spec.key, "failed" if error else "ok", seconds, error, executed, log, report_html)
 
 
-def _render(executed_path: Path, out_html: Path, header: dict, student_ids: frozenset[str]) -> str:
+def _render(notebook: nbformat.NotebookNode, out_html: Path, header: dict, student_ids: frozenset[str]) -> str:
     from flp_inquiry.report import render_report
 
-    return render_report(executed_path, out_html, header, student_ids=student_ids).read_text(encoding="utf-8")
+    return render_report(notebook, out_html, header, student_ids=student_ids).read_text(encoding="utf-8")
 
 
 _student_keys: dict[tuple, frozenset[str]] = {}
@@ -309,20 +311,22 @@ def _district_student_keys(parameters: dict) -> frozenset[str]:
     return _student_keys[version]
 
 
-def _mark_stopped_cell(executed_path: Path, ename: str, reason: str) -> None:
-    """Show a kernel death or time-out as an error in the cell that was running, as papermill shows errors."""
-    if not executed_path.is_file():
+def _mark_stopped_cell(notebook: nbformat.NotebookNode | None, executed_path: Path, ename: str, reason: str) -> None:
+    """Show a kernel death or time-out as an error in the cell that was running, as papermill shows errors,
+    and write the notebook as far as it ran to ``executed_path``."""
+    if notebook is None:
         return
-    notebook = nbformat.read(executed_path, as_version=4)
     started = [cell for cell in notebook.cells
                if cell.cell_type == "code" and cell.get("metadata", {}).get("papermill", {}).get("start_time")]
-    if not started:
-        return
-    started[-1].outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=reason, traceback=[f"{ename}: {reason}"]))
+    if started:
+        started[-1].outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=reason,
+                                                          traceback=[f"{ename}: {reason}"]))
     try:
         raise_for_execution_errors(notebook, str(executed_path))  # adds papermill's error marker and writes
     except PapermillExecutionError:
         pass
+    if not executed_path.is_file():
+        nbformat.write(notebook, executed_path)
 
 
 # --- local worker processes -------------------------------------------------------------------------

@@ -23,7 +23,6 @@ never written.  Files are written atomically (a temporary file, then
 """
 from __future__ import annotations
 
-import copy
 import html as html_text
 import json
 import os
@@ -458,7 +457,8 @@ def render_report(notebook: str | os.PathLike | nbformat.NotebookNode, out_html:
     >>> "<h1>How is math going?</h1>" in text, '<h2 id="Findings">Findings</h2>' in text, "<script" in text
     (True, True, False)
     """
-    nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, os.PathLike)) else copy.deepcopy(notebook)
+    # nbconvert works on its own copy of the notebook, so a node passed in is read, never changed, here
+    nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, (str, os.PathLike)) else notebook
     student_ids = as_id_set(student_ids)
     check_notebook_outputs(nb, student_ids, min_n=min_n, max_rows=max_rows)
     header = header if isinstance(header, ReportHeader) else ReportHeader(**header)
