@@ -111,6 +111,9 @@ def trend_chart(
     >>> trend_chart(t, "group", title="DFS", value_title="Distance from standard",
     ...             series_title="Group").to_dict()["description"]
     'Line chart of Distance from standard over School year for each Group. In 2024-25: highest EO (-8.0); lowest EL (-95.0).'
+    >>> trend_chart(t[t["group"] == "EL"], "group", title="DFS", value_title="Distance from standard",
+    ...             series_title="Group").to_dict()["description"]
+    'Line chart of Distance from standard over School year for each Group. In 2024-25: EL (-95.0), the only one shown.'
     """
     shown, hidden = plottable(table, value)
     unit = _unit(value_title)
@@ -118,7 +121,11 @@ def trend_chart(
     if not shown.empty:
         last = shown[shown[x] == shown[x].max()]
         top, bottom = last.loc[last[value].idxmax()], last.loc[last[value].idxmin()]
-        description += f" In {top[x]}: highest {top[series]} ({top[value]:.1f}{unit}); lowest {bottom[series]} ({bottom[value]:.1f}{unit})."
+        if len(last) == 1:  # a highest that is also the lowest says nothing
+            description += f" In {top[x]}: {top[series]} ({top[value]:.1f}{unit}), the only one shown."
+        else:
+            description += (f" In {top[x]}: highest {top[series]} ({top[value]:.1f}{unit}); "
+                            f"lowest {bottom[series]} ({bottom[value]:.1f}{unit}).")
     description += _hidden_note(hidden)
     legend = alt.Legend(title=series_title)
     chart = alt.Chart(shown).mark_line(point=alt.OverlayMarkDef(size=60, filled=True)).encode(

@@ -193,12 +193,17 @@ def describe_extremes(table: pd.DataFrame, keys: Sequence[str], *, what: str, un
     >>> t = pd.DataFrame({"school": ["A", "B", "C"], "n": [40, 30, 5], "value": [52.5, 31.0, 90.0]})
     >>> describe_extremes(t, ["school"], what="percent met", unit="%")
     'Highest percent met: Students at A (52.5%); lowest: Students at B (31.0%).'
+    >>> describe_extremes(t.iloc[[0, 2]], ["school"], what="percent met", unit="%")
+    'Percent met: Students at A (52.5%), the only group with 11 or more students.'
     """
     shown = shown_rows(table)
     if shown.empty:
         return f"No group has 11 or more students to report {what}."
     phrases = group_phrase(shown, keys)
     top, bottom = shown["value"].idxmax(), shown["value"].idxmin()
+    if len(shown) == 1:
+        return (f"{what[:1].upper()}{what[1:]}: {phrases[top]} ({format_value(shown.at[top, 'value'], unit)}), "
+                f"the only group with 11 or more students.")
     return (f"Highest {what}: {phrases[top]} ({format_value(shown.at[top, 'value'], unit)}); "
             f"lowest: {phrases[bottom]} ({format_value(shown.at[bottom, 'value'], unit)}).")
 

@@ -215,19 +215,19 @@ class ForkedProvisioner(LocalProvisioner):
 
     async def kill(self, restart: bool = False) -> None:
         await super().kill(restart=restart)
-        # Return once it is gone: the manager would otherwise check again only after 0.1 s.
-        for _ in range(200):
-            if self.process is None or self.process.poll() is not None:
-                return
-            await asyncio.sleep(0.005)
+        await self._until_gone(limit=1.0)  # the manager would otherwise look again only after 0.1 s
 
     async def wait(self) -> int | None:
-        # LocalProvisioner polls every 0.1 s; a killed kernel is gone within milliseconds.
+        await self._until_gone()
+        return await super().wait()  # returns at once now; closes the pipes of a kernel started the usual way
+
+    async def _until_gone(self, limit: float | None = None) -> None:
+        """Return once the kernel has ended (LocalProvisioner polls every 0.1 s; a killed kernel goes in ms)."""
+        deadline = None if limit is None else time.monotonic() + limit
         while self.process is not None and self.process.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                return
             await asyncio.sleep(0.005)
-        code = self.process.returncode if self.process is not None else 0
-        self.process = None
-        return code
 
 
 class ReadyClient(AsyncKernelClient):

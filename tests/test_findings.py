@@ -48,7 +48,7 @@ def test_the_largest_change_ignores_a_bigger_change_in_a_small_group():
 def test_suppressed_tables_are_read_as_hidden():
     table = pd.DataFrame({"school": ["A", "B"], "n": ["*", 30], "value": ["*", 41.0]})
     assert findings.describe_extremes(table, ["school"], what="percent met", unit="%") == (
-        "Highest percent met: Students at B (41.0%); lowest: Students at B (41.0%).")
+        "Percent met: Students at B (41.0%), the only group with 11 or more students.")
 
 
 # ---------------------------------------------------------------------------
