@@ -47,6 +47,9 @@ from flp_inquiry.errors import ParameterError
 KERNEL_START_SECONDS = 60
 #: Seconds past a job's time limit before the run gives up on hearing from its worker.
 WORKER_GRACE_SECONDS = 120
+#: A job's kernel keeps no input history: nobody reads it, and hundreds of kernels writing to the one
+#: SQLite file in ~/.ipython would wait on each other's locks (history still works in memory: In, _i).
+JOB_KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 
 _log = logging.getLogger(__name__)
 
@@ -171,7 +174,8 @@ def start_kernel(kernel_name: str, cwd: str | None = None, *, forked: bool = Tru
     folder = cwd if cwd and os.path.isdir(cwd) else None
     # The kernel's own messages (not cell output) go to the job's log, not the terminal.
     manager.flp_messages = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
-    run_sync(manager.start_kernel)(cwd=folder, stdout=manager.flp_messages, stderr=manager.flp_messages)
+    run_sync(manager.start_kernel)(cwd=folder, stdout=manager.flp_messages, stderr=manager.flp_messages,
+                                   extra_arguments=JOB_KERNEL_ARGUMENTS)
     return manager
 
 
@@ -379,7 +383,7 @@ def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
     if not specs:
         return
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["flp_inquiry.executors"])
+    context.set_forkserver_preload(["flp_inquiry.executors", "flp_inquiry.report", "flp_inquiry.store"])
     finished: "queue.Queue[JobOutcome]" = queue.Queue()
     pending = {spec.key: spec for spec in specs}
     first = specs[0]

@@ -194,7 +194,7 @@ def per_student(inquiry: Inquiry, name: str, **options) -> pd.DataFrame:
     >>> per_student(inquiry, "chronic_absenteeism").query("school_year == 2023").to_dict("records")[0]
     {'school_year': 2023, 'student_key': 'f:1', 'value': 100.0}
     """
-    data = inquiry.data
+    data = inquiry.scoped_data
     own_school = data.enrollment.assign(school_name=data.enrollment["student_key"])
     tables = [own_school if table == "enrollment" else getattr(data, table) for table in METRIC_TABLES[name]]
     table = getattr(metrics, name)(*tables, by=["school", "school_year"], **options)
@@ -202,8 +202,8 @@ def per_student(inquiry: Inquiry, name: str, **options) -> pd.DataFrame:
 
 
 def _with_rows(inquiry: Inquiry, table: str, rows: pd.DataFrame) -> Inquiry:
-    """The inquiry with one canonical table replaced by some of its rows."""
-    return dataclasses.replace(inquiry, data=dataclasses.replace(inquiry.data, **{table: rows}))
+    """The inquiry with one canonical table replaced by some of its (scoped) rows."""
+    return dataclasses.replace(inquiry, data=dataclasses.replace(inquiry.scoped_data, **{table: rows}))
 
 
 def achievement_by_chronic_absence(inquiry: Inquiry, subject: str, by: Sequence[str] = (),
@@ -224,7 +224,7 @@ def achievement_by_chronic_absence(inquiry: Inquiry, subject: str, by: Sequence[
     1         2024  Not chronically absent  3 -10.666667
     """
     flags = per_student(inquiry, "chronic_absenteeism")
-    assessments = inquiry.data.assessments.merge(flags, on=["school_year", "student_key"])
+    assessments = inquiry.scoped_data.assessments.merge(flags, on=["school_year", "student_key"])
     parts = []
     for label, chronic in ((CHRONICALLY_ABSENT, True), (NOT_CHRONICALLY_ABSENT, False)):
         rows = assessments[(assessments["value"] == 100) == chronic].drop(columns="value")
@@ -259,7 +259,7 @@ def a_g_by_algebra(inquiry: Inquiry, by: Sequence[str] = ()) -> pd.DataFrame:
     """
     flags = per_student(inquiry, "algebra_by_grade", grade=9)
     flags = flags.groupby("student_key", as_index=False)["value"].max()
-    outcomes = inquiry.data.outcomes.merge(flags, on="student_key")
+    outcomes = inquiry.scoped_data.outcomes.merge(flags, on="student_key")
     parts = []
     for label, done in (("Algebra 1 by grade 9 (C or better)", True), ("No algebra by grade 9", False)):
         rows = outcomes[(outcomes["value"] == 100) == done].drop(columns="value")
@@ -274,10 +274,10 @@ def a_g_by_algebra(inquiry: Inquiry, by: Sequence[str] = ()) -> pd.DataFrame:
 
 def _elpac_levels(inquiry: Inquiry) -> pd.DataFrame:
     """Summative ELPAC overall level of each current EL, with their primary enrollment's groups."""
-    elpac = inquiry.data.assessments
+    elpac = inquiry.scoped_data.assessments
     elpac = elpac[(elpac["test"] == "elpac") & elpac["level"].notna()]
     elpac = elpac.drop_duplicates(["school_year", "student_key"], keep="last")[["school_year", "student_key", "level"]]
-    students = metrics.primary_enrollment(inquiry.data.enrollment)
+    students = metrics.primary_enrollment(inquiry.scoped_data.enrollment)
     students = students[students["el_status"] == "EL"]
     return elpac.merge(students[["school_year", "student_key", "school", "grade"]], on=["school_year", "student_key"])
 
@@ -331,7 +331,7 @@ def level3_bottleneck(inquiry: Inquiry, by: Sequence[str] = ()) -> pd.DataFrame:
     before = levels[levels["level"] == 3].assign(school_year=lambda t: t["school_year"] + 1)
     if not inquiry.whole_district:
         before = before[before["school"] == inquiry.school]
-    elpac = inquiry.data.assessments
+    elpac = inquiry.scoped_data.assessments
     elpac = elpac[(elpac["test"] == "elpac") & elpac["level"].notna()].drop_duplicates(["school_year", "student_key"], keep="last")
     pairs = before.drop(columns="level").merge(elpac[["school_year", "student_key", "level"]], on=["school_year", "student_key"])
     pairs = pairs.assign(still=pairs["level"] == 3, up=pairs["level"] > 3)
@@ -458,7 +458,7 @@ def analyse_pattern(inquiry: Inquiry, pattern: Pattern) -> Analysis:
             NOT_CHRONICALLY_ABSENT, keys=["grades"], what=f"{what} of {who} by attendance", unit=unit)]
         if grade is not None and grade > 3 and grade != 11:
             by = ["grade", pattern.group_type, *([] if inquiry.whole_district else ["school"])]
-            growth = matched_cohort_growth(inquiry.data.assessments, inquiry.data.enrollment, pattern.subject,
+            growth = matched_cohort_growth(inquiry.scoped_data.assessments, inquiry.scoped_data.enrollment, pattern.subject,
                                            year - 1, year, by=by, groups_year=year - 1)
             growth = growth[(growth["grade"] == grade - 1) & (growth[pattern.group_type] == focus)]
             if not inquiry.whole_district:

@@ -419,7 +419,7 @@ def _indicator_rows(inquiry, metric: str, subject: str | None, grade_span: str |
     from flp_inquiry.metrics import METRICS
 
     by = [] if inquiry.whole_district else ["school"]
-    table = METRICS[metric].compute(inquiry.data, inquiry.school_year, subject, by)
+    table = METRICS[metric].compute(inquiry.scoped_data, inquiry.school_year, subject, by)
     if by:
         table = table[table["school"] == inquiry.school]
     if grade_span is not None:

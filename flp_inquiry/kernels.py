@@ -125,10 +125,14 @@ class KernelTemplate:
             return self._process.poll() is None
         return self._socket.fileno() >= 0 and os.path.exists(self.address)
 
-    def fork_kernel(self, connection_file: str, env: dict[str, str], cwd: str | None, stdout, stderr) -> int:
-        """Start a kernel for ``connection_file``; returns its pid.  Raises OSError if the template is gone."""
+    def fork_kernel(self, connection_file: str, env: dict[str, str], cwd: str | None, stdout, stderr,
+                    arguments: Iterable[str] = ()) -> int:
+        """Start a kernel for ``connection_file``; returns its pid.  Raises OSError if the template is gone.
+
+        ``arguments`` are more command-line options for the kernel (``--HistoryManager.enabled=False``).
+        """
         fds = [_fileno(stdout), _fileno(stderr)]
-        request = json.dumps({"connection_file": connection_file, "env": env, "cwd": cwd,
+        request = json.dumps({"connection_file": connection_file, "env": env, "cwd": cwd, "arguments": list(arguments),
                               "redirect": [fd is not None for fd in fds]}) + "\n"
         with self._lock:
             socket.send_fds(self._socket, [request.encode()], [fd for fd in fds if fd is not None])
@@ -204,7 +208,8 @@ class ForkedProvisioner(LocalProvisioner):
         cwd = kwargs.get("cwd")
         try:
             pid = self.template.fork_kernel(self.parent.connection_file, dict(env), str(cwd) if cwd else None,
-                                            kwargs.get("stdout"), kwargs.get("stderr"))
+                                            kwargs.get("stdout"), kwargs.get("stderr"),
+                                            arguments=cmd[len(self.kernel_spec.argv):])  # the manager's extra arguments
         except OSError:  # the template has gone: this kernel starts the usual way
             _log.warning("kernel template unavailable; starting the kernel the usual way", exc_info=True)
             return await super().launch_kernel(cmd, **kwargs)
@@ -375,6 +380,12 @@ def serve(address: str, read_ahead: str = "[]") -> None:
             importlib.import_module(name)
         except Exception:  # the notebook that needs it will import it, and show the error there
             pass
+    try:
+        from flp_inquiry.session import warm_up
+
+        warm_up()
+    except Exception:  # a kernel then does it for itself
+        pass
     for district, data in json.loads(read_ahead):
         try:
             from flp_inquiry import store
@@ -466,7 +477,7 @@ def _run_kernel(request: dict, fds: list[int]) -> None:
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
-        app.initialize(["-f", request["connection_file"]])
+        app.initialize(["-f", request["connection_file"], *request.get("arguments", [])])
         app.start()
         code = 0
     except SystemExit as stop:

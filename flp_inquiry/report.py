@@ -544,6 +544,7 @@ def _new_report_exporter() -> HTMLExporter:
     exporter = HTMLExporter(
         config=config, template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        optimistic_validation=True,  # check the notebook once, after the last preprocessor, not after each
     )
     exporter.register_preprocessor(PrincipalReportPreprocessor(), enabled=True)
     exporter.register_filter("strip_anchor_links", strip_anchor_links)

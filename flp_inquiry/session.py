@@ -143,12 +143,24 @@ class Inquiry:
 
         by = list(by)
         scoped = not self.whole_district and "school" not in by
-        growth = matched_cohort_growth(self.data.assessments, self.data.enrollment, subject, self.prior_year,
+        growth = matched_cohort_growth(self.scoped_data.assessments, self.scoped_data.enrollment, subject, self.prior_year,
                                        self.school_year, by=["school", *by] if scoped else by,
                                        groups_year=self.school_year)
         if not scoped:
             return growth
         return growth[growth["school"] == self.school].drop(columns="school").reset_index(drop=True)
+
+    @property
+    def scoped_data(self) -> store.DistrictData:
+        """The rows the inquiry's figures come from: the district's, or every row of its school's students.
+
+        For one school these are the rows of the students ever counted there
+        (``_school_students_data``): any figure about them, kept to the school,
+        is the same as from the whole district's rows, for a fraction of the work.
+        Functions that take the inquiry's rows apart (:mod:`flp_inquiry.explorer`,
+        :mod:`flp_inquiry.findings`) start from these.
+        """
+        return self.data if self.whole_district else self._school_students_data
 
     @cached_property
     def _school_students_data(self) -> store.DistrictData:
@@ -188,7 +200,7 @@ class Inquiry:
             raise ParameterError("metric", name, list(METRIC_TABLES))
         by = list(by)
         scoped = not self.whole_district and "school" not in by
-        data = self._school_students_data if scoped else self.data
+        data = self.scoped_data if scoped else self.data
         tables = [getattr(data, table) for table in METRIC_TABLES[name]]
         table = getattr(metrics, name)(*tables, by=["school", *by] if scoped else by, **options)
         if not scoped:
@@ -220,3 +232,27 @@ def start_inquiry(
             raise ParameterError("school", school, [ALL_SCHOOLS, *schools])
     data = store.load_district(district, folder)
     return Inquiry(district=district, school_year=int(school_year), school=school, data=data, data_dir=folder)
+
+
+def warm_up() -> None:
+    """Do now what every notebook's first metric, table and chart would otherwise do for itself.
+
+    Reads the reference files and the Dashboard settings, and draws a tiny table
+    and chart, so that pandas and Altair load their renderers and templates.  A
+    pack's kernel template (:mod:`flp_inquiry.kernels`) calls this once before it
+    forks its kernels, so no report pays for it.  It touches no district's data.
+
+    >>> warm_up()
+    """
+    from flp_inquiry import charts, dashboard
+
+    metrics.level3_minimums()
+    metrics.elpi_split_points()
+    for indicator in dashboard.indicator_names():
+        dashboard.load_indicator(indicator)
+    table = pd.DataFrame({"school_year": [2024, 2025], "el_status": ["EL", "EL"], "n": [40, 8], "value": [-20.5, 3.0]})
+    charts.reader_table(table, {"el_status": "Student group", "n": "Students", "value": "Value"}).to_html()
+    chart = charts.trend_chart(charts.chart_table(table, ["el_status", "school_year"]), "el_status", x="school_year",
+                               title="Warm-up", value_title="Value", series_title="Student group")
+    chart._repr_mimebundle_()  # as a notebook's display does
+

@@ -24,6 +24,8 @@ PROBE_CELLS = [
     "import pandas as pd\npd.DataFrame({'school': ['A', 'B'], 'n': [40, 52]})",
     "import altair as alt\nalt.Chart(pd.DataFrame({'x': [1, 2]})).mark_bar().encode(x='x')",
     "import ipywidgets\nipywidgets.IntSlider(value=3)",
+    # a job's kernel writes no input history to ~/.ipython; In still works, in memory
+    "print(get_ipython().history_manager.enabled, In[-1].startswith('print(get_ipython()'))",
     "1 / 0",
 ]
 
@@ -69,6 +71,7 @@ def test_a_forked_kernel_shows_what_a_usual_kernel_shows(tmp_path):
     assert usual[0] == ("stream", f"{tmp_path}\nTrue False\n")
     assert usual[1][1].startswith("ZMQInteractiveShell ")
     assert "application/vnd.jupyter.widget-view+json" in usual[4][1]
+    assert usual[5] == ("stream", "False True\n")
     assert usual[-1] == ("error", "ZeroDivisionError", "division by zero")
 
 
