@@ -396,6 +396,25 @@ def code_fingerprint() -> str:
     return f"{flp_inquiry.__version__}+{digest.hexdigest()[:16]}"
 
 
+def longest_first(jobs: list[Job], state: Mapping) -> list[Job]:
+    """The order to hand jobs to workers: the longest at their last good run first, new jobs before all.
+
+    With the short jobs last, workers run out of work at nearly the same moment
+    instead of one waiting on a long job that started late.
+
+    >>> jobs = [Job("fresno", q, "all", "district", Path(f"{q}.ipynb"), {}) for q in ("a", "b", "c", "d")]
+    >>> state = {"fresno/a/district": {"seconds": 0.5}, "fresno/b/district": {"seconds": 1.2},
+    ...          "fresno/d/district": {"seconds": 0.5}}
+    >>> [job.question for job in longest_first(jobs, state)]
+    ['c', 'b', 'a', 'd']
+    """
+    def last_seconds(job: Job) -> float:
+        seconds = (state.get(job.key) or {}).get("seconds")
+        return float(seconds) if isinstance(seconds, (int, float)) else float("inf")
+
+    return sorted(jobs, key=last_seconds, reverse=True)  # stable: equal times keep the pack's order
+
+
 def read_state(output: Path) -> dict:
     """The last good run of each job (``{key: {"fingerprint": ..., ...}}``); empty if none or unreadable.
 
@@ -483,6 +502,7 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
         else:
             to_run.append(job)
 
+    to_run = longest_first(to_run, state)
     titles = {job.notebook: question_title(job.notebook) for job in jobs}
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
     specs = [JobSpec(job.key, job.notebook.name, job.parameters, pack.kernel, pack.timeout, os.getcwd(),

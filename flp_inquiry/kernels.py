@@ -48,6 +48,9 @@ from jupyter_client.provisioning import LocalProvisioner
 #: What the question notebooks import; a module missing here is imported by the kernel as usual.
 PRELOAD = (
     "IPython.display", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+    # what a kernel imports as it starts: its debugger, completer and logger, the event loop, psutil
+    "pdb", "IPython.core.debugger", "IPython.core.completer", "IPython.core.completerlib", "IPython.core.logger",
+    "tornado.platform.asyncio", "psutil",
     "pandas", "pyarrow.parquet", "altair", "yaml",
     "flp_inquiry.session", "flp_inquiry.explorer", "flp_inquiry.charts", "flp_inquiry.findings",
     "flp_inquiry.inquiry", "flp_inquiry.labels", "flp_inquiry.store", "flp_inquiry.extract", "flp_inquiry.privacy",
@@ -380,6 +383,14 @@ def serve(address: str, read_ahead: str = "[]") -> None:
             importlib.import_module(name)
         except Exception:  # the notebook that needs it will import it, and show the error there
             pass
+    try:
+        # Every kernel would look up this machine's network interfaces (in a subprocess) as it reads its
+        # connection file; the template does it once and its kernels inherit the answer.
+        from jupyter_client.localinterfaces import localhost
+
+        localhost()
+    except Exception:
+        pass
     try:
         from flp_inquiry.session import warm_up
 
