@@ -31,6 +31,7 @@ stays written once, in :mod:`flp_inquiry.metrics`.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -195,10 +196,25 @@ def per_student(inquiry: Inquiry, name: str, **options) -> pd.DataFrame:
     {'school_year': 2023, 'student_key': 'f:1', 'value': 100.0}
     """
     data = inquiry.scoped_data
+    inputs = [getattr(data, table) for table in METRIC_TABLES[name]]
+    # The explorer asks for the same split several times per pattern (all grades, then the focus grade).
+    key = (name, tuple(sorted(options.items())), *map(id, inputs))
+    cached = _per_student_cache.get(key)
+    if cached is not None and all(ref() is table for ref, table in zip(cached[0], inputs)):
+        return cached[1]
     own_school = data.enrollment.assign(school_name=data.enrollment["student_key"])
     tables = [own_school if table == "enrollment" else getattr(data, table) for table in METRIC_TABLES[name]]
     table = getattr(metrics, name)(*tables, by=["school", "school_year"], **options)
-    return table.rename(columns={"school": "student_key"})[["school_year", "student_key", "value"]]
+    values = table.rename(columns={"school": "student_key"})[["school_year", "student_key", "value"]]
+    while len(_per_student_cache) >= 4:  # the latest few; an entry for tables gone by is never hit again
+        del _per_student_cache[next(iter(_per_student_cache))]
+    _per_student_cache[key] = ([weakref.ref(table) for table in inputs], values)
+    return values
+
+
+#: (metric, options, ids of its input tables) -> (weak references to those tables, per-student values);
+#: callers read, never change, the values.
+_per_student_cache: dict[tuple, tuple[list[weakref.ref], pd.DataFrame]] = {}
 
 
 def _with_rows(inquiry: Inquiry, table: str, rows: pd.DataFrame) -> Inquiry:
