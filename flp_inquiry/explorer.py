@@ -31,7 +31,6 @@ stays written once, in :mod:`flp_inquiry.metrics`.
 from __future__ import annotations
 
 import dataclasses
-import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -40,6 +39,7 @@ import pandas as pd
 
 from flp_inquiry import charts, findings, labels, metrics
 from flp_inquiry.errors import ParameterError
+from flp_inquiry.memo import Recent
 from flp_inquiry.inquiry import TOTAL_LABEL, contributions_to_gap, decompose_change, funnel_curve, funnel_limits, \
     matched_cohort_growth
 from flp_inquiry.codes import DISTRICTS, SBAC_GRADES
@@ -197,29 +197,18 @@ def per_student(inquiry: Inquiry, name: str, **options) -> pd.DataFrame:
     """
     data = inquiry.scoped_data
     inputs = [getattr(data, table) for table in METRIC_TABLES[name]]
+
+    def values() -> pd.DataFrame:
+        own_school = data.enrollment.assign(school_name=data.enrollment["student_key"])
+        tables = [own_school if table == "enrollment" else getattr(data, table) for table in METRIC_TABLES[name]]
+        table = getattr(metrics, name)(*tables, by=["school", "school_year"], **options)
+        return table.rename(columns={"school": "student_key"})[["school_year", "student_key", "value"]]
+
     # The explorer asks for the same split several times per pattern (all grades, then the focus grade).
-    key = (name, tuple(sorted(options.items())), *map(id, inputs))
-    cached = _per_student_cache.get(key)
-    if cached is not None and all(ref() is table for ref, table in zip(cached[0], inputs)):
-        return cached[1]
-    own_school = data.enrollment.assign(school_name=data.enrollment["student_key"])
-    tables = [own_school if table == "enrollment" else getattr(data, table) for table in METRIC_TABLES[name]]
-    table = getattr(metrics, name)(*tables, by=["school", "school_year"], **options)
-    values = table.rename(columns={"school": "student_key"})[["school_year", "student_key", "value"]]
-    while len(_per_student_cache) >= 4:  # the latest few; an entry for tables gone by is never hit again
-        del _per_student_cache[next(iter(_per_student_cache))]
-    _per_student_cache[key] = ([weakref.ref(table) for table in inputs], values)
-    return values
+    return _recent_splits.get_or_make(inputs, (name, tuple(sorted(options.items()))), values)
 
 
-#: (metric, options, ids of its input tables) -> (weak references to those tables, per-student values);
-#: callers read, never change, the values.
-_per_student_cache: dict[tuple, tuple[list[weakref.ref], pd.DataFrame]] = {}
-
-
-def _with_rows(inquiry: Inquiry, table: str, rows: pd.DataFrame) -> Inquiry:
-    """The inquiry with one canonical table replaced by some of its (scoped) rows."""
-    return dataclasses.replace(inquiry, data=dataclasses.replace(inquiry.scoped_data, **{table: rows}))
+_recent_splits = Recent(size=4)
 
 
 def achievement_by_chronic_absence(inquiry: Inquiry, subject: str, by: Sequence[str] = (),
@@ -244,7 +233,7 @@ def achievement_by_chronic_absence(inquiry: Inquiry, subject: str, by: Sequence[
     parts = []
     for label, chronic in ((CHRONICALLY_ABSENT, True), (NOT_CHRONICALLY_ABSENT, False)):
         rows = assessments[(assessments["value"] == 100) == chronic].drop(columns="value")
-        table = _with_rows(inquiry, "assessments", rows).metric(measure, subject=subject, by=list(by))
+        table = inquiry.with_rows("assessments", rows).metric(measure, subject=subject, by=list(by))
         if "grade_span" in table:
             table = table[table["grade_span"] == "3-8"].drop(columns=["grade_span", "status_level"])
         parts.append(table.assign(attendance=label))
@@ -281,7 +270,7 @@ def a_g_by_algebra(inquiry: Inquiry, by: Sequence[str] = ()) -> pd.DataFrame:
         rows = outcomes[(outcomes["value"] == 100) == done].drop(columns="value")
         if rows.empty:
             continue
-        parts.append(_with_rows(inquiry, "outcomes", rows).metric("a_g_completion_rate", by=list(by)).assign(pathway=label))
+        parts.append(inquiry.with_rows("outcomes", rows).metric("a_g_completion_rate", by=list(by)).assign(pathway=label))
     by = list(by)
     if not parts:
         return pd.DataFrame(columns=[*by, "pathway", "n", "value"])

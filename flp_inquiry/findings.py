@@ -21,6 +21,7 @@ from flp_inquiry import labels
 from flp_inquiry.charts import plottable
 from flp_inquiry.dashboard import round_half_away
 from flp_inquiry.inquiry import group_gaps
+from flp_inquiry.memo import Recent
 from flp_inquiry.suppression import suppress_small_cells
 
 #: Group types that describe who the students are (said first in a phrase).
@@ -415,7 +416,18 @@ COMMON_INDICATORS = (
 
 
 def _indicator_rows(inquiry, metric: str, subject: str | None, grade_span: str | None) -> pd.DataFrame:
-    """One indicator for the inquiry's scope, every year the metric gives (unsuppressed)."""
+    """One indicator for the inquiry's scope, every year the metric gives (unsuppressed).
+
+    A notebook shows the indicators at a glance and then as trends: each is worked out once.
+    """
+    return _recent_indicators.get_or_make([inquiry], (metric, subject, grade_span),
+                                          lambda: _work_out_indicator(inquiry, metric, subject, grade_span))
+
+
+_recent_indicators = Recent(size=16)
+
+
+def _work_out_indicator(inquiry, metric: str, subject: str | None, grade_span: str | None) -> pd.DataFrame:
     from flp_inquiry.metrics import METRICS
 
     by = [] if inquiry.whole_district else ["school"]
@@ -480,8 +492,10 @@ def common_metrics(inquiry) -> pd.DataFrame:
     return glance
 
 
-def indicator_trends(inquiry) -> pd.DataFrame:
+def indicator_trends(inquiry, indicators: Sequence[str] | None = None) -> pd.DataFrame:
     """The common indicators that are rates, every year up to the inquiry's: ``indicator, school_year, n, value``.
+
+    ``indicators`` names the ones wanted (as the ``indicator`` column words them); default all.
 
     >>> from flp_inquiry.metrics import _example
     >>> from flp_inquiry.schema import columns_of
@@ -495,11 +509,13 @@ def indicator_trends(inquiry) -> pd.DataFrame:
     """
     parts = []
     for metric, subject, grade_span, words, unit in COMMON_INDICATORS:
-        if unit != "%" or metric == "elpi":
+        if unit != "%" or metric == "elpi" or (indicators is not None and words not in indicators):
             continue
         table = _indicator_rows(inquiry, metric, subject, grade_span)
         table = table[table["school_year"] <= inquiry.school_year]
         parts.append(table[["school_year", "n", "value"]].assign(indicator=words))
+    if not parts:
+        return pd.DataFrame(columns=["indicator", "school_year", "n", "value"])
     trends = pd.concat(parts, ignore_index=True)
     return trends[["indicator", "school_year", "n", "value"]]
 

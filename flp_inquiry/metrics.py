@@ -39,7 +39,6 @@ Choices the spec leaves open (one place each, so they can be changed):
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -50,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from flp_inquiry.dashboard import dashboard_levels, round_half_away
+from flp_inquiry.memo import Recent
 from flp_inquiry.errors import ParameterError
 from flp_inquiry.codes import SBAC_GRADES
 from flp_inquiry.suppression import require_columns, suppress_small_cells
@@ -163,24 +163,13 @@ def primary_enrollment(enrollment: pd.DataFrame) -> pd.DataFrame:
     >>> primary_enrollment(e)[["student_key", "school"]].to_dict("records")
     [{'student_key': 'f:1', 'school': 'B'}]
     """
-    cached = _primary_cache.get(id(enrollment))
-    if cached is not None and cached[0]() is enrollment:
-        return cached[1]
     require_columns(enrollment, ENROLLMENT_COLUMNS, "primary_enrollment")
-    primary = _primary_rows(enrollment)
     # A notebook asks for dozens of metrics of a few tables (the district's, its school's students'):
-    # find each one's primary rows once.  Only the latest few are kept, none for a table gone by.
-    for stale in [key for key, (ref, _) in _primary_cache.items() if ref() is None]:
-        del _primary_cache[stale]
-    while len(_primary_cache) >= _PRIMARY_CACHE_SIZE:
-        del _primary_cache[next(iter(_primary_cache))]
-    _primary_cache[id(enrollment)] = (weakref.ref(enrollment), primary)
-    return primary
+    # each one's primary rows are found once.
+    return _recent_primaries.get_or_make([enrollment], "primary", lambda: _primary_rows(enrollment))
 
 
-#: id(enrollment) -> (weak reference to it, its primary rows), oldest first; callers read, never change, them.
-_primary_cache: dict[int, tuple[weakref.ref, pd.DataFrame]] = {}
-_PRIMARY_CACHE_SIZE = 4
+_recent_primaries = Recent(size=4)
 
 
 def _primary_rows(enrollment: pd.DataFrame) -> pd.DataFrame:

@@ -7,6 +7,7 @@ before any analysis runs.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -161,6 +162,28 @@ class Inquiry:
         :mod:`flp_inquiry.findings`) start from these.
         """
         return self.data if self.whole_district else self._school_students_data
+
+    def with_rows(self, table: str, rows: pd.DataFrame) -> "Inquiry":
+        """The same inquiry, with one of its tables replaced by some of its :attr:`scoped_data` rows.
+
+        The explorer splits students this way (chronically absent or not, say) and
+        asks each part for a metric.  For one school the new inquiry's rows are
+        already its school's students': they are not looked for again, and the
+        enrollment stays the same table, so its primary enrollments are not found again.
+
+        >>> from flp_inquiry.metrics import _example
+        >>> assessments, enrollment = _example()
+        >>> data = store.DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame())
+        >>> school = Inquiry("fresno", 2024, "A", data)
+        >>> part = school.with_rows("assessments", school.scoped_data.assessments.head(1))
+        >>> len(part.scoped_data.assessments), part.scoped_data.enrollment is school.scoped_data.enrollment
+        (1, True)
+        """
+        rows_data = dataclasses.replace(self.scoped_data, **{table: rows})
+        part = dataclasses.replace(self, data=rows_data)
+        if not self.whole_district:
+            part.__dict__["_school_students_data"] = rows_data  # the cached property, already known
+        return part
 
     @cached_property
     def _school_students_data(self) -> store.DistrictData:

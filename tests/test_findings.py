@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from flp_inquiry import findings
+from flp_inquiry.session import start_inquiry
 
 
 def two_years(values: dict[str, tuple[int, float, int, float]]) -> pd.DataFrame:
@@ -139,3 +140,12 @@ def test_decomposition_quotes_only_shown_schools():
     assert sentence == ("Since last year, math DFS went down 9.0 points: up 1.0 points from who is enrolled where "
                         "(composition) and down 10.0 points from how students did (performance). The biggest part "
                         "of the performance change: Students at A (down 4.0 points).")
+
+
+def test_trends_of_some_indicators_are_those_rows_of_all_of_them(sample_harmonised):
+    inquiry = start_inquiry("long_beach", 2025, "all", sample_harmonised)
+    wanted = ["Four-year graduation rate", "a-g completion (of graduates)"]
+    some = findings.indicator_trends(inquiry, wanted)
+    every = findings.indicator_trends(inquiry)
+    pd.testing.assert_frame_equal(some, every[every["indicator"].isin(wanted)].reset_index(drop=True))
+    assert set(some["indicator"]) == set(wanted) and len(some) >= 4
