@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from flp_inquiry.errors import ParameterError
-from flp_inquiry.metrics import GROUPINGS, SUBJECTS, level3_minimums, primary_enrollment
+from flp_inquiry.metrics import GROUPINGS, SUBJECTS, distance_to_level3, primary_enrollment
 # the metrics' rule for "tested with a score" (subject, tested grade, score present), reused not restated
 from flp_inquiry.metrics import scored_results
 from flp_inquiry.suppression import require_columns
@@ -288,11 +288,9 @@ def matched_cohort_growth(
     scored = scored_results(assessments, subject)
     scored = scored[scored["school_year"].isin([from_year, to_year])]
     scored = scored.drop_duplicates(["school_year", "student_key"], keep="last")
-    minimums = level3_minimums().query("subject == @subject").rename(columns={"grade": "grade_tested"})
-    scored = scored.merge(minimums[["grade_tested", "level3_min"]], on="grade_tested", how="left")
     scored = scored.assign(
         scale_score=scored["scale_score"].astype(float),
-        distance=scored["scale_score"].astype(float) - scored["level3_min"],
+        distance=distance_to_level3(scored, subject),
         met=(scored["level"].fillna(0) >= 3).astype(float) * 100,
     )
     measures = ["grade_tested", "scale_score", "distance", "met"]

@@ -48,7 +48,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from flp_inquiry.dashboard import dashboard_levels, round_half_away
+from flp_inquiry.dashboard import LEVEL_DTYPE, dashboard_levels, round_half_away, status_level
 from flp_inquiry.memo import Recent
 from flp_inquiry.errors import ParameterError
 from flp_inquiry.codes import SBAC_GRADES
@@ -92,6 +92,24 @@ def level3_minimums() -> pd.DataFrame:
     2432
     """
     return _read_reference("sbac_thresholds.csv")[["subject", "grade", "level3_min"]]
+
+
+@lru_cache(maxsize=None)
+def level3_minimum_by_grade(subject: str) -> dict[int, int]:
+    """:func:`level3_minimums` of one subject as ``{grade: minimum}`` (a lookup for every scored row).
+
+    >>> level3_minimum_by_grade("math")[8]
+    2586
+    """
+    minimums = level3_minimums()
+    minimums = minimums[minimums["subject"] == subject]
+    return dict(zip(minimums["grade"].astype(int), minimums["level3_min"].astype(int)))
+
+
+def distance_to_level3(scored: pd.DataFrame, subject: str) -> pd.Series:
+    """Each scored row's scale score minus the Level 3 minimum of the grade it was tested in (points)."""
+    minimum = scored["grade_tested"].map(level3_minimum_by_grade(subject)).astype(float)
+    return scored["scale_score"].astype(float) - minimum
 
 
 @lru_cache(maxsize=None)
@@ -307,10 +325,20 @@ def _grade_span(grades: pd.Series) -> pd.Series:
     return pd.Series(np.where(grades == 11, "11", "3-8"), index=grades.index)
 
 
+_SPAN_INDICATORS = (("3-8", "3_8"), ("11", "11"))
+
+
 def _with_span_levels(table: pd.DataFrame, subject: str, change: str | None) -> pd.DataFrame:
     """Dashboard levels with each grade span's own cut points (two spans, not a row loop)."""
+    if change is None:  # the status level alone: set in place for each span's rows
+        levels = pd.Series(pd.NA, index=table.index, dtype=LEVEL_DTYPE)
+        for span, suffix in _SPAN_INDICATORS:
+            rows = (table["grade_span"] == span).to_numpy()
+            if rows.any():
+                levels[rows] = status_level(table.loc[rows, "value"], f"{subject}_{suffix}")
+        return table.assign(status_level=levels)
     parts = [dashboard_levels(table[table["grade_span"] == span], f"{subject}_{suffix}", change=change)
-             for span, suffix in (("3-8", "3_8"), ("11", "11"))]
+             for span, suffix in _SPAN_INDICATORS]
     return pd.concat(parts).sort_index()
 
 
@@ -340,9 +368,7 @@ def distance_from_standard(assessments: pd.DataFrame, enrollment: pd.DataFrame, 
     by = _check_by(by)
     subject = _check_subject(subject)
     scored = _attach_groups(scored_results(assessments, subject), enrollment, by)
-    minimums = level3_minimums().query("subject == @subject").rename(columns={"grade": "grade_tested"})
-    scored = scored.merge(minimums[["grade_tested", "level3_min"]], on="grade_tested", how="left")
-    scored["distance"] = scored["scale_score"].astype(float) - scored["level3_min"]
+    scored["distance"] = distance_to_level3(scored, subject)
     scored["grade_span"] = _grade_span(scored["grade_tested"])
     keys = [*by, "grade_span"]
     grouped = scored.groupby(keys, sort=True, dropna=False)["distance"]

@@ -269,7 +269,8 @@ def warm_up() -> None:
     """
     from flp_inquiry import charts, dashboard
 
-    metrics.level3_minimums()
+    for subject in metrics.SUBJECTS:
+        metrics.level3_minimum_by_grade(subject)
     metrics.elpi_split_points()
     for indicator in dashboard.indicator_names():
         dashboard.load_indicator(indicator)
