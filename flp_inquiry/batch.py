@@ -32,9 +32,11 @@ Output layout::
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import re
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -533,6 +535,8 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
             last_saved = time.monotonic()
 
     interrupted = False
+    # The index is written from the report module's templates: import it while the jobs run, not after.
+    threading.Thread(target=importlib.import_module, args=("flp_inquiry.report",), daemon=True).start()
     try:
         run_jobs(specs, sources, record, executor=executor, workers=workers, scheduler=scheduler, template=template)
     except KeyboardInterrupt:

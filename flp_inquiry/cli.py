@@ -7,6 +7,7 @@ are printed without a traceback and end with exit status 2.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; ``argv`` defaults to the command line, and then the process is about to end."""
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
@@ -155,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     except FlpInquiryError as err:
         print(f"flp-inquiry {args.command}: {err}", file=sys.stderr)
         return 2
+    finally:
+        if argv is None:
+            # The process ends next: spare the interpreter's last collection of every object it made
+            # (0.15 s after a meeting pack); the system frees the memory at once.
+            gc.freeze()
 
 
 if __name__ == "__main__":
