@@ -460,17 +460,20 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
     PackError, ParameterError
         The pack or a value in it is wrong (nothing has run), or the output folder cannot be written.
     """
-    from flp_inquiry.executors import check_executor, start_template
+    from flp_inquiry.kernels import start_template_for
 
     started = time.monotonic()
-    check_executor(executor, scheduler)
     pack = pack if isinstance(pack, Pack) else load_pack(pack)
     # Local kernels are forked from a template that imports pandas, Altair and this package, and reads
-    # the districts, once; it starts now, on another core, while the jobs are checked (flp_inquiry.kernels).
+    # the districts, once; it starts first, on another core, while this process imports the runner and
+    # checks the jobs (flp_inquiry.kernels).
     template = None
     if executor == "local":
-        template = start_template(pack.kernel, [(district, os.path.abspath(pack.data)) for district in pack.districts])
+        template = start_template_for(pack.kernel, [(d, os.path.abspath(pack.data)) for d in pack.districts])
     try:
+        from flp_inquiry.executors import check_executor
+
+        check_executor(executor, scheduler)
         return _run_loaded_pack(pack, started, workers=workers, force=force, executor=executor,
                                 scheduler=scheduler, progress=progress, allowed=allowed, template=template)
     finally:

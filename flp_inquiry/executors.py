@@ -432,11 +432,7 @@ def start_template(kernel_name: str, read_ahead: Iterable[tuple[str, str]] = ())
     ``read_ahead``: ``(district, harmonised data folder)`` pairs the kernels will
     find in memory.  The caller closes the template when the run is over.
     """
-    try:
-        spec = KernelSpecManager().get_kernel_spec(kernel_name)
-    except Exception:  # an unknown kernel: each job reports it
-        return None
-    return kernels.start_template(spec, read_ahead)
+    return kernels.start_template_for(kernel_name, read_ahead)
 
 
 def run_dask(specs: list[JobSpec], sources: dict[str, str], scheduler: str,

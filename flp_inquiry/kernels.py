@@ -322,6 +322,17 @@ def start_template(spec: KernelSpec, read_ahead: Iterable[tuple[str, str]] = ())
         return None
 
 
+def start_template_for(kernel_name: str, read_ahead: Iterable[tuple[str, str]] = ()) -> KernelTemplate | None:
+    """:func:`start_template` for the kernelspec named ``kernel_name``; ``None`` for an unknown kernel."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except Exception:  # an unknown kernel: each job reports it
+        return None
+    return start_template(spec, read_ahead)
+
+
 def share_template(spec: KernelSpec, address: str) -> None:
     """Have this process fork its kernels for ``spec`` from the template at ``address``."""
     key = _template_key(spec)
