@@ -151,7 +151,8 @@ def start_kernel(kernel_name: str, cwd: str | None = None, *, forked: bool = Tru
 
     With ``forked`` (the default) the kernel is forked from this process's
     preloaded template (:mod:`flp_inquiry.kernels`) when its kernelspec allows;
-    ``forked=False`` starts it the usual way, as ``jupyter`` would.
+    ``forked=False`` starts it the usual way, as ``jupyter`` would.  Either way
+    it gets a job kernel's options (:data:`JOB_KERNEL_ARGUMENTS`).
 
     Examples
     --------

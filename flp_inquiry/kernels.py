@@ -395,7 +395,7 @@ def serve(address: str, read_ahead: str = "[]") -> None:
         except Exception:  # the notebook that needs it will import it, and show the error there
             pass
     try:
-        # Every kernel would look up this machine's network interfaces (in a subprocess) as it reads its
+        # Every kernel would look up this machine's network addresses (with psutil) as it reads its
         # connection file; the template does it once and its kernels inherit the answer.
         from jupyter_client.localinterfaces import localhost
 
