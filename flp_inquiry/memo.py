@@ -8,6 +8,11 @@ worked out from.  A result is handed out again only while every one of those
 objects is still alive and the very same object, so a new or rebuilt table is
 never mistaken for an old one whose memory address it took over.  Callers read
 what they get and never change it.
+
+The tables are taken as read-only once loaded, as everywhere in this package:
+a coach who wants changed data makes a new table (``df.assign(...)``,
+``df.copy()``) rather than changing one in place, which no remembered result
+would notice.
 """
 from __future__ import annotations
 
