@@ -304,15 +304,14 @@ def _district_student_keys(parameters: dict) -> frozenset[str]:
     district, data_dir = parameters.get("district"), parameters.get("data_dir")
     if not district or not data_dir:
         return frozenset()
-    from flp_inquiry import store
+    from flp_inquiry import catalog
 
-    manifest = store.district_folder(district, Path(data_dir)) / store.MANIFEST
+    manifest = catalog.district_folder(district, Path(data_dir)) / catalog.MANIFEST
     if not manifest.is_file():
         return frozenset()
     version = (district, str(data_dir), manifest.stat().st_mtime_ns)
     if version not in _student_keys:
-        keys = store.read_table(district, "enrollment", Path(data_dir), columns=["student_key"])["student_key"]
-        _student_keys[version] = frozenset(keys.unique().tolist())
+        _student_keys[version] = catalog.student_keys(district, Path(data_dir))
     return _student_keys[version]
 
 
@@ -384,7 +383,7 @@ def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
     if not specs:
         return
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["flp_inquiry.executors", "flp_inquiry.report", "flp_inquiry.store"])
+    context.set_forkserver_preload(["flp_inquiry.executors", "flp_inquiry.report"])  # no pandas: workers need none
     finished: "queue.Queue[JobOutcome]" = queue.Queue()
     pending = {spec.key: spec for spec in specs}
     first = specs[0]

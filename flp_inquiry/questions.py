@@ -100,16 +100,15 @@ def allowed_values(district: str, data: str | Path) -> dict[str, list]:
     ...
     flp_inquiry.errors.FlpInquiryError: district 'fresno' has not been harmonised into /nonexistent: run flp-inquiry harmonise --district fresno --source <export folder> --out /nonexistent
     """
-    from flp_inquiry.store import list_schools, list_years
+    from flp_inquiry import catalog
 
     districts = known_districts(data)
     if district not in districts:
         raise ParameterError("district", district, districts)
-    schools = list_schools(district, Path(data))["school_name"].tolist()
     return {
         "district": districts,
-        "school_year": list_years(district, Path(data)),
-        "school": [ALL_SCHOOLS, *schools],
+        "school_year": catalog.school_years(district, Path(data)),
+        "school": [ALL_SCHOOLS, *(name for _, name in catalog.schools(district, Path(data)))],
     }
 
 
@@ -120,7 +119,7 @@ def known_districts(data: str | Path) -> list[str]:
     ['fresno', 'long_beach']
     """
     from flp_inquiry.codes import DISTRICTS
-    from flp_inquiry.store import MANIFEST
+    from flp_inquiry.catalog import MANIFEST
 
     folder = Path(data)
     harmonised = [path.name for path in folder.iterdir() if (path / MANIFEST).is_file()] if folder.is_dir() else []

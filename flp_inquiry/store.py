@@ -14,11 +14,11 @@ from typing import Iterable
 import pandas as pd
 import pyarrow.parquet as pq
 
+from flp_inquiry import catalog
+from flp_inquiry.catalog import DEFAULT_DATA, MANIFEST, district_folder, read_manifest, table_path
 from flp_inquiry.codes import TABLES
 from flp_inquiry.errors import FlpInquiryError
 
-DEFAULT_DATA = Path("build/harmonised")
-MANIFEST = "manifest.json"
 #: The year column of each table, used for the pushed-down year filter.
 YEAR_COLUMN = {"enrollment": "school_year", "assessments": "school_year",
                "math_courses": "school_year", "outcomes": "cohort_year"}
@@ -34,47 +34,6 @@ class DistrictData:
     math_courses: pd.DataFrame
     outcomes: pd.DataFrame
     manifest: dict = field(default_factory=dict)
-
-
-def district_folder(district: str, data: Path = DEFAULT_DATA) -> Path:
-    """The folder holding a district's harmonised tables.
-
-    >>> district_folder("fresno", Path("build/harmonised")).as_posix()
-    'build/harmonised/fresno'
-    """
-    return Path(data) / district
-
-
-def table_path(district: str, table: str, data: Path = DEFAULT_DATA) -> Path:
-    """The Parquet file of one harmonised table.
-
-    >>> table_path("long_beach", "outcomes", Path("out")).as_posix()
-    'out/long_beach/outcomes.parquet'
-    """
-    return district_folder(district, data) / f"{table}.parquet"
-
-
-def read_manifest(district: str, data: Path = DEFAULT_DATA) -> dict:
-    """The manifest written with a district's harmonised tables.
-
-    Raises
-    ------
-    FlpInquiryError
-        The district was never harmonised into ``data``.
-
-    Examples
-    --------
-    >>> read_manifest("nowhere", Path("/nonexistent"))
-    Traceback (most recent call last):
-    ...
-    flp_inquiry.errors.FlpInquiryError: district 'nowhere' has not been harmonised into /nonexistent: run flp-inquiry harmonise --district nowhere --source <export folder> --out /nonexistent
-    """
-    path = district_folder(district, data) / MANIFEST
-    if not path.is_file():
-        raise FlpInquiryError(
-            f"district {district!r} has not been harmonised into {data}: run flp-inquiry harmonise "
-            f"--district {district} --source <export folder> --out {data}")
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def read_table(district: str, table: str, data: Path = DEFAULT_DATA,
@@ -233,8 +192,7 @@ def list_years(district: str, data: Path = DEFAULT_DATA) -> list[int]:
     ...
     flp_inquiry.errors.FlpInquiryError: district 'fresno' has not been harmonised into /nonexistent: run flp-inquiry harmonise --district fresno --source <export folder> --out /nonexistent
     """
-    years = read_table(district, "enrollment", data, columns=["school_year"])["school_year"]
-    return sorted(int(year) for year in years.unique())
+    return catalog.school_years(district, data)
 
 
 def list_schools(district: str, data: Path = DEFAULT_DATA) -> pd.DataFrame:
@@ -245,9 +203,7 @@ def list_schools(district: str, data: Path = DEFAULT_DATA) -> pd.DataFrame:
     ...
     flp_inquiry.errors.FlpInquiryError: district 'fresno' has not been harmonised into /nonexistent: run flp-inquiry harmonise --district fresno --source <export folder> --out /nonexistent
     """
-    schools = read_table(district, "enrollment", data, columns=["school_year", "school_cds", "school_name"])
-    latest = schools.sort_values(["school_year", "school_name"]).drop_duplicates("school_cds", keep="last")
-    return latest[["school_cds", "school_name"]].sort_values("school_name").reset_index(drop=True)
+    return pd.DataFrame(catalog.schools(district, data), columns=["school_cds", "school_name"])
 
 
 def summarise_districts(data: Path = DEFAULT_DATA) -> pd.DataFrame:
