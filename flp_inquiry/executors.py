@@ -47,6 +47,8 @@ from flp_inquiry.errors import ParameterError
 KERNEL_START_SECONDS = 60
 #: Seconds past a job's time limit before the run gives up on hearing from its worker.
 WORKER_GRACE_SECONDS = 120
+#: What jupyter_client (and our ReadyClient) say of a kernel that exited before it answered.
+KERNEL_DIED_STARTING = "Kernel died before replying to kernel_info"
 #: A job's kernel keeps no input history: nobody reads it, and hundreds of kernels writing to the one
 #: SQLite file in ~/.ipython would wait on each other's locks (history still works in memory: In, _i).
 JOB_KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
@@ -243,18 +245,30 @@ def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
         source_path.write_text(notebook_source, encoding="utf-8")
         executed_path = Path(scratch) / "executed.ipynb"
         kernel, kernel_messages = None, ""
+        deadline = started + spec.timeout
         try:
-            kernel = _warm_kernels.take(spec.kernel_name, spec.cwd) if _warm_kernels else start_kernel(
-                spec.kernel_name, spec.cwd)
-            deadline = started + spec.timeout
-            papermill.execute_notebook(
-                str(source_path), str(executed_path), parameters=dict(spec.parameters),
-                kernel_name=spec.kernel_name, language="python", km=kernel, progress_bar=False, log_output=True,
-                engine_name="flp-inquiry", request_save_on_cell_execute=False,
-                start_timeout=KERNEL_START_SECONDS,
-                # the time limit is for the whole notebook, so each cell gets what is left of it
-                timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
-            )
+            for attempt in (1, 2):
+                kernel = _warm_kernels.take(spec.kernel_name, spec.cwd) if _warm_kernels else start_kernel(
+                    spec.kernel_name, spec.cwd)
+                try:
+                    papermill.execute_notebook(
+                        str(source_path), str(executed_path), parameters=dict(spec.parameters),
+                        kernel_name=spec.kernel_name, language="python", km=kernel, progress_bar=False,
+                        log_output=True, engine_name="flp-inquiry", request_save_on_cell_execute=False,
+                        start_timeout=KERNEL_START_SECONDS,
+                        # the time limit is for the whole notebook, so each cell gets what is left of it
+                        timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
+                    )
+                    break
+                except RuntimeError as err:
+                    if attempt == 2 or KERNEL_DIED_STARTING not in str(err):
+                        raise
+                    # Before any cell ran: most often another process took one of the ports jupyter_client
+                    # chose for it before it could bind them.  Another kernel gets other ports.
+                    papermill_log.warning("the kernel died as it started; starting another")
+                    stop_kernel(kernel)
+                    kernel_messages += _kernel_messages(kernel)
+                    kernel = None
         except PapermillExecutionError as err:
             error = f"{err.ename}: {err.evalue} (cell [{err.exec_count}])"
         except (DeadKernelError, CellTimeoutError) as err:
@@ -268,7 +282,7 @@ def execute_job(spec: JobSpec, notebook_source: str) -> JobOutcome:
         finally:
             if kernel is not None:
                 stop_kernel(kernel)
-                kernel_messages = _kernel_messages(kernel)
+                kernel_messages += _kernel_messages(kernel)
             if _warm_kernels is not None:
                 _warm_kernels.prepare(spec.kernel_name, spec.cwd)  # boots while this job renders
         if executed_path.is_file():

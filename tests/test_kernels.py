@@ -162,3 +162,32 @@ def test_only_an_ipykernel_launcher_kernelspec_is_forked(argv):
     from jupyter_client.kernelspec import KernelSpec
 
     assert kernels.forkable_python(KernelSpec(argv=argv)) is None
+
+
+def test_a_kernel_that_dies_as_it_starts_is_replaced_once(tmp_path, monkeypatch):
+    """Two processes can be handed the same free port; the kernel that loses dies before it answers."""
+    from flp_inquiry import executors
+
+    started = []
+
+    def dying_first(kernel_name, cwd=None, **options):
+        manager = start_kernel(kernel_name, cwd, **options)
+        if not started:  # as if another process had bound one of its ports first
+            os.kill(manager.provisioner.pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while manager.provisioner.process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+        started.append(manager)
+        return manager
+
+    monkeypatch.setattr(executors, "start_kernel", dying_first)
+    outcome = _job("replaced", ["print('ran')"], tmp_path)
+    assert outcome.status == "ok", outcome.error
+    assert len(started) == 2 and "the kernel died as it started; starting another" in outcome.log
+    assert "ran" in outcome.executed
+
+    # a kernel that dies each time fails its job, with the reason, after one more try only
+    started.clear()
+    monkeypatch.setattr(executors, "start_kernel", lambda *a, **k: started.clear() or dying_first(*a, **k))
+    outcome = _job("dies", ["print('ran')"], tmp_path)
+    assert outcome.status == "failed" and executors.KERNEL_DIED_STARTING in outcome.error
