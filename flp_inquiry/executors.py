@@ -354,10 +354,6 @@ def _start_worker(kernel_name: str, cwd: str | None, template_address: str | Non
     # Ctrl-C is for the parent, which stops the pool; SIGTERM ends a job cleanly (kernels shut down).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    try:
-        import flp_inquiry.report  # noqa: F401  (imported once per worker, not once per job)
-    except ImportError:
-        pass
     if template_address:
         kernels.share_template(KernelSpecManager().get_kernel_spec(kernel_name), template_address)
     _warm_kernels = _WarmKernels()
@@ -388,7 +384,7 @@ def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
     """Run jobs in ``workers`` local processes, calling ``on_outcome`` as each one ends.
 
     ``sources`` maps a spec's ``notebook_name`` to the notebook's text.  The
-    workers fork their kernels from ``template`` (see :func:`start_template`),
+    workers fork their kernels from ``template`` (see :func:`flp_inquiry.kernels.start_template_for`),
     or from one started here.  On
     Ctrl-C the workers are stopped (their kernels shut down), the jobs not
     finished are reported with status ``"interrupted"``, and KeyboardInterrupt
@@ -397,7 +393,8 @@ def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
     if not specs:
         return
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["flp_inquiry.executors", "flp_inquiry.report"])  # no pandas: workers need none
+    # imported once, in the process the workers are forked from (no pandas: workers need none)
+    context.set_forkserver_preload(["flp_inquiry.executors", "flp_inquiry.report"])
     finished: "queue.Queue[JobOutcome]" = queue.Queue()
     pending = {spec.key: spec for spec in specs}
     first = specs[0]
@@ -405,7 +402,7 @@ def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
     # One kernel template for all the workers, preloading while they start (see flp_inquiry.kernels).
     own_template = template is None
     if own_template:
-        template = start_template(first.kernel_name)
+        template = kernels.start_template_for(first.kernel_name)
     pool = context.Pool(min(workers, len(specs)), initializer=_start_worker,
                         initargs=(first.kernel_name, first.cwd, template.address if template else None))
     try:
@@ -438,15 +435,6 @@ def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
         pool.join()
         if own_template and template is not None:
             template.close()
-
-
-def start_template(kernel_name: str, read_ahead: Iterable[tuple[str, str]] = ()) -> kernels.KernelTemplate | None:
-    """Start the kernel template local workers share, to import while other work goes on; ``None`` if it cannot.
-
-    ``read_ahead``: ``(district, harmonised data folder)`` pairs the kernels will
-    find in memory.  The caller closes the template when the run is over.
-    """
-    return kernels.start_template_for(kernel_name, read_ahead)
 
 
 def run_dask(specs: list[JobSpec], sources: dict[str, str], scheduler: str,
@@ -503,7 +491,7 @@ def run_jobs(specs: Iterable[JobSpec], sources: dict[str, str], on_outcome: Call
              template: kernels.KernelTemplate | None = None) -> None:
     """Run jobs locally (``workers`` processes, default one per core) or on Dask at ``scheduler``.
 
-    A local run forks its kernels from ``template`` when given (see :func:`start_template`).
+    A local run forks its kernels from ``template`` when given (see :func:`flp_inquiry.kernels.start_template_for`).
 
     >>> run_jobs([], {}, print, executor="dask")
     Traceback (most recent call last):

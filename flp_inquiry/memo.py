@@ -54,6 +54,3 @@ class Recent:
             del self._results[next(iter(self._results))]  # the oldest
         self._results[full_key] = ([weakref.ref(source) for source in sources], result)
         return result
-
-    def clear(self) -> None:
-        self._results.clear()
