@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from flp_inquiry.batch import expand_pack, load_pack
-from flp_inquiry.executors import stop_kernel
+from flp_inquiry.jobs import stop_kernel
 from flp_inquiry.kernels import ReadyClient
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -86,12 +86,20 @@ def schools(district: str, data: Path = DEFAULT_DATA) -> list[tuple[str, str]]:
     A school renamed over the years keeps its latest name (on two names in that
     year, the last in alphabetical order).
     """
-    rows = _enrollment(district, data, ["school_year", "school_cds", "school_name"])
-    named = rows.group_by(["school_cds", "school_year", "school_name"]).aggregate([])  # each name once a year
+    read_manifest(district, data)
+    # Codes and names as dictionaries (each value once per row group), and plain Python to find each
+    # name once a year: pyarrow's group_by, and its conversions to numpy, import pandas, which the
+    # process that starts a pack never needs otherwise.
+    rows = pq.ParquetFile(table_path(district, "enrollment", data), read_dictionary=["school_cds", "school_name"]) \
+        .read(columns=["school_year", "school_cds", "school_name"])
     latest: dict[str, tuple[int, str]] = {}
-    for cds, year, name in zip(*(named.column(c).to_pylist() for c in ("school_cds", "school_year", "school_name"))):
-        if cds not in latest or (year, name) > latest[cds]:
-            latest[cds] = (year, name)
+    for batch in rows.to_batches():
+        years, codes, names = batch.columns
+        code_values, name_values = codes.dictionary.to_pylist(), names.dictionary.to_pylist()
+        for year, code, name in set(zip(years.to_pylist(), codes.indices.to_pylist(), names.indices.to_pylist())):
+            cds, named = code_values[code], (year, name_values[name])
+            if cds not in latest or named > latest[cds]:
+                latest[cds] = named
     return sorted(((cds, name) for cds, (_, name) in latest.items()), key=lambda school: school[1])
 
 

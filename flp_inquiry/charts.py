@@ -6,6 +6,11 @@ suppressed) tables of :mod:`flp_inquiry.metrics`: rows whose value is hidden
 (``*``) are left out of the marks and counted in the description.  Colours are
 one dark hue or a dark-to-light ramp, and series also differ by line dash,
 so charts survive greyscale printing.
+
+Nothing is drawn empty: a chart with no group of 11 or more students is a
+:class:`NothingToDraw`, and a table without rows (:class:`ReaderTable`) shows
+nothing either; the sentence a notebook writes beside them says there is nothing
+to show.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from typing import Mapping, Sequence
 
 import altair as alt
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from flp_inquiry import labels
 from flp_inquiry.dashboard import round_half_away
@@ -26,6 +32,35 @@ CAUTION_N = 30
 
 # Reports render charts to SVG; a fixed width keeps them readable on paper.
 WIDTH = 560
+
+
+class NothingToDraw:
+    """What a chart function returns when no group has enough students to draw: it displays nothing.
+
+    Empty axes tell a reader nothing.  Like a chart it has a ``title`` and a
+    ``description`` (saying why there is nothing), and ``to_dict()`` gives both.
+
+    >>> empty = bar_chart(pd.DataFrame({"school": ["A"], "n": ["*"], "value": ["*"]}), "school", title="Math",
+    ...                   value_title="Percent met", category_title="School")
+    >>> empty.to_dict()["description"]
+    'Bar chart of Percent met by School. No group has enough students to show. 1 group with fewer than 11 students is not shown.'
+    >>> from IPython.core.formatters import DisplayFormatter
+    >>> DisplayFormatter().format(empty)  # Jupyter (and so the report) gets nothing to show
+    ({}, {})
+    """
+
+    def __init__(self, title: str, description: str):
+        self.title, self.description = title, description
+
+    def to_dict(self) -> dict[str, str]:
+        return {"title": self.title, "description": self.description}
+
+    def _ipython_display_(self) -> None:
+        # IPython asks this before any other representation: nothing to draw, nothing shown.
+        return None
+
+    def __repr__(self) -> str:
+        return f"NothingToDraw({self.title!r}: {self.description!r})"
 
 
 def plottable(table: pd.DataFrame, value: str) -> tuple[pd.DataFrame, int]:
@@ -63,6 +98,20 @@ def _unit(value_title: str) -> str:
     return "%" if "percent" in value_title.lower() or "rate" in value_title.lower() else ""
 
 
+def _lines(series: pd.Series) -> str:
+    """What the lines of a line chart are, in words (a sentence for any series title).
+
+    >>> _lines(pd.Series(["EL", "EO", "EL"])), _lines(pd.Series(["Grade 3", "Grade 4", "Grade 5"])), _lines(pd.Series([], dtype=str))
+    ('one line each for EL and EO', 'one line each for Grade 3, Grade 4 and Grade 5', 'no line: no group has enough students to show')
+    """
+    names = [str(name) for name in dict.fromkeys(series)]
+    if not names:
+        return "no line: no group has enough students to show"
+    if len(names) == 1:
+        return f"one line for {names[0]}"
+    return f"one line each for {', '.join(names[:-1])} and {names[-1]}"
+
+
 def _tooltip(fields: Sequence[tuple[str, str, str]]) -> list[alt.Tooltip]:
     return [alt.Tooltip(f"{field}:{kind}", title=title) for field, kind, title in fields]
 
@@ -70,7 +119,7 @@ def _tooltip(fields: Sequence[tuple[str, str, str]]) -> list[alt.Tooltip]:
 def bar_chart(
     table: pd.DataFrame, category: str, value: str = "value", *, title: str, value_title: str,
     category_title: str, reference: float | None = None, reference_label: str = "District",
-) -> alt.Chart:
+) -> alt.Chart | NothingToDraw:
     """Horizontal bars of ``value`` by ``category``; small groups (n < 30) drawn lighter.
 
     >>> t = pd.DataFrame({"school": ["A", "B", "C"], "n": [40, 25, "*"], "value": [52.5, 31.0, "*"]})
@@ -84,6 +133,8 @@ def bar_chart(
     shown = shown.assign(caution=shown["n"] < CAUTION_N if "n" in shown else False)
     shown["size_note"] = shown["caution"].map({True: "fewer than 30 students: read with caution", False: "30 or more students"})
     description = f"Bar chart of {value_title} by {category_title}." + _extremes(shown, category, value, unit) + _hidden_note(hidden)
+    if shown.empty:
+        return NothingToDraw(title, description)
     bars = alt.Chart(shown).mark_bar(color=BAR_COLOUR).encode(
         y=alt.Y(f"{category}:N", title=category_title, sort="-x"),
         x=alt.X(f"{value}:Q", title=value_title),
@@ -103,21 +154,24 @@ def bar_chart(
 def trend_chart(
     table: pd.DataFrame, series: str, value: str = "value", *, title: str, value_title: str,
     series_title: str, x: str = "year_label", x_title: str = "School year",
-) -> alt.Chart:
+) -> alt.Chart | NothingToDraw:
     """Lines over school years, one per ``series``, told apart by line dash too.
 
     >>> t = pd.DataFrame({"year_label": ["2023-24", "2024-25"] * 2, "group": ["EL", "EL", "EO", "EO"],
     ...                   "n": [30, 30, 90, 90], "value": [-80.0, -95.0, -10.0, -8.0]})
+
+    The description names the lines themselves, so it reads as a sentence whatever ``series_title`` is.
+
     >>> trend_chart(t, "group", title="DFS", value_title="Distance from standard",
     ...             series_title="Group").to_dict()["description"]
-    'Line chart of Distance from standard over School year for each Group. In 2024-25: highest EO (-8.0); lowest EL (-95.0).'
+    'Line chart of Distance from standard over School year, one line each for EL and EO. In 2024-25: highest EO (-8.0); lowest EL (-95.0).'
     >>> trend_chart(t[t["group"] == "EL"], "group", title="DFS", value_title="Distance from standard",
     ...             series_title="Group").to_dict()["description"]
-    'Line chart of Distance from standard over School year for each Group. In 2024-25: EL (-95.0), the only one shown.'
+    'Line chart of Distance from standard over School year, one line for EL. In 2024-25: EL (-95.0), the only one shown.'
     """
     shown, hidden = plottable(table, value)
     unit = _unit(value_title)
-    description = f"Line chart of {value_title} over {x_title} for each {series_title}."
+    description = f"Line chart of {value_title} over {x_title}, {_lines(shown[series])}."
     if not shown.empty:
         last = shown[shown[x] == shown[x].max()]
         top, bottom = last.loc[last[value].idxmax()], last.loc[last[value].idxmin()]
@@ -127,6 +181,8 @@ def trend_chart(
             description += (f" In {top[x]}: highest {top[series]} ({top[value]:.1f}{unit}); "
                             f"lowest {bottom[series]} ({bottom[value]:.1f}{unit}).")
     description += _hidden_note(hidden)
+    if shown.empty:
+        return NothingToDraw(title, description)
     legend = alt.Legend(title=series_title)
     chart = alt.Chart(shown).mark_line(point=alt.OverlayMarkDef(size=60, filled=True)).encode(
         x=alt.X(f"{x}:O", title=x_title),
@@ -141,7 +197,7 @@ def trend_chart(
 def interval_chart(
     table: pd.DataFrame, category: str, *, value: str = "value", low: str = "low", high: str = "high",
     title: str, value_title: str, category_title: str,
-) -> alt.Chart:
+) -> alt.Chart | NothingToDraw:
     """Points with their 95% intervals, for comparing groups without over-reading small ones.
 
     >>> t = pd.DataFrame({"group": ["EL", "EO"], "n": [40, 200], "value": [20.0, 45.0],
@@ -154,6 +210,8 @@ def interval_chart(
     unit = _unit(value_title)
     description = (f"Dot chart with 95% intervals of {value_title} by {category_title}."
                    + _extremes(shown, category, value, unit) + _hidden_note(hidden))
+    if shown.empty:
+        return NothingToDraw(title, description)
     base = alt.Chart(shown).encode(y=alt.Y(f"{category}:N", title=category_title, sort="-x"))
     rules = base.mark_rule(color="#525252", strokeWidth=2).encode(x=alt.X(f"{low}:Q", title=value_title), x2=f"{high}:Q")
     points = base.mark_point(filled=True, size=90, color=SERIES_COLOURS[0]).encode(
@@ -167,16 +225,40 @@ def interval_chart(
 def funnel_chart(
     units: pd.DataFrame, curve: pd.DataFrame, *, label: str, value: str = "value", n: str = "n",
     title: str, value_title: str,
-) -> alt.Chart:
+) -> alt.Chart | NothingToDraw:
     """Funnel plot: each unit's rate against its number of students, with 95% and 99.8% limits.
 
     ``curve`` has columns ``n``, ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998``.
     A point outside the 99.8% funnel is unlikely to be chance; inside the 95% funnel it may well be.
+    When no unit has 11 or more students there is nothing to plot: callers leave the chart out,
+    and its description says so (never "0 of 0").
+
+    >>> curve = pd.DataFrame({"n": [11, 100], "lower_95": [20.0, 40.0], "upper_95": [80.0, 60.0],
+    ...                       "lower_99_8": [10.0, 35.0], "upper_99_8": [90.0, 65.0]})
+    >>> units = pd.DataFrame({"school": ["A", "B", "C"], "n": [100, 50, "*"], "value": [70.0, 50.0, "*"],
+    ...                       "funnel_zone": ["outside 99.8%", "inside 95%", "*"]})
+    >>> funnel_chart(units, curve, label="school", title="t", value_title="Percent met (%)").to_dict()["description"]
+    'Funnel plot of Percent met (%) against the number of students, one point per school, with 95% and 99.8% limits. 1 of the 2 schools shown falls outside the 99.8% limits. 1 group with fewer than 11 students is not shown.'
+    >>> funnel_chart(units.iloc[[2]], curve, label="school", title="t", value_title="Percent met (%)").to_dict()["description"]
+    'Funnel plot of Percent met (%) against the number of students, with 95% and 99.8% limits: no school has 11 or more students to plot. 1 group with fewer than 11 students is not shown.'
     """
     shown, hidden = plottable(units, value)
-    outside = shown.get("funnel_zone", pd.Series(dtype=str)).astype(str).str.contains("outside").sum()
-    description = (f"Funnel plot of {value_title} against number of students for each {label}, with 95% and 99.8% limits."
-                   f" {outside} of {len(shown)} fall outside the 99.8% limits." + _hidden_note(hidden))
+    outside = int(shown.get("funnel_zone", pd.Series(dtype=str)).astype(str).str.contains("outside").sum())
+    unit_words = labels.GROUP_TYPE_LABELS.get(label, label).lower()
+    if shown.empty:
+        description = (f"Funnel plot of {value_title} against the number of students, with 95% and 99.8% limits: "
+                       f"no {unit_words} has 11 or more students to plot.")
+    else:
+        description = (f"Funnel plot of {value_title} against the number of students, one point per {unit_words}, "
+                       "with 95% and 99.8% limits.")
+        if len(shown) == 1:
+            description += f" The one {unit_words} shown {'falls outside' if outside else 'is inside'} the 99.8% limits."
+        else:
+            description += (f" {outside} of the {len(shown)} {unit_words}s shown {'falls' if outside == 1 else 'fall'} "
+                            "outside the 99.8% limits.")
+    description += _hidden_note(hidden)
+    if shown.empty:
+        return NothingToDraw(title, description)
     long = curve.drop(columns=["overall"], errors="ignore").melt(id_vars=[n], var_name="limit", value_name="bound")
     long["limits"] = long["limit"].map(lambda s: "99.8% limits" if s.endswith("99_8") else "95% limits")
     lines = alt.Chart(long).mark_line(color="#525252").encode(
@@ -193,7 +275,7 @@ def funnel_chart(
 def stacked_share_chart(
     table: pd.DataFrame, category: str, stack: str, value: str = "value", *, title: str,
     category_title: str, stack_title: str, order: Sequence[str] | None = None,
-) -> alt.Chart:
+) -> alt.Chart | NothingToDraw:
     """100% stacked bars (e.g. ELPAC levels by grade), dark for the highest level.
 
     >>> t = pd.DataFrame({"grade": ["Grade 3"] * 2, "level": ["Level 4", "Level 3"], "n": [12, 30], "value": [28.6, 71.4]})
@@ -208,6 +290,8 @@ def stacked_share_chart(
         top = shown.loc[shown[value].idxmax()]
         description += f" Largest share: {top[stack]} in {top[category]} ({top[value]:.1f}%)."
     description += _hidden_note(hidden)
+    if shown.empty:
+        return NothingToDraw(title, description + " No group has enough students to show.")
     chart = alt.Chart(shown).mark_bar(stroke="white", strokeWidth=0.5).encode(
         y=alt.Y(f"{category}:N", title=category_title),
         x=alt.X(f"{value}:Q", title="Percent of students", stack="normalize", axis=alt.Axis(format="%")),
@@ -221,7 +305,7 @@ def stacked_share_chart(
 
 def scatter_chart(
     table: pd.DataFrame, x: str, y: str, *, label: str, title: str, x_title: str, y_title: str,
-) -> alt.Chart:
+) -> alt.Chart | NothingToDraw:
     """One point per group (e.g. school) of two aggregate measures, to see whether they move together.
 
     >>> t = pd.DataFrame({"school": ["A", "B"], "n": [40, 60], "absence": [12.0, 30.0], "dfs": [-20.0, -80.0]})
@@ -240,6 +324,8 @@ def scatter_chart(
         direction = "lower" if r < 0 else "higher"
         description += f" Correlation {r:.2f}: where {x_title.lower()} is higher, {y_title.lower()} tends to be {direction}."
     description += _hidden_note(hidden)
+    if shown.empty:
+        return NothingToDraw(title, description + " No group has enough students to show.")
     chart = alt.Chart(shown).mark_point(filled=True, size=70, color=SERIES_COLOURS[0]).encode(
         x=alt.X(f"{x}:Q", title=x_title), y=alt.Y(f"{y}:Q", title=y_title),
         tooltip=_tooltip([(label, "N", label.capitalize()), (x, "Q", x_title), (y, "Q", y_title), ("n", "Q", "Students")]),
@@ -302,11 +388,42 @@ def _rounded(values: pd.Series, decimals: int = 1) -> pd.Series:
     return rounded.astype(object).where(numbers.notna(), values)
 
 
+class ReaderTable(Styler):
+    """A table for a reader (a pandas ``Styler``), shown in a notebook and its report only when it has rows.
+
+    Headings over no rows tell a reader nothing, and look like something went
+    missing: a table without rows displays nothing at all, and the sentence a
+    notebook writes above it says there is nothing to show.  Everything else
+    (``.data``, ``.to_html()``, styling) is the ``Styler``'s.
+
+    >>> empty = ReaderTable(pd.DataFrame(columns=["Student group", "Students"]))
+    >>> full = ReaderTable(pd.DataFrame({"Student group": ["English learners"], "Students": [25]}))
+    >>> from IPython.core.formatters import DisplayFormatter
+    >>> DisplayFormatter().format(empty)  # Jupyter (and so the report) gets nothing to show
+    ({}, {})
+    >>> empty.shows_rows, full.shows_rows
+    (False, True)
+    """
+
+    @property
+    def shows_rows(self) -> bool:
+        """Whether the table has any row to show."""
+        return not self.data.empty
+
+    def _ipython_display_(self) -> None:
+        # IPython asks this before any other representation: a table without rows shows nothing.
+        if not self.shows_rows:
+            return
+        from IPython.display import display
+
+        display({"text/html": self.to_html(), "text/plain": self.data.to_string(index=False)}, raw=True)
+
+
 def reader_table(
     table: pd.DataFrame, columns: Mapping[str, str], *, values: Sequence[str] = ("value",),
     counts: Mapping[str, Sequence[str]] | None = None, decimals: int = 1,
     complementary: Mapping[str, object] | None = None,
-):
+) -> ReaderTable:
     """An aggregate table as a principal reads it: small cells ``*``, groups in words, plain headings.
 
     Every table a notebook shows goes through here.  Each count column in ``counts``
@@ -316,8 +433,9 @@ def reader_table(
     ``el_status`` ...) are put in words; only ``columns`` are kept, renamed; a
     *Note* column flags groups under 30.  ``complementary`` (a key column and the label of
     its total row) hides a second group where one hidden group could be worked out from
-    the total.  Returns a pandas ``Styler`` without the
-    row index (its ``.data`` is the table).
+    the total.  Returns a :class:`ReaderTable` (a pandas ``Styler``) without the
+    row index (its ``.data`` is the table); one without rows shows nothing in a
+    notebook or report.
 
     >>> t = pd.DataFrame({"el_status": ["EL", "RFEP"], "n": [25, 8], "value": [31.04, 70.0]})
     >>> shown = reader_table(t, {"el_status": "Group", "n": "Students", "value": "Percent met"}).data
@@ -349,10 +467,10 @@ def reader_table(
     if caution.any():
         shown["Note"] = caution.map({True: CAUTION_NOTE, False: ""})
     shown = shown.reset_index(drop=True)
-    return shown.style.hide(axis="index").format(precision=decimals, na_rep="")
+    return ReaderTable(shown).hide(axis="index").format(precision=decimals, na_rep="")
 
 
-def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str):
+def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str) -> ReaderTable:
     """:func:`flp_inquiry.inquiry.decompose_change` for a reader: a unit is hidden when either year is under 11.
 
     With the total shown, one hidden unit could be worked out from the others, so a

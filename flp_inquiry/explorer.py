@@ -16,6 +16,10 @@ the tools of :mod:`flp_inquiry.inquiry`:
 - whether the *same* students fell (:func:`~flp_inquiry.inquiry.matched_cohort_growth`);
 - whether chronic absence goes with it (:func:`achievement_by_chronic_absence`).
 
+For one school, a pattern in a grade where the school has none of the group
+(grade 7 at a high school) takes apart a grade the school has instead, and says
+so (:func:`fit_pattern_to_school`).
+
 :class:`RootCauseExplorer` shows the analysis in a notebook, and in JupyterLab
 adds ipywidgets (district, school, grade, group, metric) that redraw it.
 
@@ -144,11 +148,14 @@ def check_pattern(inquiry: Inquiry, metric: str, subject: str, group_type: str, 
 
 
 def _metric_by(inquiry: Inquiry, metric: str, subject: str, by: Sequence[str], grade: int | None) -> pd.DataFrame:
-    """One explorer metric (unsuppressed) grouped by ``by``, kept to ``grade`` when given."""
+    """One explorer metric (unsuppressed) grouped by ``by``, kept to ``grade`` when given.
+
+    Distance from Standard keeps one grade span (:func:`flp_inquiry.metrics.dfs_grade_span`).
+    """
     by = list(dict.fromkeys([*by, *(["grade"] if grade is not None else [])]))
     if metric == "dfs":
         table = inquiry.metric("distance_from_standard", subject=subject, by=by)
-        table = table[table["grade_span"] == ("11" if grade == 11 else "3-8")].drop(columns=["grade_span", "status_level"])
+        table = table[table["grade_span"] == metrics.dfs_grade_span(table, grade)].drop(columns=["grade_span", "status_level"])
     elif metric == "percent_met":
         table = inquiry.metric("percent_met", subject=subject, by=by)
     else:
@@ -156,6 +163,94 @@ def _metric_by(inquiry: Inquiry, metric: str, subject: str, by: Sequence[str], g
     if grade is not None:
         table = table[table["grade"] == grade].drop(columns="grade")
     return table.reset_index(drop=True)
+
+
+def _counted_by_grade(inquiry: Inquiry, metric: str, subject: str, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Students counted for an explorer metric in the inquiry's school year, by grade (and ``by``): rows with ``n > 0``.
+
+    Every grade the metric has, whatever its Distance from Standard span.
+    """
+    by = [*by, "grade", "school_year"]
+    if metric == "chronic_absence":
+        table = inquiry.metric("chronic_absenteeism", by=by)
+    else:
+        table = inquiry.metric("distance_from_standard" if metric == "dfs" else "percent_met", subject=subject, by=by)
+    table = table[(table["school_year"] == inquiry.school_year) & (table["n"] > 0)
+                  & table["grade"].isin(EXPLORER_METRICS[metric].grades)]
+    return table.reset_index(drop=True)
+
+
+def grades_in_scope(inquiry: Inquiry, metric: str, subject: str) -> list[int]:
+    """The grades in which the inquiry's scope has students counted for ``metric`` in its school year.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> data = DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame())
+    >>> grades_in_scope(Inquiry("fresno", 2024, "all", data), "dfs", "ela"), grades_in_scope(Inquiry("fresno", 2024, "A", data), "dfs", "ela")
+    ([4, 5], [4, 5])
+    >>> grades_in_scope(Inquiry("fresno", 2024, "B", data), "chronic_absence", "")
+    [5, 8]
+    """
+    return sorted(int(grade) for grade in _counted_by_grade(inquiry, metric, subject)["grade"].unique())
+
+
+def _students_words(who: str) -> str:
+    """A group's words as people: ``English learners`` stays, ``Hispanic or Latino`` -> ``Hispanic or Latino students``."""
+    return who if any(word in who.lower() for word in ("learners", "students")) else f"{who} students"
+
+
+def fit_pattern_to_school(inquiry: Inquiry, pattern: Pattern) -> tuple[Pattern, str]:
+    """The pattern to take apart at the inquiry's school, and a sentence saying why when its grade had to change.
+
+    A pattern names one grade, and a school may have none of the group counted in
+    it (a high school has no Grade 7).  Then the pattern takes apart the school's
+    grade whose value for the group changed most since last year
+    (:func:`flp_inquiry.findings.largest_change`, as :func:`largest_change_pattern`),
+    else its grade with the most students of the group this year, else all grades.
+    District-wide, for all grades, or where the school has the group in the grade,
+    the pattern is kept and the sentence is ``""``.  No count is quoted.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> school = Inquiry("fresno", 2024, "A", DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame()))
+    >>> pattern, why = fit_pattern_to_school(school, check_pattern(school, "dfs", "ela", "el_status", "EL", "7"))
+    >>> pattern.grade, why
+    ('4', 'A has no English learners in Grade 7 with ELA scores in 2023-24; this report takes apart Grade 4, the only grade where it has English learners with ELA scores.')
+    >>> fit_pattern_to_school(school, pattern) == (pattern, "")
+    True
+    """
+    if inquiry.whole_district or pattern.grade_number is None:
+        return pattern, ""
+    year, focus = inquiry.school_year, pattern.group_code
+    counted = _counted_by_grade(inquiry, pattern.metric, pattern.subject, [pattern.group_type])
+    counted = counted[counted[pattern.group_type] == focus]
+    if (counted["grade"] == pattern.grade_number).any():
+        return pattern, ""
+    who = _students_words(labels.group_label(pattern.group_type, focus))
+    if pattern.metric == "chronic_absence":
+        counted_for = "counted for chronic absence"
+    else:
+        counted_for = f"with {'math' if pattern.subject == 'math' else 'ELA'} scores"
+    missing = (f"{inquiry.school} has no {who} in {labels.grade_label(pattern.grade_number)} {counted_for} "
+               f"in {inquiry.year_label}")
+    by_grade = _metric_by(inquiry, pattern.metric, pattern.subject, ["grade", pattern.group_type, "school_year"], None)
+    by_grade = by_grade[(by_grade[pattern.group_type] == focus) & by_grade["grade"].isin(EXPLORER_METRICS[pattern.metric].grades)]
+    changed = findings.largest_change(by_grade.drop(columns=pattern.group_type), ["grade"], year)
+    if changed is not None:
+        grade = int(changed["grade"])
+        reason = f"where their {pattern.metric_words} changed most since last year"
+    elif not counted.empty:
+        most = counted.sort_values(["n", "grade"], ascending=[False, True], kind="stable")
+        grade = int(most["grade"].iloc[0])
+        reason = (f"the only grade where it has {who} {counted_for}" if len(counted) == 1
+                  else f"the grade where it has the most {who} {counted_for}")
+    else:
+        return (dataclasses.replace(pattern, grade=ALL_GRADES),
+                f"{missing}, nor in any other grade; this report looks at all grades together.")
+    return (dataclasses.replace(pattern, grade=str(grade)),
+            f"{missing}; this report takes apart {labels.grade_label(grade)}, {reason}.")
 
 
 def focus_and_rest(table: pd.DataFrame, group_type: str, focus: object) -> pd.DataFrame:
@@ -354,10 +449,14 @@ def level3_bottleneck(inquiry: Inquiry, by: Sequence[str] = ()) -> pd.DataFrame:
 
 @dataclass
 class Analysis:
-    """What the explorer shows for one pattern: sentences, reader tables (suppressed) and charts."""
+    """What the explorer shows for one pattern: sentences, reader tables (suppressed) and charts.
+
+    ``note`` says why the pattern's grade is not the one asked for (:func:`fit_pattern_to_school`), or is ``""``.
+    """
 
     inquiry: Inquiry
     pattern: Pattern
+    note: str = ""
     sentences: dict[str, list[str]] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     charts: dict[str, object] = field(default_factory=dict)
@@ -376,8 +475,13 @@ def _unit_column(inquiry: Inquiry) -> str:
 
 
 def analyse_pattern(inquiry: Inquiry, pattern: Pattern) -> Analysis:
-    """Take a pattern apart (see the module notes); every table kept is suppressed."""
-    analysis = Analysis(inquiry, pattern)
+    """Take a pattern apart (see the module notes); every table kept is suppressed.
+
+    For one school, a grade the school has none of the group in is replaced first
+    (:func:`fit_pattern_to_school`): ``analysis.pattern`` is what was taken apart.
+    """
+    pattern, note = fit_pattern_to_school(inquiry, pattern)
+    analysis = Analysis(inquiry, pattern, note=note)
     year, grade, focus = inquiry.school_year, pattern.grade_number, pattern.group_code
     words, unit, what = pattern.group_words, pattern.unit, pattern.metric_words
     trend = focus_and_rest(_metric_by(inquiry, pattern.metric, pattern.subject,
@@ -432,12 +536,15 @@ def analyse_pattern(inquiry: Inquiry, pattern: Pattern) -> Analysis:
     funnel_what = EXPLORER_METRICS[funnel_metric].title
     if not funnel_units.empty:
         limits = funnel_limits(funnel_units)
-        curve = funnel_curve(float(limits["overall"].iloc[0]), int(max(funnel_units["n"].max(), 2)))
-        analysis.charts["funnel"] = charts.funnel_chart(
-            suppress_small_cells(limits, values=["value"]), curve, label="school",
-            title=f"{funnel_what.capitalize()} of {words}, by school, {inquiry.year_label}",
-            value_title=f"{funnel_what.capitalize()} (%)")
-        surprising.append(findings.describe_funnel(limits, "school", what=f"{funnel_what} of {words}"))
+        if not findings.shown_rows(limits).empty:  # no chart when every school is under 11 students
+            curve = funnel_curve(float(limits["overall"].iloc[0]), int(max(funnel_units["n"].max(), 2)))
+            analysis.charts["funnel"] = charts.funnel_chart(
+                suppress_small_cells(limits, values=["value"]), curve, label="school",
+                title=f"{funnel_what.capitalize()} of {words}, by school, {inquiry.year_label}",
+                value_title=f"{funnel_what.capitalize()} (%)")
+    else:
+        limits = funnel_units.assign(funnel_zone=pd.Series(dtype=str))
+    surprising.append(findings.describe_funnel(limits, "school", what=f"{funnel_what} of {words}"))
 
     if pattern.metric != "chronic_absence":
         absence = _metric_by(inquiry, "chronic_absence", "", [unit_col, pattern.group_type, "school_year"], None)
@@ -458,9 +565,16 @@ def analyse_pattern(inquiry: Inquiry, pattern: Pattern) -> Analysis:
             by_attendance, {"grades": "Grades", "school_year": "School year", "attendance": "Attendance",
                             "n": "Students", "value": what.capitalize()})
         who = labels.group_label(pattern.group_type, focus)
-        analysis.sentences["hypotheses"] = [findings.describe_biggest_gap(
-            by_attendance[by_attendance["school_year"] == year].drop(columns="school_year"), "attendance",
-            NOT_CHRONICALLY_ABSENT, keys=["grades"], what=f"{what} of {who} by attendance", unit=unit)]
+        if by_attendance.empty:  # e.g. a high school: chronic absence is not counted in grades 9-12
+            place = inquiry.district_name if inquiry.whole_district else inquiry.school
+            subject_words = "math" if pattern.subject == "math" else "ELA"
+            analysis.sentences["hypotheses"] = [
+                f"Chronic absence is counted in grades K-8 only, and {place} has no {_students_words(who)} in those "
+                f"grades with {subject_words} scores: their {what} cannot be compared by attendance here."]
+        else:
+            analysis.sentences["hypotheses"] = [findings.describe_biggest_gap(
+                by_attendance[by_attendance["school_year"] == year].drop(columns="school_year"), "attendance",
+                NOT_CHRONICALLY_ABSENT, keys=["grades"], what=f"{what} of {who} by attendance", unit=unit)]
         if grade is not None and grade > 3 and grade != 11:
             by = ["grade", pattern.group_type, *([] if inquiry.whole_district else ["school"])]
             growth = matched_cohort_growth(inquiry.scoped_data.assessments, inquiry.scoped_data.enrollment, pattern.subject,
@@ -509,15 +623,20 @@ def section_outputs(analysis: Analysis, section: str, heading: bool = True) -> l
 class RootCauseExplorer:
     """The explorer of one notebook: the analysis of a pattern, shown statically or redrawn by widgets.
 
+    ``pattern`` is the pattern taken apart (for one school, perhaps in another grade
+    than asked: :func:`fit_pattern_to_school`); the grade dropdown offers only the
+    grades the chosen district or school has students counted in.
+
     ``last`` is the most recent :class:`Analysis` and ``renders`` counts how often it
     was drawn, so a test (or a coach) can see that a widget change redrew it.
     """
 
     def __init__(self, inquiry: Inquiry, pattern: Pattern, data_dir: str | Path | None = None):
-        self.inquiry, self.pattern = inquiry, pattern
+        self.inquiry = inquiry
         self.data_dir = data_dir or inquiry.data_dir
         self._inquiries = {(inquiry.district, inquiry.school): inquiry}
         self.last = analyse_pattern(inquiry, pattern)
+        self.pattern = self.last.pattern  # for one school, possibly another grade (see fit_pattern_to_school)
         self.renders = 0
         self.controls: dict[str, object] = {}
         self._output = None
@@ -543,10 +662,11 @@ class RootCauseExplorer:
             self._inquiries[key] = start_inquiry(district, self.inquiry.school_year, school, self.data_dir)
         return self._inquiries[key]
 
-    def _options(self, inquiry: Inquiry) -> dict[str, list]:
+    def _options(self, inquiry: Inquiry, metric: str) -> dict[str, list]:
+        """Each dropdown's choices for a scope: only the grades it has students counted for ``metric`` in."""
         schools = sorted(inquiry.data.enrollment["school_name"].unique())
         groups = sorted(str(g) for g in inquiry.data.enrollment[self.pattern.group_type].unique())
-        grades = [ALL_GRADES, *(str(g) for g in EXPLORER_METRICS[self.pattern.metric].grades)]
+        grades = [ALL_GRADES, *(str(g) for g in grades_in_scope(inquiry, metric, self.pattern.subject))]
         return {"district": list(DISTRICTS), "school": [ALL_SCHOOLS, *schools], "grade": grades,
                 "group": groups, "metric": list(EXPLORER_METRICS)}
 
@@ -554,7 +674,7 @@ class RootCauseExplorer:
         """Dropdowns (district, school, grade, group, metric) above an output area that redraws on each change."""
         import ipywidgets
 
-        options = self._options(self.inquiry)
+        options = self._options(self.inquiry, self.pattern.metric)
         current = {"district": self.inquiry.district, "school": self.inquiry.school, "grade": self.pattern.grade,
                    "group": self.pattern.group, "metric": self.pattern.metric}
         descriptions = {"district": "District", "school": "School", "grade": "Grade",
@@ -580,18 +700,20 @@ class RootCauseExplorer:
                 values["school"] = ALL_SCHOOLS
             inquiry = self._inquiry_for(values["district"], values["school"])
             metric = values["metric"]
+            options = self._options(inquiry, metric)
             grades = [ALL_GRADES, *(str(g) for g in EXPLORER_METRICS[metric].grades)]
             grade = values["grade"] if values["grade"] in grades else ALL_GRADES
-            self.pattern = check_pattern(inquiry, metric, self.pattern.subject, self.pattern.group_type,
-                                         values["group"], grade)
-            self.inquiry = inquiry
-            options = self._options(inquiry)
+            if inquiry.whole_district and grade not in options["grade"]:
+                grade = ALL_GRADES  # (one school's missing grade is replaced by the analysis, which says why)
+            pattern = check_pattern(inquiry, metric, self.pattern.subject, self.pattern.group_type,
+                                    values["group"], grade)
+            self.last = analyse_pattern(inquiry, pattern)
+            self.inquiry, self.pattern = inquiry, self.last.pattern
             for name, control in self.controls.items():
                 if list(control.options) != options[name]:
                     control.options = options[name]
-                control.value = {"district": inquiry.district, "school": inquiry.school, "grade": grade,
+                control.value = {"district": inquiry.district, "school": inquiry.school, "grade": self.pattern.grade,
                                  "group": self.pattern.group, "metric": metric}[name]
-            self.last = analyse_pattern(inquiry, self.pattern)
         finally:
             self._updating = False
         self._draw()
@@ -619,12 +741,19 @@ def findings_heading(analysis: Analysis):
     >>> inquiry = Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame()))
     >>> findings_heading(Analysis(inquiry, check_pattern(inquiry, "dfs", "math", "el_status", "EL", "7"))).data
     '## Math distance from standard of English learners in Grade 7: Fresno Unified, 2023-24'
+
+    When the pattern's grade was changed for a school, the sentence saying why follows the heading.
+
+    >>> findings_heading(Analysis(inquiry, check_pattern(inquiry, "dfs", "math", "el_status", "EL", "4"),
+    ...                           note="A has no English learners in Grade 7 ...")).data.splitlines()[-1]
+    'A has no English learners in Grade 7 ...'
     """
     from IPython.display import Markdown
 
     pattern, inquiry = analysis.pattern, analysis.inquiry
     what = pattern.metric_words
-    return Markdown(f"## {what[0].upper()}{what[1:]} of {pattern.group_words}: {inquiry.scope_label}, {inquiry.year_label}")
+    heading = f"## {what[0].upper()}{what[1:]} of {pattern.group_words}: {inquiry.scope_label}, {inquiry.year_label}"
+    return Markdown(f"{heading}\n\n{analysis.note}" if analysis.note else heading)
 
 
 def largest_change_pattern(inquiry: Inquiry, metric: str, subject: str, group_type: str = "el_status") -> Pattern:

@@ -171,6 +171,9 @@ def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int
     ...                   "n": [40] * 8, "value": [20.0, 22.0, 18.0, 17.0, 21.0, 20.0, 19.0, 45.0]})
     >>> describe_unusual_changes(t, ["school"], 2025, what="chronic absence", unit="%")
     ['At D, chronic absence moved far more than elsewhere: from 17.0% to 45.0% (up 28.0 percentage points), against a typical change of 1.5 percentage points.']
+    >>> by_grade = t.assign(grade=t["school"].map({"A": 3, "B": 4, "C": 5, "D": 6})).drop(columns="school")
+    >>> describe_unusual_changes(by_grade, ["grade"], 2025, what="chronic absence", unit="%")[0][:40]
+    'In Grade 6, chronic absence moved far mo'
     """
     changes = year_changes(table, keys, year)
     if len(changes) < 3:
@@ -180,8 +183,8 @@ def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int
     unusual = changes[sizes > max(UNUSUAL_CHANGE_RATIO * typical, 1.0)]
     words = "percentage points" if unit == "%" else unit
     place = group_phrase(unusual, keys)
-    place = place.str.replace("^Students at ", "At ", regex=True)
-    place = place.where(place.str.startswith("At "), "For " + place)
+    place = place.str.replace("^Students at ", "At ", regex=True).str.replace("^Students in ", "In ", regex=True)
+    place = place.where(place.str.startswith(("At ", "In ")), "For " + place)
     return [f"{who}, {what} moved far more than elsewhere: from {format_value(r['prior_value'], unit)} to "
             f"{format_value(r['value'], unit)} ({format_change(r['change'], unit)}), against a typical change of "
             f"{typical:.1f} {words}."
@@ -224,7 +227,9 @@ def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashabl
     keys = list(keys)
     reference_rows = shown[shown[group_col] == reference]
     if reference_rows.empty or len(shown) < 2:
-        return f"{what[0].upper()}{what[1:]} cannot be compared with {labels.group_label(group_col, reference)}: too few students."
+        of_focus = f" of {labels.group_label(group_col, focus)}" if focus is not None else ""
+        return (f"{what[0].upper()}{what[1:]}{of_focus} cannot be compared with {labels.group_label(group_col, reference)}: "
+                "too few students.")
     if unit == "%":
         gaps = group_gaps(shown, group_col, reference, by=keys)
     else:
@@ -237,7 +242,10 @@ def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashabl
     if focus is not None:
         gaps = gaps[gaps[group_col] == focus]
     if gaps.empty:
-        return f"No group of 11 or more students to compare with {labels.group_label(group_col, reference)}."
+        if focus is not None:
+            return (f"{what[0].upper()}{what[1:]} of {labels.group_label(group_col, focus)} cannot be compared with "
+                    f"{labels.group_label(group_col, reference)}: fewer than 11 students.")
+        return f"No group of 11 or more students to compare {what} with {labels.group_label(group_col, reference)}."
     top = gaps.loc[[gaps["gap"].abs().idxmax()]]
     row = top.iloc[0]
     chance = ""
@@ -276,11 +284,21 @@ def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str) -> str:
     ...                   "funnel_zone": ["inside 95%", "outside 99.8%"]})
     >>> describe_funnel(t, "school", what="chronic absence")
     'Outside the 99.8% limits for chronic absence (unlikely to be chance alone): B (70.0%).'
+
+    With every unit under 11 students (or none at all) there is nothing to compare:
+
+    >>> describe_funnel(t.assign(n=[8, 10]), "school", what="chronic absence")
+    'No school has 11 or more students to plot for chronic absence, so no school can be held against the funnel limits.'
     """
     shown = shown_rows(limits)
+    unit = labels.GROUP_TYPE_LABELS.get(unit_col, unit_col).lower()
+    if shown.empty:
+        return (f"No {unit} has 11 or more students to plot for {what}, "
+                f"so no {unit} can be held against the funnel limits.")
     outside = shown[shown["funnel_zone"].astype(str).str.startswith("outside")]
     if outside.empty:
-        return (f"Every {labels.GROUP_TYPE_LABELS.get(unit_col, unit_col).lower()} is inside the 99.8% limits for {what}: "
+        every = f"The one {unit} with 11 or more students is" if len(shown) == 1 else f"Every {unit} with 11 or more students is"
+        return (f"{every} inside the 99.8% limits for {what}: "
                 "the differences could be chance given the numbers of students.")
     named = ", ".join(f"{labels.group_label(unit_col, r[unit_col])} ({r['value']:.1f}%)" for _, r in outside.iterrows())
     return f"Outside the 99.8% limits for {what} (unlikely to be chance alone): {named}."
@@ -322,6 +340,68 @@ def largest_change(table: pd.DataFrame, keys: Sequence[str], year: int) -> dict 
 
 
 
+#: Topics the state counts in some grades only: the grades, and the words that say so.
+GRADES_COUNTED = {
+    "chronic_absence": (tuple(range(0, 9)), "Chronic absence is counted in grades K-8 only"),
+    "graduation": (tuple(range(9, 13)), "Graduation and a-g completion are counted for high-school students (grades 9-12) only"),
+    "matched_growth": (tuple(range(4, 9)), "The same students can be followed from last year's test to this year's "
+                                          "in grades 4-8 only"),
+    "math_courses": (tuple(range(6, 13)), "Algebra 1 / Integrated 1 and math course marks are counted in grades 6-12 only"),
+}
+
+
+def describe_grades_not_counted(inquiry, topic: str) -> str:
+    """One sentence when the inquiry's school has no students in the grades ``topic`` is counted in; else ``""``.
+
+    A high school has nothing to show for chronic absence (grades K-8), an
+    elementary school for graduation: a report says so plainly rather than
+    "too few students".  District-wide the sentence is always ``""``.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.session import Inquiry
+    >>> from flp_inquiry.store import DistrictData
+    >>> _, enrollment = _example()
+    >>> data = DistrictData("fresno", enrollment, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    >>> describe_grades_not_counted(Inquiry("fresno", 2024, "A", data), "graduation")
+    'Graduation and a-g completion are counted for high-school students (grades 9-12) only, and A has no students in those grades in 2023-24: there is nothing to show here.'
+    >>> describe_grades_not_counted(Inquiry("fresno", 2024, "B", data), "graduation")
+    ''
+    """
+    grades, words = GRADES_COUNTED[topic]
+    if inquiry.whole_district:
+        return ""
+    enrolled = inquiry.enrollment
+    enrolled = enrolled[(enrolled["school_year"] == inquiry.school_year) & enrolled["primary"].astype(bool)
+                        & enrolled["grade"].isin(grades)]
+    if not enrolled.empty:
+        return ""
+    return (f"{words}, and {inquiry.school} has no students in those grades in {inquiry.year_label}: "
+            "there is nothing to show here.")
+
+
+def where_counted(inquiry, topic: str, sentences: Sequence[str]) -> list[str]:
+    """``sentences``, or only :func:`describe_grades_not_counted`'s sentence when the school has none of the grades.
+
+    >>> from flp_inquiry.session import Inquiry
+    >>> where_counted(Inquiry("fresno", 2025, "all", None), "chronic_absence", ["Chronic absence rose."])
+    ['Chronic absence rose.']
+    """
+    note = describe_grades_not_counted(inquiry, topic)
+    return [note] if note else list(sentences)
+
+
+def describe_nothing_drawn(table: pd.DataFrame, *, what: str) -> str:
+    """A sentence when no row of a chart's table has 11 or more students (so no chart is drawn); else ``""``.
+
+    >>> t = pd.DataFrame({"grade": [3, 4], "level": [2, 3], "n": [4, 9], "value": [40.0, 60.0]})
+    >>> describe_nothing_drawn(t, what="English learners by ELPAC level")
+    'No group has 11 or more students to draw English learners by ELPAC level.'
+    >>> describe_nothing_drawn(t.assign(n=[4, 12]), what="English learners by ELPAC level")
+    ''
+    """
+    return "" if len(shown_rows(table)) else f"No group has 11 or more students to draw {what}."
+
+
 def scope_sentence(district_name: str, school: str, year: int) -> str:
     """Whom and when a notebook is about.
 
@@ -342,8 +422,15 @@ def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: 
     ...     "composition": [1.0, -0.5, "*", 0.5], "performance": [-20.0, -2.0, "*", -22.0], "change": [-19.0, -2.5, "*", -21.5]})
     >>> describe_decomposition(d, "school", what="math distance from standard", unit="points")
     'Since last year, math distance from standard went down 21.5 points: up 0.5 points from who is enrolled where (composition) and down 22.0 points from how students did (performance). The biggest part of the performance change: Students at A (down 20.0 points).'
+
+    A hidden total (under 11 students in either year) is not taken apart:
+
+    >>> describe_decomposition(d.assign(change=["*"] * 4), "school", what="math distance from standard", unit="points")
+    'Fewer than 11 students in one of the two years: the change in math distance from standard cannot be taken apart.'
     """
     total = decomposition.iloc[-1]
+    if pd.isna(pd.to_numeric(pd.Series([total["change"]]), errors="coerce").iloc[0]):
+        return f"Fewer than 11 students in one of the two years: the change in {what} cannot be taken apart."
     sentence = (f"Since last year, {what} went {format_change(total['change'], unit)}: "
                 f"{format_change(total['composition'], unit)} from who is enrolled where (composition) and "
                 f"{format_change(total['performance'], unit)} from how students did (performance).")
@@ -576,12 +663,16 @@ def describe_growth_by_grade(growth: pd.DataFrame, subject_words: str) -> str:
     >>> g = pd.DataFrame({"grade": [6, 7, 8], "n": [50, 45, 8], "dfs_change": [-4.0, -21.5, 30.0]})
     >>> describe_growth_by_grade(g, "math")
     'Following the same students from last year: in math they lost most ground arriving in Grade 7 (down 21.5 points) and did best arriving in Grade 6 (down 4.0 points).'
+    >>> describe_growth_by_grade(g.assign(dfs_change=[4.0, 0.5, 30.0]), "math")
+    'Following the same students from last year: in math they gained least arriving in Grade 7 (up 0.5 points) and did best arriving in Grade 6 (up 4.0 points).'
     """
     shown = shown_rows(growth, value="dfs_change")
     if shown.empty:
         return f"Too few students were tested in {subject_words} both years to follow the same students."
     worst, best = shown.loc[shown["dfs_change"].idxmin()], shown.loc[shown["dfs_change"].idxmax()]
-    return (f"Following the same students from last year: in {subject_words} they lost most ground arriving in "
+    # "lost most ground" only for a fall; when every grade gained, the weakest gained least
+    weakest = "lost most ground" if worst["dfs_change"] < 0 else "gained least"
+    return (f"Following the same students from last year: in {subject_words} they {weakest} arriving in "
             f"{labels.grade_label(worst['grade'])} ({format_change(worst['dfs_change'], 'points')}) and did best arriving in "
             f"{labels.grade_label(best['grade'])} ({format_change(best['dfs_change'], 'points')}).")
 

@@ -376,6 +376,21 @@ def distance_from_standard(assessments: pd.DataFrame, enrollment: pd.DataFrame, 
     return _with_span_levels(table, subject, change=None)
 
 
+def dfs_grade_span(table: pd.DataFrame, grade: int | None = None) -> str:
+    """The one grade span of a Distance from Standard table to report (spans are never mixed).
+
+    ``grade``'s own span; for all grades, ``3-8``, or ``11`` where the table (its
+    scope: a high school, say) has no grades 3-8 rows.
+
+    >>> high_school = pd.DataFrame({"grade_span": ["11", "11"]})
+    >>> dfs_grade_span(high_school, 7), dfs_grade_span(high_school), dfs_grade_span(pd.DataFrame({"grade_span": ["3-8", "11"]}))
+    ('3-8', '11', '3-8')
+    """
+    if grade is not None:
+        return "11" if int(grade) == 11 else "3-8"
+    return "11" if len(table) and not (table["grade_span"] == "3-8").any() else "3-8"
+
+
 def _add_change(table: pd.DataFrame, year: int, keys: list[str]) -> pd.DataFrame:
     """This year's rows of a table grouped by ``school_year`` + ``keys``, with last year's n, value and the change."""
     current = table[table["school_year"] == year]

@@ -13,7 +13,8 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from flp_inquiry import kernels
-from flp_inquiry.executors import JobSpec, execute_job, start_kernel, stop_kernel
+from flp_inquiry.executors import JobSpec
+from flp_inquiry.jobs import execute_job, start_kernel, stop_kernel
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -166,7 +167,7 @@ def test_only_an_ipykernel_launcher_kernelspec_is_forked(argv):
 
 def test_a_kernel_that_dies_as_it_starts_is_replaced_once(tmp_path, monkeypatch):
     """Two processes can be handed the same free port; the kernel that loses dies before it answers."""
-    from flp_inquiry import executors
+    from flp_inquiry import jobs
 
     started = []
 
@@ -180,7 +181,7 @@ def test_a_kernel_that_dies_as_it_starts_is_replaced_once(tmp_path, monkeypatch)
         started.append(manager)
         return manager
 
-    monkeypatch.setattr(executors, "start_kernel", dying_first)
+    monkeypatch.setattr(jobs, "start_kernel", dying_first)
     outcome = _job("replaced", ["print('ran')"], tmp_path)
     assert outcome.status == "ok", outcome.error
     assert len(started) == 2 and "the kernel died as it started; starting another" in outcome.log
@@ -188,6 +189,22 @@ def test_a_kernel_that_dies_as_it_starts_is_replaced_once(tmp_path, monkeypatch)
 
     # a kernel that dies each time fails its job, with the reason, after one more try only
     started.clear()
-    monkeypatch.setattr(executors, "start_kernel", lambda *a, **k: started.clear() or dying_first(*a, **k))
+    monkeypatch.setattr(jobs, "start_kernel", lambda *a, **k: started.clear() or dying_first(*a, **k))
     outcome = _job("dies", ["print('ran')"], tmp_path)
-    assert outcome.status == "failed" and executors.KERNEL_DIED_STARTING in outcome.error
+    assert outcome.status == "failed" and jobs.KERNEL_DIED_STARTING in outcome.error
+
+
+def test_a_worker_starts_its_next_kernel_only_when_more_jobs_may_come(tmp_path, monkeypatch):
+    from flp_inquiry import jobs
+
+    warm = jobs._WarmKernels()
+    monkeypatch.setattr(jobs, "_warm_kernels", warm)
+    try:
+        assert _job("more to come", ["x = 1"], tmp_path).status == "ok"
+        assert len(warm.ready) == 1  # started while the job rendered, for the next one
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 2")])
+        last = execute_job(JobSpec("last", "last.ipynb", {}, cwd=str(tmp_path)), nbformat.writes(notebook),
+                           start_next_kernel=False)
+        assert last.status == "ok" and warm.ready == {}  # it used the kernel started ahead, and started none
+    finally:
+        warm.shut_down()

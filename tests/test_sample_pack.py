@@ -9,8 +9,10 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
+from flp_inquiry.batch import slugify
 from flp_inquiry.privacy import scan_report
 from flp_inquiry.report import find_external_references
+from flp_inquiry.sample import HARBOR, PENASCO
 from flp_inquiry.store import load_district
 from test_browser import CHROMIUM, DRAWN_CHARTS, SCREENSHOTS, Chromium, opened  # noqa: F401 (fixture helpers)
 
@@ -63,6 +65,46 @@ def test_every_chart_has_a_sentence_for_a_text_alternative(reports):
               for svg in BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser").select("figure.chart svg")]
     assert len(labels) >= 24  # at least one chart per report
     assert all(len(label.split()) >= 6 and label.rstrip().endswith(".") for label in labels), labels[:3]
+
+
+def _read(report) -> BeautifulSoup:
+    return BeautifulSoup(report.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_no_report_shows_an_empty_table_or_an_empty_funnel(reports, sample_pack):
+    """Headings over no rows, or a funnel of no school ("0 of 0 fall outside"), tell a principal nothing."""
+    for report in reports:
+        soup, name = _read(report), report.relative_to(sample_pack.output).as_posix()
+        assert [table for table in soup.find_all("table") if not table.find("td")] == [], f"{name}: a header-only table"
+        labels = [svg.get("aria-label", "") for svg in soup.select("figure.chart svg")]
+        assert "0 of 0" not in soup.get_text(" ") and not any("0 of 0" in label for label in labels), name
+        assert not any("enough students to show" in label for label in labels), f"{name}: an empty chart"
+
+
+def test_a_high_school_attendance_report_says_it_has_nothing_to_show(reports, sample_pack):
+    # Sample Harbor High is grades 9-12 (data/sample/long_beach/sites.csv: HS); chronic absence is counted in K-8
+    soup = _read(sample_pack.output / "long_beach" / "attendance" / f"{slugify(HARBOR)}.html")
+    assert soup.find("table") is None and not soup.select("figure.chart")
+    assert (f"Chronic absence is counted in grades K-8 only, and {HARBOR} has no students in those grades in 2024-25: "
+            "there is nothing to show here.") in soup.get_text(" ")
+
+
+def test_the_explorer_takes_apart_a_grade_the_school_has(reports, sample_pack):
+    """The explorer's default pattern is grade 7 English learners' math DFS.
+
+    Worked out from data/sample/long_beach (students.csv, test_results.csv): Sample Harbor High's English
+    learners with SBAC math scores are all in grade 11, 10 in 2023-24 and 10 in 2024-25.  Under 11 in
+    both years, no change may be quoted, so the grade with the most of them is taken: grade 11, the
+    only one.  Sample Peñasco Middle has 16 grade 7 English learners with math scores in 2024-25
+    (data/sample/fresno): it keeps grade 7.
+    """
+    harbor = _read(sample_pack.output / "long_beach" / "root_cause_explorer" / f"{slugify(HARBOR)}.html").get_text(" ")
+    assert f"Math distance from standard of English learners in Grade 11: {HARBOR}" in harbor
+    assert (f"{HARBOR} has no English learners in Grade 7 with math scores in 2024-25; this report takes apart "
+            "Grade 11, the only grade where it has English learners with math scores.") in harbor
+    penasco = _read(sample_pack.output / "fresno" / "root_cause_explorer" / f"{slugify(PENASCO)}.html").get_text(" ")
+    assert f"Math distance from standard of English learners in Grade 7: {PENASCO}" in penasco
+    assert "this report takes apart" not in penasco
 
 
 def test_headers_name_district_school_question_and_year(reports, sample_pack):

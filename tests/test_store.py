@@ -113,6 +113,24 @@ def test_schools_and_years(harmonised: Path):
     assert len(list_schools("fresno", harmonised)) == 4
 
 
+def test_a_renamed_school_keeps_its_latest_name_across_row_groups(harmonised: Path, tmp_path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "data"
+    shutil.copytree(harmonised / "fresno", data / "fresno")
+    path = data / "fresno" / "enrollment.parquet"
+    # one school under its old name in 2023 and its new one in 2024, in row groups of one row each
+    # (each with its own dictionary of names), listed out of order
+    rows = pa.table({"school_year": [2024, 2023, 2023, 2024],
+                     "school_cds": ["10621660000002", "10621660000002", "10621660000001", "10621660000001"],
+                     "school_name": ["Sample New Name", "Sample Old Name", "Sample Birch", "Sample Birch"]})
+    pq.write_table(rows, path, row_group_size=1)
+    assert list_schools("fresno", data).to_dict("records") == [
+        {"school_cds": "10621660000001", "school_name": "Sample Birch"},
+        {"school_cds": "10621660000002", "school_name": "Sample New Name"}]
+
+
 def test_summary_one_row_per_district(harmonised: Path):
     summary = summarise_districts(harmonised)
     # fresno: 4 students, 4 schools, 6 tests taken of 7; long_beach: 3 students, 3 schools, 6 of 7
