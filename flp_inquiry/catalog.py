@@ -10,6 +10,7 @@ reports against the district's student keys: the workers need no pandas at all
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -62,10 +63,17 @@ def read_manifest(district: str, data: Path = DEFAULT_DATA) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _enrollment(district: str, data: Path, columns: list[str]):
+def _enrollment_file(district: str, data: Path) -> tuple[str, int, int]:
+    """The enrollment file's path and signature (modified time, size): what the lists below are cached by."""
     read_manifest(district, data)
+    path = table_path(district, "enrollment", data)
+    status = path.stat()
+    return str(path.resolve()), status.st_mtime_ns, status.st_size
+
+
+def _read(path: str, columns: list[str]):
     # ParquetFile, not read_table: the dataset reader behind read_table imports pandas
-    return pq.ParquetFile(table_path(district, "enrollment", data)).read(columns=columns)
+    return pq.ParquetFile(path).read(columns=columns)
 
 
 def school_years(district: str, data: Path = DEFAULT_DATA) -> list[int]:
@@ -76,8 +84,15 @@ def school_years(district: str, data: Path = DEFAULT_DATA) -> list[int]:
     ...
     flp_inquiry.errors.FlpInquiryError: district 'fresno' has not been harmonised into /nonexistent: run flp-inquiry harmonise --district fresno --source <export folder> --out /nonexistent
     """
-    years = pc.unique(_enrollment(district, data, ["school_year"]).column("school_year"))
-    return sorted(int(year) for year in years.to_pylist())
+    return list(_school_years(*_enrollment_file(district, data)))
+
+
+# Each list is read once per version of the file in a process (a pack's kernel template reads them
+# ahead, so that its kernels inherit them): a school's report asks for both as it starts.
+@lru_cache(maxsize=16)
+def _school_years(path: str, modified: int, size: int) -> tuple[int, ...]:
+    years = pc.unique(_read(path, ["school_year"]).column("school_year"))
+    return tuple(sorted(int(year) for year in years.to_pylist()))
 
 
 def schools(district: str, data: Path = DEFAULT_DATA) -> list[tuple[str, str]]:
@@ -86,12 +101,16 @@ def schools(district: str, data: Path = DEFAULT_DATA) -> list[tuple[str, str]]:
     A school renamed over the years keeps its latest name (on two names in that
     year, the last in alphabetical order).
     """
-    read_manifest(district, data)
+    return list(_schools(*_enrollment_file(district, data)))
+
+
+@lru_cache(maxsize=16)
+def _schools(path: str, modified: int, size: int) -> tuple[tuple[str, str], ...]:
     # Codes and names as dictionaries (each value once per row group), and plain Python to find each
     # name once a year: pyarrow's group_by, and its conversions to numpy, import pandas, which the
     # process that starts a pack never needs otherwise.
-    rows = pq.ParquetFile(table_path(district, "enrollment", data), read_dictionary=["school_cds", "school_name"]) \
-        .read(columns=["school_year", "school_cds", "school_name"])
+    rows = pq.ParquetFile(path, read_dictionary=["school_cds", "school_name"]).read(
+        columns=["school_year", "school_cds", "school_name"])
     latest: dict[str, tuple[int, str]] = {}
     for batch in rows.to_batches():
         years, codes, names = batch.columns
@@ -100,10 +119,15 @@ def schools(district: str, data: Path = DEFAULT_DATA) -> list[tuple[str, str]]:
             cds, named = code_values[code], (year, name_values[name])
             if cds not in latest or named > latest[cds]:
                 latest[cds] = named
-    return sorted(((cds, name) for cds, (_, name) in latest.items()), key=lambda school: school[1])
+    return tuple(sorted(((cds, name) for cds, (_, name) in latest.items()), key=lambda school: school[1]))
 
 
 def student_keys(district: str, data: Path = DEFAULT_DATA) -> frozenset[str]:
     """Every student key in a district's harmonised enrollment (a report must show none of them)."""
-    keys = pc.unique(_enrollment(district, data, ["student_key"]).column("student_key"))
+    return _student_keys(*_enrollment_file(district, data))
+
+
+@lru_cache(maxsize=4)
+def _student_keys(path: str, modified: int, size: int) -> frozenset[str]:
+    keys = pc.unique(_read(path, ["student_key"]).column("student_key"))
     return frozenset(key for key in keys.to_pylist() if key is not None)

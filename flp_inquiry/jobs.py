@@ -272,26 +272,19 @@ def _render(notebook: nbformat.NotebookNode, out_html: Path, header: dict, stude
     return render_report(notebook, out_html, header, student_ids=student_ids).read_text(encoding="utf-8")
 
 
-_student_keys: dict[tuple, frozenset[str]] = {}
-
-
 def _district_student_keys(parameters: dict) -> frozenset[str]:
     """Every student key of the job's district, so the report's privacy check can refuse any of them.
 
-    Read once per worker and harmonised data version (only the ``student_key`` column).
+    Read once per worker and version of the harmonised data (:func:`flp_inquiry.catalog.student_keys`).
     """
     district, data_dir = parameters.get("district"), parameters.get("data_dir")
     if not district or not data_dir:
         return frozenset()
     from flp_inquiry import catalog
 
-    manifest = catalog.district_folder(district, Path(data_dir)) / catalog.MANIFEST
-    if not manifest.is_file():
+    if not (catalog.district_folder(district, Path(data_dir)) / catalog.MANIFEST).is_file():
         return frozenset()
-    version = (district, str(data_dir), manifest.stat().st_mtime_ns)
-    if version not in _student_keys:
-        _student_keys[version] = catalog.student_keys(district, Path(data_dir))
-    return _student_keys[version]
+    return catalog.student_keys(district, Path(data_dir))
 
 
 def _mark_stopped_cell(notebook: nbformat.NotebookNode | None, executed_path: Path, ename: str, reason: str) -> None:

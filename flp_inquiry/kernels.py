@@ -41,15 +41,20 @@ from pathlib import Path
 from queue import Empty
 from typing import Iterable
 
+import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.provisioning import LocalProvisioner
 
+#: Milliseconds between a client's tries to reach a kernel that is not listening yet (ZeroMQ's default: 100).
+RECONNECT_MS = 5
 #: What the question notebooks import; a module missing here is imported by the kernel as usual.
 PRELOAD = (
-    "IPython.display", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
-    # what a kernel imports as it starts: its debugger, completer and logger, the event loop, psutil
+    "IPython.display", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+    # what a kernel imports as it starts: its debugger, completer and logger, the event loop, psutil,
+    # the store magic it loads, the input hooks it looks up
     "pdb", "IPython.core.debugger", "IPython.core.completer", "IPython.core.completerlib", "IPython.core.logger",
+    "IPython.core.oinspect", "IPython.extensions.storemagic", "IPython.terminal.pt_inputhooks", "faulthandler",
     "tornado.platform.asyncio", "psutil",
     "pandas", "pyarrow.parquet", "altair", "yaml",
     "flp_inquiry.session", "flp_inquiry.explorer", "flp_inquiry.charts", "flp_inquiry.findings",
@@ -245,8 +250,17 @@ class ReadyClient(AsyncKernelClient):
     for 0.2 s, which every job would pay.  Here the kernel is ready once its
     ``kernel_info`` reply has come and IOPub has carried the ``idle`` status of
     that same request: proof that IOPub is connected, with nothing of ours left
-    behind on it.
+    behind on it.  A kernel that says IOPub has only just subscribed
+    (``iopub_welcome``, ipykernel 7) may have sent that status before, so it is
+    asked again at once rather than after the wait.
+
+    The client connects as the kernel starts, often before it listens; ZeroMQ
+    then tries again every 100 ms, so here every 5 ms.
     """
+
+    def _create_connected_socket(self, channel: str, identity: bytes | None = None):
+        self.context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)  # for each socket made from here on
+        return super()._create_connected_socket(channel, identity=identity)
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
@@ -275,6 +289,8 @@ class ReadyClient(AsyncKernelClient):
                 message = await self.iopub_channel.get_msg(timeout=max(0.001, until - time.monotonic()))
             except Empty:
                 return False  # IOPub was not yet connected: ask again
+            if message["msg_type"] == "iopub_welcome":
+                return False  # subscribed only now: our idle status may have gone before; ask again
             if (message["msg_type"] == "status" and message["parent_header"].get("msg_id") == msg_id
                     and message["content"].get("execution_state") == "idle"):
                 self._handle_kernel_info_reply(reply)
@@ -492,14 +508,16 @@ def _run_kernel(request: dict, fds: list[int]) -> None:
         os.dup2(null, 0)
         os.close(null)
         os.environ.update(request["env"])
-        # ipykernel ends a kernel whose parent has gone: here the template, which ends with the run.
+        # ipykernel ends a kernel whose parent has gone: here the template, which ends with the run.  It
+        # reads JPY_PARENT_PID as it is imported, which was in the template: say it on the command line too.
         os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        watch_parent = [f"--IPKernelApp.parent_handle={os.getppid()}"]
         if request["cwd"] and os.path.isdir(request["cwd"]):
             os.chdir(request["cwd"])
         from ipykernel.kernelapp import IPKernelApp
 
         app = IPKernelApp.instance()
-        app.initialize(["-f", request["connection_file"], *request.get("arguments", [])])
+        app.initialize(["-f", request["connection_file"], *watch_parent, *request.get("arguments", [])])
         app.start()
         code = 0
     except SystemExit as stop:

@@ -77,6 +77,9 @@ def read_ahead(district: str, data: Path = DEFAULT_DATA) -> None:
         path = table_path(district, table, data)
         if path.is_file():
             _read_ahead[_held_key(path)] = (_signature(path), pd.read_parquet(path))
+    # each report checks its parameters against these lists as it starts (kept by catalog.py)
+    catalog.school_years(district, data)
+    catalog.schools(district, data)
 
 
 #: Tables read ahead: resolved path -> (file signature when read, whole table).

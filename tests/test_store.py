@@ -113,22 +113,26 @@ def test_schools_and_years(harmonised: Path):
     assert len(list_schools("fresno", harmonised)) == 4
 
 
-def test_a_renamed_school_keeps_its_latest_name_across_row_groups(harmonised: Path, tmp_path: Path):
+def test_a_renamed_school_keeps_its_latest_name_and_the_lists_follow_the_file(harmonised: Path, tmp_path: Path):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     data = tmp_path / "data"
     shutil.copytree(harmonised / "fresno", data / "fresno")
     path = data / "fresno" / "enrollment.parquet"
+    assert len(list_schools("fresno", data)) == 4 and list_years("fresno", data) == [2023, 2024]
     # one school under its old name in 2023 and its new one in 2024, in row groups of one row each
     # (each with its own dictionary of names), listed out of order
     rows = pa.table({"school_year": [2024, 2023, 2023, 2024],
                      "school_cds": ["10621660000002", "10621660000002", "10621660000001", "10621660000001"],
                      "school_name": ["Sample New Name", "Sample Old Name", "Sample Birch", "Sample Birch"]})
     pq.write_table(rows, path, row_group_size=1)
+    # read again, not taken from what was read of the file before it changed
     assert list_schools("fresno", data).to_dict("records") == [
         {"school_cds": "10621660000001", "school_name": "Sample Birch"},
         {"school_cds": "10621660000002", "school_name": "Sample New Name"}]
+    pq.write_table(rows.filter(pa.compute.equal(rows["school_year"], 2024)), path)
+    assert list_years("fresno", data) == [2024]
 
 
 def test_summary_one_row_per_district(harmonised: Path):
