@@ -41,9 +41,11 @@ def bare_kernel_seconds(kernel: str, repeats: int = 7, stock_client: bool = Fals
     """Median time to start a bare kernel as jupyter does (no template, no options), wait until it answers, stop it.
 
     By default "answers" is our readiness check (its kernel_info reply and the
-    idle status after it).  ``stock_client`` waits as jupyter_client's own client
-    does, which papermill uses: the same check, then a fixed 0.2 s for IOPub to
-    be quiet.
+    idle status after it, the client trying to connect every 5 ms while the
+    kernel is not yet listening): the kernel's own start-up and little else.
+    ``stock_client`` waits as jupyter_client's own client does, which papermill
+    uses: tries every 100 ms, the same check, then a fixed 0.2 s for IOPub to be
+    quiet.
     """
     from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager

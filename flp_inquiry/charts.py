@@ -393,8 +393,10 @@ class ReaderTable(Styler):
 
     Headings over no rows tell a reader nothing, and look like something went
     missing: a table without rows displays nothing at all, and the sentence a
-    notebook writes above it says there is nothing to show.  Everything else
-    (``.data``, ``.to_html()``, styling) is the ``Styler``'s.
+    notebook writes above it says there is nothing to show.  A table whose every
+    row is hidden (``*``) says so in one sentence (``hidden_note``) instead of
+    showing a grid of stars.  Everything else (``.data``, ``.to_html()``, styling)
+    is the ``Styler``'s.
 
     >>> empty = ReaderTable(pd.DataFrame(columns=["Student group", "Students"]))
     >>> full = ReaderTable(pd.DataFrame({"Student group": ["English learners"], "Students": [25]}))
@@ -405,24 +407,41 @@ class ReaderTable(Styler):
     (False, True)
     """
 
+    #: The sentence shown instead of a table whose every row is hidden; ``""`` otherwise.
+    hidden_note = ""
+
     @property
     def shows_rows(self) -> bool:
-        """Whether the table has any row to show."""
-        return not self.data.empty
+        """Whether the table has any row to show (not every one hidden)."""
+        return not self.data.empty and not self.hidden_note
 
     def _ipython_display_(self) -> None:
         # IPython asks this before any other representation: a table without rows shows nothing.
-        if not self.shows_rows:
-            return
         from IPython.display import display
 
+        if self.hidden_note:
+            display({"text/markdown": self.hidden_note, "text/plain": self.hidden_note}, raw=True)
+        if not self.shows_rows:
+            return
         display({"text/html": self.to_html(), "text/plain": self.data.to_string(index=False)}, raw=True)
+
+
+def _every_row_hidden(counts: pd.DataFrame, hidden: pd.DataFrame, what: str) -> str:
+    """The sentence for a table whose every row has every count hidden, else ``""``."""
+    if counts.empty or not (hidden == HIDDEN).all(axis=None):
+        return ""
+    where, so = (f"in {what} ", "so it is not shown") if what else ("here ", "so no table is shown")
+    numbers = counts.apply(pd.to_numeric, errors="coerce")
+    if (numbers.isna() | (numbers < 11)).all(axis=None):
+        return f"Every group {where}has fewer than 11 students, {so}."
+    return (f"Every group {where}is hidden (fewer than 11 students, or hidden so that a smaller group cannot be "
+            f"worked out from the total), {so}.")
 
 
 def reader_table(
     table: pd.DataFrame, columns: Mapping[str, str], *, values: Sequence[str] = ("value",),
     counts: Mapping[str, Sequence[str]] | None = None, decimals: int = 1,
-    complementary: Mapping[str, object] | None = None,
+    complementary: Mapping[str, object] | None = None, not_counted: str | None = None, what: str = "",
 ) -> ReaderTable:
     """An aggregate table as a principal reads it: small cells ``*``, groups in words, plain headings.
 
@@ -433,9 +452,12 @@ def reader_table(
     ``el_status`` ...) are put in words; only ``columns`` are kept, renamed; a
     *Note* column flags groups under 30.  ``complementary`` (a key column and the label of
     its total row) hides a second group where one hidden group could be worked out from
-    the total.  Returns a :class:`ReaderTable` (a pandas ``Styler``) without the
-    row index (its ``.data`` is the table); one without rows shows nothing in a
-    notebook or report.
+    the total.  ``not_counted`` names a column saying why a row's measure is not counted
+    in the scope at all (``""`` where it is): such a row's counts and figures are left
+    blank, not ``*``, and the reason goes in the *Note*.  Returns a :class:`ReaderTable`
+    (a pandas ``Styler``) without the row index (its ``.data`` is the table); one
+    without rows shows nothing in a notebook or report, and one whose every row is
+    hidden shows one sentence instead (``what`` names the table in it).
 
     >>> t = pd.DataFrame({"el_status": ["EL", "RFEP"], "n": [25, 8], "value": [31.04, 70.0]})
     >>> shown = reader_table(t, {"el_status": "Group", "n": "Students", "value": "Percent met"}).data
@@ -443,12 +465,28 @@ def reader_table(
     {'Group': 'Reclassified (RFEP)', 'Students': '*', 'Percent met': '*', 'Note': ''}
     >>> shown.loc[0, ["Students", "Percent met", "Note"]].tolist()
     [25, 31.0, 'fewer than 30 students: read with caution']
+
+    Every row hidden: one sentence instead of a grid of stars.
+
+    >>> reader_table(t.assign(n=[9, 8]), {"el_status": "Group", "n": "Students", "value": "Percent met"},
+    ...              what="the table by group").hidden_note
+    'Every group in the table by group has fewer than 11 students, so it is not shown.'
+
+    A measure not counted at all in the scope is said so, not starred:
+
+    >>> t = pd.DataFrame({"indicator": ["ELA", "Chronic absence"], "n": [40, 0], "value": [52.0, None],
+    ...                   "why": ["", "not counted here: grades K-8 only"]})
+    >>> reader_table(t, {"indicator": "Indicator", "n": "Students", "value": "Rate"}, not_counted="why").data.to_dict("records")[1]
+    {'Indicator': 'Chronic absence', 'Students': '', 'Rate': '', 'Note': 'not counted here: grades K-8 only'}
     """
     counts = dict(counts) if counts is not None else {"n": list(values)}
     hidden = table
     for count, hidden_with in counts.items():
         hidden = suppress_small_cells(hidden, n=count, values=[v for v in hidden_with if v in hidden], caution_n=None,
                                       complementary=complementary, keys=list(complementary or ()) or None)
+    reasons = (table[not_counted].fillna("").astype(str) if not_counted else pd.Series("", index=table.index))
+    counted = reasons == ""
+    blanked = {*counts, *(v for hidden_with in counts.values() for v in hidden_with)}
     first = next(iter(counts))
     numbers = pd.to_numeric(table[first], errors="coerce")
     shown = pd.DataFrame(index=table.index)
@@ -463,16 +501,23 @@ def reader_table(
                 shown[heading] = shown[heading].map(lambda v: v if v == HIDDEN else int(v) if pd.notna(v) else v)
         else:
             shown[heading] = hidden[column]
-    caution = (numbers >= 11) & (numbers < CAUTION_N)
-    if caution.any():
-        shown["Note"] = caution.map({True: CAUTION_NOTE, False: ""})
+        if column in blanked:
+            shown[heading] = shown[heading].astype(object).where(counted, "")
+    caution = (numbers >= 11) & (numbers < CAUTION_N) & counted
+    if caution.any() or not counted.all():
+        shown["Note"] = reasons.where(~counted, caution.map({True: CAUTION_NOTE, False: ""}))
     shown = shown.reset_index(drop=True)
-    return ReaderTable(shown).hide(axis="index").format(precision=decimals, na_rep="")
+    styled = ReaderTable(shown).hide(axis="index").format(precision=decimals, na_rep="")
+    count_columns = [c for c in counts if c in table]
+    styled.hidden_note = _every_row_hidden(table.loc[counted, count_columns], hidden.loc[counted, count_columns], what)
+    return styled
 
 
-def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str) -> ReaderTable:
+def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str, what: str = "") -> ReaderTable:
     """:func:`flp_inquiry.inquiry.decompose_change` for a reader: a unit is hidden when either year is under 11.
 
+    A unit's composition, performance and change are its *parts* of the total change
+    (they add up to the Total row), not the change of its own figure: the headings say so.
     With the total shown, one hidden unit could be worked out from the others, so a
     second one is hidden too (here A, beside B's 8 students last year).
 
@@ -480,7 +525,7 @@ def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str) -
     ...     "before_share": [0.83, 0.17, 1.0], "after_share": [0.62, 0.38, 1.0], "before_value": [20.0, 30.0, 21.7],
     ...     "after_value": [25.0, 35.0, 28.8], "composition": [-4.7, 6.6, 1.9], "performance": [3.6, 1.4, 5.0],
     ...     "change": [-1.1, 8.0, 6.9]})
-    >>> decomposition_table(d, "school", "%").data["Change"].tolist()
+    >>> decomposition_table(d, "school", "%").data["Part of the change (percentage points)"].tolist()
     ['*', '*', 6.9]
     """
     moving = ["composition", "performance", "change"]
@@ -488,7 +533,7 @@ def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str) -
     return reader_table(decomposition, {
         unit_col: labels.GROUP_TYPE_LABELS.get(unit_col, unit_col), "before_n": "Students last year",
         "after_n": "Students this year", "before_value": "Last year", "after_value": "This year",
-        "composition": f"From who is enrolled where ({words})", "performance": f"From how students did ({words})",
-        "change": "Change",
+        "composition": f"Part from who is enrolled where ({words})", "performance": f"Part from how students did ({words})",
+        "change": f"Part of the change ({words})",
     }, counts={"after_n": ["after_value", *moving], "before_n": ["before_value", *moving]},
-        complementary={unit_col: "Total"})
+        complementary={unit_col: "Total"}, what=what)

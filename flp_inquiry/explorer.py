@@ -7,7 +7,9 @@ the tools of :mod:`flp_inquiry.inquiry`:
 
 - how the group compares with the other students, over the years (trend);
 - which schools (or, for one school, which grades) make up the gap
-  (:func:`~flp_inquiry.inquiry.contributions_to_gap`);
+  (:func:`~flp_inquiry.inquiry.contributions_to_gap`): district-wide by school in
+  the pattern's grade; for one school by grade, over all its grades (the group in
+  ``Grades 3-8`` against the other students in those grades), and said so;
 - whether the change since last year comes from who is enrolled where
   (composition) or how the students do (performance)
   (:func:`~flp_inquiry.inquiry.decompose_change`);
@@ -48,7 +50,7 @@ from flp_inquiry.inquiry import TOTAL_LABEL, contributions_to_gap, decompose_cha
     matched_cohort_growth
 from flp_inquiry.codes import DISTRICTS, SBAC_GRADES
 from flp_inquiry.session import ALL_SCHOOLS, METRIC_TABLES, Inquiry, start_inquiry
-from flp_inquiry.suppression import suppress_small_cells
+from flp_inquiry.suppression import MIN_N, suppress_small_cells
 
 ALL_GRADES = "all"
 OTHER_STUDENTS = "Other students"
@@ -97,8 +99,8 @@ class Pattern:
 
     @property
     def group_words(self) -> str:
-        """``English learners in Grade 7``."""
-        who = labels.group_label(self.group_type, self.group_code)
+        """``English learners in Grade 7``, ``reclassified (RFEP) students in Grade 11``: the group as people."""
+        who = labels.people_label(self.group_type, self.group_code)
         return who if self.grade_number is None else f"{who} in {labels.grade_label(self.grade_number)}"
 
     @property
@@ -153,16 +155,32 @@ def _metric_by(inquiry: Inquiry, metric: str, subject: str, by: Sequence[str], g
     Distance from Standard keeps one grade span (:func:`flp_inquiry.metrics.dfs_grade_span`).
     """
     by = list(dict.fromkeys([*by, *(["grade"] if grade is not None else [])]))
+    span = None
     if metric == "dfs":
         table = inquiry.metric("distance_from_standard", subject=subject, by=by)
-        table = table[table["grade_span"] == metrics.dfs_grade_span(table, grade)].drop(columns=["grade_span", "status_level"])
+        span = metrics.dfs_grade_span(table, grade)
+        table = table[table["grade_span"] == span].drop(columns=["grade_span", "status_level"])
     elif metric == "percent_met":
         table = inquiry.metric("percent_met", subject=subject, by=by)
     else:
         table = inquiry.metric("chronic_absenteeism", by=by).drop(columns="measure")
     if grade is not None:
         table = table[table["grade"] == grade].drop(columns="grade")
-    return table.reset_index(drop=True)
+    table = table.reset_index(drop=True)
+    table.attrs["grade_span"] = span  # which Distance from Standard span was kept (None for the other metrics)
+    return table
+
+
+def _grades_words(metric: str, table: pd.DataFrame) -> str:
+    """The grades a metric covers when it is taken over all grades, in words (``table`` from :func:`_metric_by`).
+
+    >>> _grades_words("percent_met", pd.DataFrame()), _grades_words("chronic_absence", pd.DataFrame())
+    ('all tested grades', 'Grades K-8')
+    """
+    if metric == "chronic_absence":
+        return labels.grade_label(f"{metrics.CHRONIC_ABSENCE_GRADES[0]}-{metrics.CHRONIC_ABSENCE_GRADES[-1]}")
+    span = table.attrs.get("grade_span")
+    return labels.grade_label(span) if span else "all tested grades"
 
 
 def _counted_by_grade(inquiry: Inquiry, metric: str, subject: str, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -195,11 +213,6 @@ def grades_in_scope(inquiry: Inquiry, metric: str, subject: str) -> list[int]:
     return sorted(int(grade) for grade in _counted_by_grade(inquiry, metric, subject)["grade"].unique())
 
 
-def _students_words(who: str) -> str:
-    """A group's words as people: ``English learners`` stays, ``Hispanic or Latino`` -> ``Hispanic or Latino students``."""
-    return who if any(word in who.lower() for word in ("learners", "students")) else f"{who} students"
-
-
 def fit_pattern_to_school(inquiry: Inquiry, pattern: Pattern) -> tuple[Pattern, str]:
     """The pattern to take apart at the inquiry's school, and a sentence saying why when its grade had to change.
 
@@ -228,7 +241,7 @@ def fit_pattern_to_school(inquiry: Inquiry, pattern: Pattern) -> tuple[Pattern, 
     counted = counted[counted[pattern.group_type] == focus]
     if (counted["grade"] == pattern.grade_number).any():
         return pattern, ""
-    who = _students_words(labels.group_label(pattern.group_type, focus))
+    who = labels.people_label(pattern.group_type, focus)
     if pattern.metric == "chronic_absence":
         counted_for = "counted for chronic absence"
     else:
@@ -474,121 +487,232 @@ def _unit_column(inquiry: Inquiry) -> str:
     return "school" if inquiry.whole_district else "grade"
 
 
+def _as_students(table: pd.DataFrame, group_type: str, focus: object, words: str, others: str) -> pd.DataFrame:
+    """A focus-and-rest table (:func:`focus_and_rest`) with its two groups in words, in a ``students`` column."""
+    said = table.assign(students=table[group_type].map(lambda group: words if group == focus else others))
+    return said.drop(columns=group_type)
+
+
 def analyse_pattern(inquiry: Inquiry, pattern: Pattern) -> Analysis:
     """Take a pattern apart (see the module notes); every table kept is suppressed.
 
     For one school, a grade the school has none of the group in is replaced first
     (:func:`fit_pattern_to_school`): ``analysis.pattern`` is what was taken apart.
+
+    District-wide, the gap and the change are taken apart by school, in the pattern's
+    grade.  For one school they are taken apart by grade: the group in *all* the
+    grades the metric covers (``English learners in Grades 3-8``), against the other
+    students in those grades, and the sentences and tables say so.
     """
     pattern, note = fit_pattern_to_school(inquiry, pattern)
     analysis = Analysis(inquiry, pattern, note=note)
-    year, grade, focus = inquiry.school_year, pattern.grade_number, pattern.group_code
+    year, grade, focus, group_type = inquiry.school_year, pattern.grade_number, pattern.group_code, pattern.group_type
     words, unit, what = pattern.group_words, pattern.unit, pattern.metric_words
-    trend = focus_and_rest(_metric_by(inquiry, pattern.metric, pattern.subject,
-                                      [pattern.group_type, "school_year"], grade), pattern.group_type, focus)
+    who = labels.people_label(group_type, focus)
+    others = "other students" + (f" in {labels.grade_label(grade)}" if grade is not None else "")
+    trend = focus_and_rest(_metric_by(inquiry, pattern.metric, pattern.subject, [group_type, "school_year"], grade),
+                           group_type, focus)
     trend = trend[trend["school_year"] <= year]
-    labelled = trend.assign(students=findings.group_phrase(trend, [pattern.group_type]),
+    labelled = trend.assign(students=findings.group_phrase(trend, [group_type]),
                             year_label=trend["school_year"].map(labels.school_year_label))
     analysis.charts["trend"] = charts.trend_chart(
-        suppress_small_cells(labelled), "students", title=f"{what.capitalize()}: {words} and other students, {inquiry.scope_label}",
+        suppress_small_cells(labelled), "students", title=f"{what.capitalize()}: {words} and {others}, {inquiry.scope_label}",
         value_title=what.capitalize() + (" (points)" if unit == "points" else " (%)"), series_title="Students")
-    this_year = trend[trend["school_year"] == year].drop(columns="school_year")
-    shows = [findings.describe_biggest_gap(this_year, pattern.group_type, OTHER_STUDENTS, what=what, unit=unit)
-             .replace("for Other students", "for other students"),
-             findings.describe_largest_change(trend, [pattern.group_type], year, what=what, unit=unit)]
-    analysis.sentences["shows"] = shows
-
-    unit_col = _unit_column(inquiry)
-    unit_grade = grade if unit_col == "school" else None
-    units = _metric_by(inquiry, pattern.metric, pattern.subject, [unit_col, pattern.group_type, "school_year"], unit_grade)
-    units = units[units[pattern.group_type] == focus].drop(columns=pattern.group_type)
-    now, before = (units[units["school_year"] == y].drop(columns="school_year") for y in (year, year - 1))
-    rest = this_year.loc[this_year[pattern.group_type] == OTHER_STUDENTS, "value"]
-    reference = float(rest.iloc[0]) if len(rest) and pd.notna(rest.iloc[0]) else None
-    surprising = []
-    if not now.empty and now["n"].sum() > 0 and reference is not None:
-        contributions = contributions_to_gap(now, unit_col, reference_value=reference)
-        total = {unit_col: TOTAL_LABEL, "n": contributions["n"].sum(), "contribution": contributions["contribution"].sum(),
-                 "percent_of_total": 100.0}
-        total["value"] = reference + total["contribution"]
-        contributions = _hide_beside_total(pd.concat([contributions, pd.DataFrame([total])], ignore_index=True),
-                                           unit_col, {"n": ["value", "contribution", "percent_of_total"]})
-        analysis.tables["contributions"] = charts.reader_table(
-            contributions, {unit_col: labels.GROUP_TYPE_LABELS[unit_col], "n": "Students", "value": what.capitalize(),
-                            "contribution": "Part of the gap", "percent_of_total": "Percent of the gap"},
-            values=["value", "contribution", "percent_of_total"])
-        shown = contributions[contributions[unit_col] != TOTAL_LABEL]
-        analysis.sentences["shows"].append(findings.describe_contributions(
-            shown, unit_col, what=f"the gap between {words} and other students"))
-    if not now.empty and not before.empty:
-        moving = ["composition", "performance", "change"]
-        decomposition = _hide_beside_total(decompose_change(before, now, unit_col), unit_col,
-                                           {"after_n": ["after_value", *moving], "before_n": ["before_value", *moving]})
-        analysis.tables["decomposition"] = charts.decomposition_table(decomposition, unit_col, unit=unit)
-        analysis.sentences["shows"].append(
-            findings.describe_decomposition(decomposition, unit_col, what=f"{what} of {words}", unit=unit))
+    said = _as_students(trend, group_type, focus, words, others)
+    analysis.sentences["shows"] = [
+        findings.describe_biggest_gap(said[said["school_year"] == year].drop(columns="school_year"), "students", others,
+                                      what=what, unit=unit, focus=words),
+        findings.describe_largest_change(said, ["students"], year, what=what, unit=unit)]
+    _take_apart_by_unit(analysis, trend)
 
     funnel_metric = EXPLORER_METRICS[pattern.metric].funnel_metric
     funnel_units = _metric_by(inquiry if inquiry.whole_district else dataclasses.replace(inquiry, school=ALL_SCHOOLS),
-                              funnel_metric, pattern.subject, ["school", pattern.group_type, "school_year"], grade)
-    funnel_units = funnel_units[(funnel_units[pattern.group_type] == focus) & (funnel_units["school_year"] == year)]
+                              funnel_metric, pattern.subject, ["school", group_type, "school_year"], grade)
+    funnel_units = funnel_units[(funnel_units[group_type] == focus) & (funnel_units["school_year"] == year)]
     funnel_units = funnel_units[funnel_units["n"] > 0]
     funnel_what = EXPLORER_METRICS[funnel_metric].title
+    # for one school, the funnel holds every school of the district: the words say so
+    funnel_words = words if inquiry.whole_district else f"{words} across {inquiry.district_name}"
     if not funnel_units.empty:
         limits = funnel_limits(funnel_units)
         if not findings.shown_rows(limits).empty:  # no chart when every school is under 11 students
             curve = funnel_curve(float(limits["overall"].iloc[0]), int(max(funnel_units["n"].max(), 2)))
             analysis.charts["funnel"] = charts.funnel_chart(
                 suppress_small_cells(limits, values=["value"]), curve, label="school",
-                title=f"{funnel_what.capitalize()} of {words}, by school, {inquiry.year_label}",
+                title=f"{funnel_what.capitalize()} of {funnel_words}, by school, {inquiry.year_label}",
                 value_title=f"{funnel_what.capitalize()} (%)")
     else:
         limits = funnel_units.assign(funnel_zone=pd.Series(dtype=str))
-    surprising.append(findings.describe_funnel(limits, "school", what=f"{funnel_what} of {words}"))
+    surprising = [findings.describe_funnel(limits, "school", what=f"{funnel_what} of {funnel_words}")]
 
+    unit_col = _unit_column(inquiry)
     if pattern.metric != "chronic_absence":
-        absence = _metric_by(inquiry, "chronic_absence", "", [unit_col, pattern.group_type, "school_year"], None)
-        absence = absence[absence[pattern.group_type] == focus].drop(columns=pattern.group_type)
-        who = labels.group_label(pattern.group_type, focus)
+        absence = _metric_by(inquiry, "chronic_absence", "", [unit_col, group_type, "school_year"], None)
+        absence = absence[absence[group_type] == focus].drop(columns=group_type)
         surprising += findings.describe_unusual_changes(absence, [unit_col], year, what=f"chronic absence among {who}", unit="%")
-        measure = "distance_from_standard" if pattern.metric == "dfs" else "percent_met"
-        by_attendance = achievement_by_chronic_absence(inquiry, pattern.subject, by=[pattern.group_type, "school_year"],
-                                                       measure=measure).assign(grades="All tested grades K-8")
-        if grade is not None:
-            at_grade = achievement_by_chronic_absence(inquiry, pattern.subject, measure=measure,
-                                                      by=[pattern.group_type, "grade", "school_year"])
-            at_grade = at_grade[at_grade["grade"] == grade].drop(columns="grade")
-            by_attendance = pd.concat([at_grade.assign(grades=labels.grade_label(grade)), by_attendance], ignore_index=True)
-        by_attendance = by_attendance[(by_attendance[pattern.group_type] == focus) & (by_attendance["school_year"] >= year - 1)]
-        by_attendance = by_attendance.drop(columns=pattern.group_type)
-        analysis.tables["attendance"] = charts.reader_table(
-            by_attendance, {"grades": "Grades", "school_year": "School year", "attendance": "Attendance",
-                            "n": "Students", "value": what.capitalize()})
-        who = labels.group_label(pattern.group_type, focus)
-        if by_attendance.empty:  # e.g. a high school: chronic absence is not counted in grades 9-12
-            place = inquiry.district_name if inquiry.whole_district else inquiry.school
-            subject_words = "math" if pattern.subject == "math" else "ELA"
-            analysis.sentences["hypotheses"] = [
-                f"Chronic absence is counted in grades K-8 only, and {place} has no {_students_words(who)} in those "
-                f"grades with {subject_words} scores: their {what} cannot be compared by attendance here."]
-        else:
-            analysis.sentences["hypotheses"] = [findings.describe_biggest_gap(
-                by_attendance[by_attendance["school_year"] == year].drop(columns="school_year"), "attendance",
-                NOT_CHRONICALLY_ABSENT, keys=["grades"], what=f"{what} of {who} by attendance", unit=unit)]
-        if grade is not None and grade > 3 and grade != 11:
-            by = ["grade", pattern.group_type, *([] if inquiry.whole_district else ["school"])]
-            growth = matched_cohort_growth(inquiry.scoped_data.assessments, inquiry.scoped_data.enrollment, pattern.subject,
-                                           year - 1, year, by=by, groups_year=year - 1)
-            growth = growth[(growth["grade"] == grade - 1) & (growth[pattern.group_type] == focus)]
-            if not inquiry.whole_district:
-                growth = growth[growth["school"] == inquiry.school]
-            analysis.tables["matched"] = charts.reader_table(
-                growth, {"n": "Same students, tested both years", "dfs_from": f"DFS in {labels.grade_label(grade - 1)}",
-                         "dfs_to": f"DFS in {labels.grade_label(grade)}", "dfs_change": "Change (points)"},
-                values=["dfs_from", "dfs_to", "dfs_change"])
-            analysis.sentences["hypotheses"].append(findings.describe_matched_growth(growth, words=words))
+        _hypotheses(analysis)
+    else:
+        analysis.sentences["hypotheses"] = [
+            "The pattern is chronic absence itself: the attendance notebook compares the test results of chronically "
+            "absent students with their classmates'."]
     analysis.sentences["surprising"] = surprising
+    analysis.sentences["questions"] = _meeting_questions(analysis)
     return analysis
+
+
+def _take_apart_by_unit(analysis: Analysis, trend: pd.DataFrame) -> None:
+    """Which schools (district-wide, in the pattern's grade) or grades (one school, all grades) make up the gap and the change."""
+    inquiry, pattern = analysis.inquiry, analysis.pattern
+    year, grade, focus, group_type = inquiry.school_year, pattern.grade_number, pattern.group_code, pattern.group_type
+    unit, what = pattern.unit, pattern.metric_words
+    unit_col = _unit_column(inquiry)
+    keys = [unit_col, group_type]
+    if inquiry.whole_district:
+        units = _metric_by(inquiry, pattern.metric, pattern.subject, ["school", group_type, "school_year"], grade)
+        reference, words = trend, pattern.group_words
+        others = "other students" + (f" in {labels.grade_label(grade)}" if grade is not None else "")
+        if grade is not None:  # each school's students are named with their grade
+            units, keys = units.assign(grade=grade), [*keys, "grade"]
+    else:
+        units = _metric_by(inquiry, pattern.metric, pattern.subject, ["grade", group_type, "school_year"], None)
+        units = units[units["grade"].isin(EXPLORER_METRICS[pattern.metric].grades)]
+        everyone = _metric_by(inquiry, pattern.metric, pattern.subject, [group_type, "school_year"], None)
+        reference = focus_and_rest(everyone, group_type, focus)
+        grades = _grades_words(pattern.metric, everyone)
+        who = labels.people_label(group_type, focus)
+        words, others = f"{who} in {grades}", f"other students in {grades}"
+    units = units[units[group_type] == focus]
+    names = units[[unit_col, *keys[1:]]].drop_duplicates(unit_col).astype({unit_col: object})
+    now, before = (units[units["school_year"] == y].drop(columns="school_year") for y in (year, year - 1))
+    rest = reference.loc[(reference["school_year"] == year) & (reference[group_type] == OTHER_STUDENTS), "value"]
+    reference_value = float(rest.iloc[0]) if len(rest) and pd.notna(rest.iloc[0]) else None
+    by_what = labels.GROUP_TYPE_LABELS[unit_col].lower()
+    if not now.empty and now["n"].sum() > 0 and reference_value is not None:
+        contributions = contributions_to_gap(now, unit_col, reference_value=reference_value)
+        total = {unit_col: TOTAL_LABEL, "n": contributions["n"].sum(), "contribution": contributions["contribution"].sum(),
+                 "percent_of_total": 100.0}
+        total["value"] = reference_value + total["contribution"]
+        contributions = _hide_beside_total(pd.concat([contributions, pd.DataFrame([total])], ignore_index=True),
+                                           unit_col, {"n": ["value", "contribution", "percent_of_total"]})
+        table = charts.reader_table(
+            contributions, {unit_col: labels.GROUP_TYPE_LABELS[unit_col], "n": "Students", "value": what.capitalize(),
+                            "contribution": "Part of the gap", "percent_of_total": "Percent of the gap"},
+            values=["value", "contribution", "percent_of_total"], what=f"the breakdown of the gap by {by_what}")
+        if table.hidden_note:  # every row hidden: one sentence says so, no table of stars
+            analysis.sentences["shows"].append(table.hidden_note)
+        else:
+            analysis.tables["contributions"] = table
+            shown = contributions[contributions[unit_col] != TOTAL_LABEL].merge(names, on=unit_col, how="left")
+            analysis.sentences["shows"].append(findings.describe_contributions(
+                shown, unit_col, what=f"the gap between {words} and {others}", keys=keys, unit=unit))
+    if not now.empty and not before.empty:
+        moving = ["composition", "performance", "change"]
+        decomposition = _hide_beside_total(decompose_change(before, now, unit_col), unit_col,
+                                           {"after_n": ["after_value", *moving], "before_n": ["before_value", *moving]})
+        table = charts.decomposition_table(decomposition, unit_col, unit=unit)
+        if not table.hidden_note:  # (every row hidden: the sentence below says the change cannot be taken apart)
+            analysis.tables["decomposition"] = table
+        named = decomposition.merge(names, on=unit_col, how="left")  # (the Total row stays last)
+        analysis.sentences["shows"].append(
+            findings.describe_decomposition(named, unit_col, what=f"{what} of {words}", unit=unit, keys=keys))
+
+
+def _hypotheses(analysis: Analysis) -> None:
+    """Is chronic absence behind the pattern, and did the same students fall? (Achievement patterns only.)"""
+    inquiry, pattern = analysis.inquiry, analysis.pattern
+    year, grade, focus, group_type = inquiry.school_year, pattern.grade_number, pattern.group_code, pattern.group_type
+    unit, what = pattern.unit, pattern.metric_words
+    who = labels.people_label(group_type, focus)
+    measure = "distance_from_standard" if pattern.metric == "dfs" else "percent_met"
+    # chronic absence is counted in K-8 and tests are taken from grade 3: together, grades 3-8
+    tested = f"{SBAC_GRADES[0]}-{metrics.CHRONIC_ABSENCE_GRADES[-1]}"
+    by_attendance = achievement_by_chronic_absence(inquiry, pattern.subject, by=[group_type, "school_year"],
+                                                   measure=measure).assign(grade=tested)
+    if grade is not None:
+        at_grade = achievement_by_chronic_absence(inquiry, pattern.subject, measure=measure,
+                                                  by=[group_type, "grade", "school_year"])
+        at_grade = at_grade[at_grade["grade"] == grade]
+        by_attendance = pd.concat([at_grade, by_attendance], ignore_index=True).astype({"grade": object})
+    by_attendance = by_attendance[(by_attendance[group_type] == focus) & (by_attendance["school_year"] >= year - 1)]
+    by_attendance = hide_in_pairs(by_attendance, ["grade", "school_year"])
+    table = charts.reader_table(
+        by_attendance, {"grade": "Grades", "school_year": "School year", "attendance": "Attendance",
+                        "n": "Students", "value": what.capitalize()})
+    if not table.hidden_note:  # (every row hidden: the sentence below says they cannot be compared)
+        analysis.tables["attendance"] = table
+    if by_attendance.empty:  # e.g. a high school: chronic absence is not counted in grades 9-12
+        place = inquiry.district_name if inquiry.whole_district else inquiry.school
+        subject_words = "math" if pattern.subject == "math" else "ELA"
+        analysis.sentences["hypotheses"] = [
+            f"Chronic absence is counted in grades K-8 only, and {place} has no {who} in those "
+            f"grades with {subject_words} scores: their {what} cannot be compared by attendance here."]
+    else:
+        this_year = by_attendance[by_attendance["school_year"] == year].drop(columns="school_year")
+        those = "those not chronically absent"  # (the same grade and group)
+        this_year = this_year.assign(attendance=this_year["attendance"].replace({NOT_CHRONICALLY_ABSENT: those}))
+        analysis.sentences["hypotheses"] = [findings.describe_biggest_gap(
+            this_year, "attendance", those, keys=["grade", group_type], what=f"{what} of {who} by attendance", unit=unit)]
+    if _follows_same_students(grade):
+        by = ["grade", group_type, *([] if inquiry.whole_district else ["school"])]
+        growth = matched_cohort_growth(inquiry.scoped_data.assessments, inquiry.scoped_data.enrollment, pattern.subject,
+                                       year - 1, year, by=by, groups_year=year - 1)
+        growth = growth[(growth["grade"] == grade - 1) & (growth[group_type] == focus)]
+        if not inquiry.whole_district:
+            growth = growth[growth["school"] == inquiry.school]
+        table = charts.reader_table(
+            growth, {"n": "Same students, tested both years", "dfs_from": f"DFS in {labels.grade_label(grade - 1)}",
+                     "dfs_to": f"DFS in {labels.grade_label(grade)}", "dfs_change": "Change (points)"},
+            values=["dfs_from", "dfs_to", "dfs_change"])
+        if not table.hidden_note:  # (under 11: the sentence below says they cannot be followed)
+            analysis.tables["matched"] = table
+        # the groups are last year's (a student reclassified since stays an English learner here)
+        at = "" if inquiry.whole_district else f" at {inquiry.school}"
+        analysis.sentences["hypotheses"].append(findings.describe_matched_growth(
+            growth, words=f"{who} in {labels.grade_label(grade - 1)}{at} last year"))
+
+
+def hide_in_pairs(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Groups that split one group in two (chronically absent or not) hidden together when either is under 11.
+
+    The whole group's count is shown elsewhere in the report (the group's trend, the
+    breakdowns' totals), so one half hidden beside the other shown could be worked out
+    by subtraction: both halves are hidden (their ``n`` missing, which every table
+    and sentence reads as hidden).
+
+    >>> t = pd.DataFrame({"grade": [7, 7, 8, 8], "attendance": ["A", "B", "A", "B"], "n": [3, 20, 12, 11],
+    ...                   "value": [-150.0, -90.0, -120.0, -100.0]})
+    >>> hide_in_pairs(t, ["grade"])["n"].tolist()
+    [nan, nan, 12.0, 11.0]
+    """
+    if table.empty:
+        return table
+    small = (table["n"] < MIN_N).groupby([table[key] for key in keys], dropna=False).transform("any")
+    return table.assign(n=table["n"].astype(float).mask(small))
+
+
+def _follows_same_students(grade: int | None) -> bool:
+    """Whether a grade's students can be followed from last year's test (grades 4-8: tested the year before too)."""
+    return grade is not None and SBAC_GRADES[0] < grade <= metrics.CHRONIC_ABSENCE_GRADES[-1]
+
+
+def _meeting_questions(analysis: Analysis) -> list[str]:
+    """Questions for the meeting that fit what was taken apart (no chronic absence where it is not counted)."""
+    inquiry, pattern = analysis.inquiry, analysis.pattern
+    questions = [f"What do teachers of {pattern.group_words} at {inquiry.scope_label} see that the data does not?"]
+    if _follows_same_students(pattern.grade_number):
+        questions.append("Is the change in the same students (matched cohort) or in who arrived?")
+    else:
+        questions.append(f"Did different {labels.people_label(pattern.group_type, pattern.group_code)} arrive this year, "
+                         "or did similar students do differently?")
+    grade = pattern.grade_number
+    counted = (grade in metrics.CHRONIC_ABSENCE_GRADES if grade is not None
+               else not findings.describe_grades_not_counted(inquiry, "chronic_absence"))
+    if counted:
+        questions.append("If chronic absence rose, who has talked with these students' families?")
+    else:
+        questions.append("Chronic absence is counted in grades K-8 only: what do the school's own attendance records "
+                         "show for these students?")
+    return questions
 
 
 # ---------------------------------------------------------------------------
@@ -663,10 +787,14 @@ class RootCauseExplorer:
         return self._inquiries[key]
 
     def _options(self, inquiry: Inquiry, metric: str) -> dict[str, list]:
-        """Each dropdown's choices for a scope: only the grades it has students counted for ``metric`` in."""
+        """Each dropdown's choices for a scope: only the grades it has students counted for ``metric`` in.
+
+        Grades are (words, value) pairs: the dropdown shows ``K``, the analysis gets ``"0"``.
+        """
         schools = sorted(inquiry.data.enrollment["school_name"].unique())
         groups = sorted(str(g) for g in inquiry.data.enrollment[self.pattern.group_type].unique())
-        grades = [ALL_GRADES, *(str(g) for g in grades_in_scope(inquiry, metric, self.pattern.subject))]
+        grades = [grade_choice(ALL_GRADES),
+                  *(grade_choice(str(g)) for g in grades_in_scope(inquiry, metric, self.pattern.subject))]
         return {"district": list(DISTRICTS), "school": [ALL_SCHOOLS, *schools], "grade": grades,
                 "group": groups, "metric": list(EXPLORER_METRICS)}
 
@@ -703,14 +831,15 @@ class RootCauseExplorer:
             options = self._options(inquiry, metric)
             grades = [ALL_GRADES, *(str(g) for g in EXPLORER_METRICS[metric].grades)]
             grade = values["grade"] if values["grade"] in grades else ALL_GRADES
-            if inquiry.whole_district and grade not in options["grade"]:
+            if inquiry.whole_district and grade not in [value for _, value in options["grade"]]:
                 grade = ALL_GRADES  # (one school's missing grade is replaced by the analysis, which says why)
             pattern = check_pattern(inquiry, metric, self.pattern.subject, self.pattern.group_type,
                                     values["group"], grade)
             self.last = analyse_pattern(inquiry, pattern)
             self.inquiry, self.pattern = inquiry, self.last.pattern
             for name, control in self.controls.items():
-                if list(control.options) != options[name]:
+                if [tuple(option) if isinstance(option, (list, tuple)) else option
+                        for option in control.options] != options[name]:
                     control.options = options[name]
                 control.value = {"district": inquiry.district, "school": inquiry.school, "grade": self.pattern.grade,
                                  "group": self.pattern.group, "metric": metric}[name]
@@ -730,6 +859,15 @@ class RootCauseExplorer:
             for section in SECTIONS:
                 for output in section_outputs(self.last, section):
                     display(output)
+
+
+def grade_choice(grade: str) -> tuple[str, str]:
+    """A grade dropdown's choice: the words a reader sees and the value the analysis takes.
+
+    >>> grade_choice("0"), grade_choice("7"), grade_choice("all")
+    (('K', '0'), ('Grade 7', '7'), ('All grades', 'all'))
+    """
+    return ("All grades" if grade == ALL_GRADES else labels.grade_label(int(grade)), grade)
 
 
 def findings_heading(analysis: Analysis):

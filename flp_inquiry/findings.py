@@ -24,8 +24,8 @@ from flp_inquiry.inquiry import group_gaps
 from flp_inquiry.memo import Recent
 from flp_inquiry.suppression import suppress_small_cells
 
-#: Group types that describe who the students are (said first in a phrase).
-_WHO = ("el_status", "years_as_el", "ethnicity", "sed", "swd", "gender", "attendance", "pathway")
+#: Group types that describe who the students are (said first in a phrase, in this order).
+_WHO = ("attendance", "sed", "gender", "ethnicity", "el_status", "years_as_el", "swd", "pathway")
 #: A change this many times the typical (median) change of the other groups stands out.
 UNUSUAL_CHANGE_RATIO = 3.0
 
@@ -68,28 +68,46 @@ def format_change(change: float, unit: str) -> str:
     return f"{'up' if change > 0 else 'down'} {size:.1f} {words}"
 
 
-def group_phrase(table: pd.DataFrame, keys: Sequence[str]) -> pd.Series:
-    """Each row's group in words: who the students are, then their grade, then their school.
+def group_phrase(table: pd.DataFrame, keys: Sequence[str], capital: bool = True) -> pd.Series:
+    """Each row's group in words, as people: who the students are, then their grade, then their school.
+
+    Words that say who the students are come first (``chronically absent``,
+    ``socioeconomically disadvantaged``), the last one naming them
+    (:func:`flp_inquiry.labels.people_label`).  ``capital=False`` gives the words as
+    they read inside a sentence.
 
     >>> t = pd.DataFrame({"school": ["Sample Oak"], "grade": [7], "el_status": ["EL"]})
     >>> group_phrase(t, ["school", "grade", "el_status"]).tolist()
     ['English learners in Grade 7 at Sample Oak']
-    >>> group_phrase(t, []).tolist()
-    ['All students']
+    >>> group_phrase(t.assign(el_status="RFEP"), ["grade", "el_status"], capital=False).tolist()
+    ['reclassified (RFEP) students in Grade 7']
+    >>> group_phrase(t, ["grade"]).tolist(), group_phrase(t, []).tolist()
+    (['Students in Grade 7'], ['All students'])
     """
     keys = [k for k in keys if k != "school_year"]
-    # who the students are; then names that are not groupings (an indicator, a course) stand alone
-    who = [k for k in keys if k in _WHO or k not in labels.GROUP_TYPE_LABELS]
-    words = {k: table[k].map(lambda value, k=k: labels.group_label(k, value)).astype(str) for k in keys}
+    # who the students are (a describing group before a naming one); then names that are not
+    # groupings (an indicator, a course) stand alone
+    who = sorted((k for k in keys if k in _WHO or k not in labels.GROUP_TYPE_LABELS),
+                 key=lambda k: _WHO.index(k) if k in _WHO else len(_WHO))
     phrase = pd.Series("", index=table.index)
-    for key in who:
-        phrase = phrase.str.cat(words[key], sep=", ").str.strip(", ")
-    phrase = phrase.mask(phrase == "", "Students" if keys else "All students")
+    for position, key in enumerate(who):
+        people = table[key].map(lambda value, key=key: labels.people_label(key, value)).astype(str)
+        if position < len(who) - 1:  # "socioeconomically disadvantaged" before "English learners"
+            people = people.map(_describing)
+        phrase = phrase.str.cat(people, sep=" ").str.strip()
+    phrase = phrase.mask(phrase == "", "students" if keys else "all students")
     if "grade" in keys:
-        phrase = phrase + " in " + words["grade"]
+        phrase = phrase + " in " + table["grade"].map(labels.grade_label).astype(str)  # (str: also when empty)
     if "school" in keys:
-        phrase = phrase + " at " + words["school"]
-    return phrase
+        phrase = phrase + " at " + table["school"].astype(str)
+    return phrase.map(labels.sentence_start) if capital else phrase
+
+
+def _describing(people: str) -> str:
+    """People words as words describing others: ``chronically absent students`` -> ``chronically absent``."""
+    if people.startswith("students not "):
+        return people.removeprefix("students ")
+    return people.removesuffix(" students")
 
 
 def year_changes(table: pd.DataFrame, keys: Sequence[str], year: int) -> pd.DataFrame:
@@ -125,11 +143,17 @@ def summarise_largest_changes(table: pd.DataFrame, keys: Sequence[str], year: in
                               lead: str, count: int = 3) -> str:
     """``lead`` followed by :func:`describe_largest_changes`, or ``""`` (left out of bullets) when there are none.
 
+    With one group to compare, :func:`describe_largest_change` says it (a list of one has no "largest").
+
     >>> t = pd.DataFrame({"school_year": [2024, 2025], "school": ["A", "A"], "n": [8, 8], "value": [20.0, 25.0]})
     >>> summarise_largest_changes(t, ["school"], 2025, what="percent met", unit="%", lead="The largest changes:")
     ''
+    >>> summarise_largest_changes(t.assign(n=11), ["school"], 2025, what="percent met", unit="%", lead="The largest changes:")
+    'Percent met of students at A went from 20.0% in 2023-24 to 25.0% in 2024-25 (up 5.0 percentage points).'
     """
     changes = describe_largest_changes(table, keys, year, what=what, unit=unit, count=count)
+    if len(changes) == 1:
+        return describe_largest_change(table, keys, year, what=what, unit=unit)
     return " ".join([lead, *changes]) if changes else ""
 
 
@@ -156,12 +180,32 @@ def describe_largest_change(table: pd.DataFrame, keys: Sequence[str], year: int,
     ...                   "value": [-124.1, -187.4, -57.8, -73.2]})
     >>> describe_largest_change(t, ["grade", "el_status"], 2025, what="math distance from standard", unit="points")
     'The largest change in math distance from standard from 2023-24 to 2024-25: English learners in Grade 7, from -124.1 points to -187.4 points (down 63.3 points).'
+
+    One figure (one group, or one left with 11 or more students both years) is no "largest":
+
+    >>> describe_largest_change(t[t["el_status"] == "EL"], [], 2025, what="math distance from standard", unit="points")
+    'Math distance from standard went from -124.1 points in 2023-24 to -187.4 points in 2024-25 (down 63.3 points).'
+    >>> describe_largest_change(t.assign(n=[35, 20, 64, 9]), ["grade", "el_status"], 2025, what="math distance from standard", unit="points")
+    'Math distance from standard of English learners in Grade 7 went from -124.1 points in 2023-24 to -187.4 points in 2024-25 (down 63.3 points), the only group with 11 or more students in both years.'
     """
     span = f"from {labels.school_year_label(year - 1)} to {labels.school_year_label(year)}"
-    largest = describe_largest_changes(table, keys, year, what=what, unit=unit, count=1)
-    if not largest:
+    changes = year_changes(table, keys, year)
+    if changes.empty:
         return f"No group has 11 or more students in both years to compare {what} {span}."
-    return f"The largest change in {what} {span}: {largest[0].replace(': from', ', from', 1)}"
+    if len(changes) > 1:
+        largest = describe_largest_changes(table, keys, year, what=what, unit=unit, count=1)
+        return f"The largest change in {what} {span}: {largest[0].replace(': from', ', from', 1)}"
+    row = changes.iloc[0]
+    before, after = format_value(row["prior_value"], unit), format_value(row["value"], unit)
+    of = f" of {group_phrase(changes, keys, capital=False).iloc[0]}" if keys else ""
+    if format_change(row["change"], unit) == "unchanged" and before == after:
+        sentence = (f"{labels.sentence_start(what)}{of} was {after} in {labels.school_year_label(year)}, unchanged from "
+                    f"{labels.school_year_label(year - 1)}")
+    else:
+        sentence = (f"{labels.sentence_start(what)}{of} went from {before} in {labels.school_year_label(year - 1)} to "
+                    f"{after} in {labels.school_year_label(year)} ({format_change(row['change'], unit)})")
+    groups = table.loc[table["school_year"].isin([year - 1, year]), list(keys)].drop_duplicates() if keys else table.iloc[:1]
+    return sentence + (", the only group with 11 or more students in both years." if len(groups) > 1 else ".")
 
 
 def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str) -> list[str]:
@@ -182,8 +226,8 @@ def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int
     typical = float(sizes.median())
     unusual = changes[sizes > max(UNUSUAL_CHANGE_RATIO * typical, 1.0)]
     words = "percentage points" if unit == "%" else unit
-    place = group_phrase(unusual, keys)
-    place = place.str.replace("^Students at ", "At ", regex=True).str.replace("^Students in ", "In ", regex=True)
+    place = group_phrase(unusual, keys, capital=False)
+    place = place.str.replace("^students at ", "At ", regex=True).str.replace("^students in ", "In ", regex=True)
     place = place.where(place.str.startswith(("At ", "In ")), "For " + place)
     return [f"{who}, {what} moved far more than elsewhere: from {format_value(r['prior_value'], unit)} to "
             f"{format_value(r['value'], unit)} ({format_change(r['change'], unit)}), against a typical change of "
@@ -217,19 +261,23 @@ def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashabl
     """The biggest gap between a group (``focus``, or any) and the ``reference`` group (within ``keys`` cells).
 
     For rates (``unit="%"``) the sentence says whether the two groups' 95% Wilson
-    intervals overlap (:func:`flp_inquiry.inquiry.group_gaps`).
+    intervals overlap (:func:`flp_inquiry.inquiry.group_gaps`).  With one gap to
+    quote, it is "the gap", not "the biggest".
 
-    >>> t = pd.DataFrame({"el_status": ["EL", "RFEP", "EO"], "n": [20, 8, 40], "value": [20.0, 70.0, 60.0]})
+    >>> t = pd.DataFrame({"el_status": ["EL", "RFEP", "EO"], "n": [20, 18, 40], "value": [20.0, 70.0, 60.0]})
     >>> describe_biggest_gap(t, "el_status", "EO", what="percent met", unit="%")
-    'The biggest gap in percent met: English learners, 20.0% against 60.0% for English only (down 40.0 percentage points; the 95% intervals do not overlap, so chance alone is unlikely).'
+    'The biggest gap in percent met: English learners, 20.0% against 60.0% for English-only students (down 40.0 percentage points; the 95% intervals do not overlap, so chance alone is unlikely).'
+    >>> describe_biggest_gap(t.assign(n=[20, 8, 40]), "el_status", "EO", what="percent met", unit="%").split(" (")[0]
+    'The gap in percent met: English learners, 20.0% against 60.0% for English-only students'
     """
     shown = shown_rows(table)
     keys = list(keys)
+    what_words = labels.sentence_start(what)
+    reference_words = labels.people_label(group_col, reference)
     reference_rows = shown[shown[group_col] == reference]
     if reference_rows.empty or len(shown) < 2:
-        of_focus = f" of {labels.group_label(group_col, focus)}" if focus is not None else ""
-        return (f"{what[0].upper()}{what[1:]}{of_focus} cannot be compared with {labels.group_label(group_col, reference)}: "
-                "too few students.")
+        of_focus = f" of {labels.people_label(group_col, focus)}" if focus is not None else ""
+        return f"{what_words}{of_focus} cannot be compared with {reference_words}: too few students."
     if unit == "%":
         gaps = group_gaps(shown, group_col, reference, by=keys)
     else:
@@ -243,38 +291,48 @@ def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashabl
         gaps = gaps[gaps[group_col] == focus]
     if gaps.empty:
         if focus is not None:
-            return (f"{what[0].upper()}{what[1:]} of {labels.group_label(group_col, focus)} cannot be compared with "
-                    f"{labels.group_label(group_col, reference)}: fewer than 11 students.")
-        return f"No group of 11 or more students to compare {what} with {labels.group_label(group_col, reference)}."
+            return (f"{what_words} of {labels.people_label(group_col, focus)} cannot be compared with "
+                    f"{reference_words}: fewer than 11 students.")
+        return f"No group of 11 or more students to compare {what} with {reference_words}."
     top = gaps.loc[[gaps["gap"].abs().idxmax()]]
     row = top.iloc[0]
     chance = ""
     if unit == "%":
         chance = ("; the 95% intervals do not overlap, so chance alone is unlikely" if not bool(row["intervals_overlap"])
                   else "; the 95% intervals overlap, so it could be chance")
-    return (f"The biggest gap in {what}: {group_phrase(top, [*keys, group_col]).iloc[0]}, "
+    which = "The gap" if len(gaps) == 1 else "The biggest gap"
+    return (f"{which} in {what}: {group_phrase(top, [*keys, group_col]).iloc[0]}, "
             f"{format_value(row['value'], unit)} against {format_value(row['reference_value'], unit)} for "
-            f"{labels.group_label(group_col, reference)} ({format_change(row['gap'], unit)}{chance}).")
+            f"{reference_words} ({format_change(row['gap'], unit)}{chance}).")
 
 
-def describe_contributions(contributions: pd.DataFrame, unit_col: str, *, what: str) -> str:
+def describe_contributions(contributions: pd.DataFrame, unit_col: str, *, what: str,
+                           keys: Sequence[str] | None = None, unit: str = "points") -> str:
     """Who makes up most of a gap, from :func:`flp_inquiry.inquiry.contributions_to_gap`.
+
+    ``keys`` (default ``[unit_col]``) are the columns that name the group: with the
+    student group's column too, the sentence says who the students are.
 
     >>> t = pd.DataFrame({"school": ["B", "A", "C"], "n": [300, 100, 6], "value": [40.0, 30.0, 5.0],
     ...                   "share": [0.74, 0.25, 0.01], "difference": [-20.0, -30.0, -55.0],
     ...                   "contribution": [-14.8, -7.5, -0.55], "percent_of_total": [64.8, 32.8, 2.4]})
     >>> describe_contributions(t, "school", what="the gap to the state")
     'Students at B contribute most to the gap to the state: 64.8% of it (-14.8 points of the total).'
+    >>> describe_contributions(t.assign(el_status="EL"), "school", what="the gap", keys=["school", "el_status"])[:40]
+    'English learners at B contribute most to'
     """
     shown = shown_rows(contributions, value="contribution")
     shown = shown.dropna(subset=["percent_of_total"]) if "percent_of_total" in shown else shown
     if shown.empty:
-        return f"No group of 11 or more students to say who contributes most to {what}."
+        unit_words = labels.GROUP_TYPE_LABELS.get(unit_col, unit_col).lower()
+        return (f"No {unit_words} can be shown on its own (fewer than 11 students, or hidden so that a smaller one "
+                f"cannot be worked out from the total): who contributes most to {what} cannot be said.")
     top = shown.loc[[shown["percent_of_total"].idxmax()]]
-    subject = group_phrase(top, [unit_col]).iloc[0]
+    subject = group_phrase(top, list(keys) if keys is not None else [unit_col]).iloc[0]
     top = top.iloc[0]
+    words = "percentage points" if unit == "%" else unit
     return (f"{subject} contribute most to {what}: {top['percent_of_total']:.1f}% of it "
-            f"({top['contribution']:.1f} points of the total).")
+            f"({top['contribution']:.1f} {words} of the total).")
 
 
 def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str) -> str:
@@ -284,6 +342,11 @@ def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str) -> str:
     ...                   "funnel_zone": ["inside 95%", "outside 99.8%"]})
     >>> describe_funnel(t, "school", what="chronic absence")
     'Outside the 99.8% limits for chronic absence (unlikely to be chance alone): B (70.0%).'
+
+    One unit with 11 or more students is named:
+
+    >>> describe_funnel(t.assign(n=[100, 8]), "school", what="chronic absence")
+    'A, the one school with 11 or more students, is inside the 99.8% limits for chronic absence: the differences could be chance given the numbers of students.'
 
     With every unit under 11 students (or none at all) there is nothing to compare:
 
@@ -297,7 +360,10 @@ def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str) -> str:
                 f"so no {unit} can be held against the funnel limits.")
     outside = shown[shown["funnel_zone"].astype(str).str.startswith("outside")]
     if outside.empty:
-        every = f"The one {unit} with 11 or more students is" if len(shown) == 1 else f"Every {unit} with 11 or more students is"
+        if len(shown) == 1:
+            every = f"{labels.group_label(unit_col, shown[unit_col].iloc[0])}, the one {unit} with 11 or more students, is"
+        else:
+            every = f"Every {unit} with 11 or more students is"
         return (f"{every} inside the 99.8% limits for {what}: "
                 "the differences could be chance given the numbers of students.")
     named = ", ".join(f"{labels.group_label(unit_col, r[unit_col])} ({r['value']:.1f}%)" for _, r in outside.iterrows())
@@ -347,7 +413,48 @@ GRADES_COUNTED = {
     "matched_growth": (tuple(range(4, 9)), "The same students can be followed from last year's test to this year's "
                                           "in grades 4-8 only"),
     "math_courses": (tuple(range(6, 13)), "Algebra 1 / Integrated 1 and math course marks are counted in grades 6-12 only"),
+    "algebra_by_8": ((8,), "Algebra 1 / Integrated 1 by grade 8 is counted for grade 8 students only"),
+    "state_tests": ((3, 4, 5, 6, 7, 8, 11), "The state tests (Smarter Balanced) are taken in grades 3-8 and 11 only"),
 }
+
+
+def grades_words(grades: Sequence[int]) -> str:
+    """Grades in words, runs joined: ``grades K-8``, ``grade 8``, ``grades 3-8 and 11``.
+
+    >>> grades_words(range(0, 9)), grades_words([8]), grades_words([3, 4, 5, 6, 7, 8, 11])
+    ('grades K-8', 'grade 8', 'grades 3-8 and 11')
+    """
+    runs: list[list[int]] = []
+    for grade in sorted(grades):
+        if runs and grade == runs[-1][-1] + 1:
+            runs[-1].append(grade)
+        else:
+            runs.append([grade])
+    name = {-1: "TK", 0: "K"}
+    words = [name.get(run[0], str(run[0])) + (f"-{run[-1]}" if len(run) > 1 else "") for run in runs]
+    many = len(runs) > 1 or len(runs[0]) > 1
+    return ("grades " if many else "grade ") + (" and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else words[0])
+
+
+def counted_here(inquiry, topic: str) -> bool:
+    """Whether the inquiry's scope has students, this school year, in the grades ``topic`` is counted in.
+
+    District-wide always True.  See :data:`GRADES_COUNTED`.
+
+    >>> from flp_inquiry.metrics import _example
+    >>> from flp_inquiry.session import Inquiry
+    >>> from flp_inquiry.store import DistrictData
+    >>> _, enrollment = _example()
+    >>> data = DistrictData("fresno", enrollment, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    >>> counted_here(Inquiry("fresno", 2024, "A", data), "graduation"), counted_here(Inquiry("fresno", 2024, "B", data), "algebra_by_8")
+    (False, True)
+    """
+    if inquiry.whole_district:
+        return True
+    enrolled = inquiry.enrollment
+    enrolled = enrolled[(enrolled["school_year"] == inquiry.school_year) & enrolled["primary"].astype(bool)
+                        & enrolled["grade"].isin(GRADES_COUNTED[topic][0])]
+    return not enrolled.empty
 
 
 def describe_grades_not_counted(inquiry, topic: str) -> str:
@@ -367,14 +474,9 @@ def describe_grades_not_counted(inquiry, topic: str) -> str:
     >>> describe_grades_not_counted(Inquiry("fresno", 2024, "B", data), "graduation")
     ''
     """
-    grades, words = GRADES_COUNTED[topic]
-    if inquiry.whole_district:
+    if counted_here(inquiry, topic):
         return ""
-    enrolled = inquiry.enrollment
-    enrolled = enrolled[(enrolled["school_year"] == inquiry.school_year) & enrolled["primary"].astype(bool)
-                        & enrolled["grade"].isin(grades)]
-    if not enrolled.empty:
-        return ""
+    words = GRADES_COUNTED[topic][1]
     return (f"{words}, and {inquiry.school} has no students in those grades in {inquiry.year_label}: "
             "there is nothing to show here.")
 
@@ -412,11 +514,13 @@ def scope_sentence(district_name: str, school: str, year: int) -> str:
     return f"{where}, school year {labels.school_year_label(year)} (with earlier years for trends)."
 
 
-def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: str, unit: str) -> str:
+def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: str, unit: str,
+                           keys: Sequence[str] | None = None) -> str:
     """Composition against performance, from :func:`flp_inquiry.inquiry.decompose_change`.
 
     Only the total and units left shown by suppression (a ``*`` in ``performance``
     means hidden; :func:`flp_inquiry.charts.decomposition_table` hides them) are quoted.
+    ``keys`` (default ``[unit_col]``) name the unit's students, as in :func:`describe_contributions`.
 
     >>> d = pd.DataFrame({"school": ["A", "B", "C", "Total"], "before_n": [40, 30, 5, 75], "after_n": [50, 30, 4, 84],
     ...     "composition": [1.0, -0.5, "*", 0.5], "performance": [-20.0, -2.0, "*", -22.0], "change": [-19.0, -2.5, "*", -21.5]})
@@ -431,7 +535,8 @@ def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: 
     total = decomposition.iloc[-1]
     if pd.isna(pd.to_numeric(pd.Series([total["change"]]), errors="coerce").iloc[0]):
         return f"Fewer than 11 students in one of the two years: the change in {what} cannot be taken apart."
-    sentence = (f"Since last year, {what} went {format_change(total['change'], unit)}: "
+    moved = format_change(total["change"], unit)
+    sentence = (f"Since last year, {what} {'was unchanged' if moved == 'unchanged' else 'went ' + moved}: "
                 f"{format_change(total['composition'], unit)} from who is enrolled where (composition) and "
                 f"{format_change(total['performance'], unit)} from how students did (performance).")
     groups = decomposition.iloc[:-1]
@@ -441,27 +546,31 @@ def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: 
     shown = groups[keep].assign(performance=performance[keep])
     if not shown.empty:
         top = shown.loc[[shown["performance"].abs().idxmax()]]
-        sentence += (f" The biggest part of the performance change: {group_phrase(top, [unit_col]).iloc[0]} "
-                     f"({format_change(top['performance'].iloc[0], unit)}).")
+        who = group_phrase(top, list(keys) if keys is not None else [unit_col]).iloc[0]
+        which = "The only part of the performance change that can be shown" if len(shown) == 1 and len(groups) > 1 \
+            else "The biggest part of the performance change"
+        sentence += f" {which}: {who} ({format_change(top['performance'].iloc[0], unit)})."
     return sentence
 
 
 def describe_matched_growth(growth: pd.DataFrame, *, words: str) -> str:
     """Did the same students fall? From :func:`flp_inquiry.inquiry.matched_cohort_growth` (one row).
 
+    ``words`` name the students followed, as their groups were when they started.
+
     >>> g = pd.DataFrame({"n": [25], "dfs_from": [-120.0], "dfs_to": [-160.5], "dfs_change": [-40.5]})
-    >>> describe_matched_growth(g, words="English learners in Grade 7")
-    'The same students (English learners in Grade 7 this year, tested last year too) went from -120.0 points to -160.5 points (down 40.5 points): the change is in these students, not only a different cohort.'
-    >>> describe_matched_growth(g.assign(n=[9]), words="English learners in Grade 7")
-    'Fewer than 11 English learners in Grade 7 were tested both years: the same students cannot be followed here.'
+    >>> describe_matched_growth(g, words="English learners in Grade 6 last year")
+    'The same students (English learners in Grade 6 last year, tested again this year) went from -120.0 points to -160.5 points (down 40.5 points): the change is in these students, not only a different cohort.'
+    >>> describe_matched_growth(g.assign(n=[9]), words="English learners in Grade 6 last year")
+    'Fewer than 11 English learners in Grade 6 last year were tested again this year: the same students cannot be followed here.'
     """
     shown = shown_rows(growth, value="dfs_change")
     if shown.empty:
-        return f"Fewer than 11 {words} were tested both years: the same students cannot be followed here."
+        return f"Fewer than 11 {words} were tested again this year: the same students cannot be followed here."
     row = shown.iloc[0]
     reading = ("the change is in these students, not only a different cohort" if abs(row["dfs_change"]) >= 10
                else "these students held about steady, so a change between cohorts is about who arrived, not growth")
-    return (f"The same students ({words} this year, tested last year too) went from "
+    return (f"The same students ({words}, tested again this year) went from "
             f"{format_value(row['dfs_from'], 'points')} to {format_value(row['dfs_to'], 'points')} "
             f"({format_change(row['dfs_change'], 'points')}): {reading}.")
 
@@ -502,6 +611,11 @@ COMMON_INDICATORS = (
 )
 
 
+#: The grades each common indicator is counted in (a topic of :data:`GRADES_COUNTED`).
+_COUNTED_AS = {"percent_met": "state_tests", "dfs": "state_tests", "chronic_absence": "chronic_absence",
+               "algebra_by_8": "algebra_by_8", "grad_rate": "graduation", "ag_rate": "graduation"}
+
+
 def _indicator_rows(inquiry, metric: str, subject: str | None, grade_span: str | None) -> pd.DataFrame:
     """One indicator for the inquiry's scope, every year the metric gives (unsuppressed).
 
@@ -535,7 +649,8 @@ def common_metrics(inquiry) -> pd.DataFrame:
     -------
     DataFrame
         ``indicator, metric, subject, grade_span, unit, n, value, prior_n, prior_value, change,
-        status, colour`` (unsuppressed; pass through :func:`flp_inquiry.charts.reader_table`).
+        status, colour, not_counted`` (unsuppressed; pass through :func:`flp_inquiry.charts.reader_table`,
+        with ``not_counted="not_counted"``: why a school's indicator is not counted at all, or ``""``).
 
     Examples
     --------
@@ -548,16 +663,25 @@ def common_metrics(inquiry) -> pd.DataFrame:
     >>> glance = common_metrics(Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, assessments, **empty)))
     >>> glance.loc[glance["metric"] == "chronic_absence", ["n", "value", "prior_n", "prior_value", "change"]].round(1).to_dict("records")
     [{'n': 6, 'value': 0.0, 'prior_n': 3, 'prior_value': 33.3, 'change': -33.3}]
+
+    For one school, an indicator counted in grades it has no students in says so
+    (``not_counted``), and Distance from Standard is grade 11's where it has no grades 3-8.
     """
     from flp_inquiry.dashboard import level_names
+    from flp_inquiry.metrics import dfs_grade_span
 
     year, rows = inquiry.school_year, []
     status_names, colour_names = level_names("status"), level_names("colour")
     for metric, subject, grade_span, words, unit in COMMON_INDICATORS:
+        if metric == "dfs" and dfs_grade_span(_indicator_rows(inquiry, metric, subject, None)) != grade_span:
+            grade_span, words = "11", words.replace("grades 3-8", "grade 11")  # a high school: grade 11's
         table = _indicator_rows(inquiry, metric, subject, grade_span)
+        topic = _COUNTED_AS.get(metric)
+        not_counted = "" if topic is None or counted_here(inquiry, topic) else \
+            f"not counted at this school: {grades_words(GRADES_COUNTED[topic][0])} only"
         row = {"indicator": words, "metric": metric, "subject": subject or "", "grade_span": grade_span or "",
                "unit": unit, "n": 0, "value": None, "prior_n": 0, "prior_value": None, "change": None,
-               "status": "", "colour": ""}
+               "status": "", "colour": "", "not_counted": not_counted}
         now = table[table["school_year"] == year]
         if not now.empty:
             current = now.iloc[0]

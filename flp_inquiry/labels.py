@@ -38,6 +38,26 @@ GROUP_LABELS = {
     "swd": {True: "Students with disabilities", False: "Students without disabilities"},
 }
 
+#: Groups as people, in the middle of a sentence (``for reclassified (RFEP) students``); other groups'
+#: labels already name people (``English learners``, ``Students with disabilities``).
+PEOPLE_LABELS = {
+    "el_status": {
+        "EO": "English-only students", "IFEP": "initially fluent (IFEP) students", "EL": "English learners",
+        "RFEP": "reclassified (RFEP) students", "TBD": "students whose language status is to be determined",
+    },
+    "ethnicity": {
+        **{code: f"{name} students" for code, name in GROUP_LABELS["ethnicity"].items() if code not in ("MR", "NR")},
+        "MR": "students of two or more races", "NR": "students whose race/ethnicity is not reported",
+    },
+    "gender": {"F": "female students", "M": "male students", "X": "nonbinary students"},
+    "sed": {True: "socioeconomically disadvantaged students", False: "students not socioeconomically disadvantaged"},
+    "swd": {True: "students with disabilities", False: "students without disabilities"},
+    "attendance": {"Chronically absent": "chronically absent students",
+                   "Not chronically absent": "students not chronically absent"},
+    "pathway": {"Algebra 1 by grade 9 (C or better)": "graduates with Algebra 1 by grade 9 (C or better)",
+                "No algebra by grade 9": "graduates without algebra by grade 9"},
+}
+
 SUBJECT_LABELS = {"ela": "English language arts", "math": "Mathematics"}
 
 
@@ -59,12 +79,15 @@ def district_label(district: str) -> str:
     return DISTRICTS[district]["name"]
 
 
-def grade_label(grade: int) -> str:
-    """A grade as a school says it.
+def grade_label(grade: int | str) -> str:
+    """A grade as a school says it; a span of grades (``"3-8"``) as ``Grades 3-8``.
 
-    >>> [grade_label(g) for g in (-1, 0, 7)]
-    ['TK', 'K', 'Grade 7']
+    >>> [grade_label(g) for g in (-1, 0, 7, "11", "3-8", "0-8")]
+    ['TK', 'K', 'Grade 7', 'Grade 11', 'Grades 3-8', 'Grades K-8']
     """
+    if isinstance(grade, str) and "-" in grade.strip("-"):
+        first, last = grade.split("-", 1)
+        return f"Grades {grade_label(first).removeprefix('Grade ')}-{grade_label(last).removeprefix('Grade ')}"
     return {-1: "TK", 0: "K"}.get(int(grade), f"Grade {int(grade)}")
 
 
@@ -79,3 +102,26 @@ def group_label(group_type: str, value: object) -> str:
     if group_type == "school_year":
         return school_year_label(value)
     return str(GROUP_LABELS.get(group_type, {}).get(value, value))
+
+
+def people_label(group_type: str, value: object) -> str:
+    """A group as people, as it reads in the middle of a sentence (``RFEP`` -> ``reclassified (RFEP) students``).
+
+    Groups without people words (a school, an indicator) keep their :func:`group_label`.
+
+    >>> people_label("el_status", "RFEP"), people_label("ethnicity", "HI"), people_label("sed", False)
+    ('reclassified (RFEP) students', 'Hispanic or Latino students', 'students not socioeconomically disadvantaged')
+    >>> people_label("el_status", "EL"), people_label("school", "Sample Oak")
+    ('English learners', 'Sample Oak')
+    """
+    people = PEOPLE_LABELS.get(group_type, {})
+    return people[value] if value in people else group_label(group_type, value)
+
+
+def sentence_start(words: str) -> str:
+    """``words`` with a capital first letter, to begin a sentence (``a-g`` is always written so).
+
+    >>> sentence_start("reclassified (RFEP) students in Grade 11"), sentence_start("a-g completion")
+    ('Reclassified (RFEP) students in Grade 11', 'a-g completion')
+    """
+    return words if words.startswith("a-g") else words[:1].upper() + words[1:]

@@ -8,8 +8,8 @@ import pytest
 
 from flp_inquiry.errors import ParameterError
 from flp_inquiry.explorer import (CHRONICALLY_ABSENT, NOT_CHRONICALLY_ABSENT, RootCauseExplorer,
-                                  achievement_by_chronic_absence, check_pattern, fit_pattern_to_school, focus_and_rest,
-                                  level3_bottleneck)
+                                  achievement_by_chronic_absence, analyse_pattern, check_pattern, fit_pattern_to_school,
+                                  focus_and_rest, level3_bottleneck)
 from flp_inquiry.sample import HARBOR, PENASCO
 from flp_inquiry.session import Inquiry, start_inquiry
 from flp_inquiry.store import DistrictData
@@ -81,10 +81,10 @@ def test_changing_a_widget_redraws_the_analysis(harmonised):  # noqa: F811
 
     explorer.controls["group"].value = "EO"
     assert explorer.renders == renders + 1
-    assert explorer.last is not first and explorer.last.pattern.group_words == "English only in Grade 7"
+    assert explorer.last is not first and explorer.last.pattern.group_words == "English-only students in Grade 7"
 
     explorer.controls["grade"].value = "6"
-    assert explorer.last.pattern.group_words == "English only in Grade 6"
+    assert explorer.last.pattern.group_words == "English-only students in Grade 6"
 
     explorer.controls["school"].value = PENASCO
     assert explorer.last.inquiry.school == PENASCO
@@ -179,9 +179,142 @@ def test_a_school_without_the_group_in_any_grade_looks_at_all_grades():
 def test_the_grade_dropdown_offers_only_the_grades_a_school_has(harmonised):  # noqa: F811
     explorer = RootCauseExplorer.start("long_beach", 2025, "all", str(harmonised), **PATTERN)
     explorer.widgets()
-    assert "7" in explorer.controls["grade"].options
+    assert ("Grade 7", "7") in explorer.controls["grade"].options
     explorer.controls["school"].value = HARBOR
     # Sample Harbor High is grades 9-12: of the tested grades (3-8, 11) it has grade 11 only
-    assert list(explorer.controls["grade"].options) == ["all", "11"]
+    assert list(explorer.controls["grade"].options) == [("All grades", "all"), ("Grade 11", "11")]
     assert explorer.controls["grade"].value == "11" and explorer.pattern.grade == "11"
     assert explorer.last.note.startswith(f"{HARBOR} has no English learners in Grade 7 with math scores in 2024-25")
+
+
+# ---------------------------------------------------------------------------
+# what a one-school report takes apart, and says it takes apart (hand-made schools)
+# ---------------------------------------------------------------------------
+
+def district_of(groups: list[tuple[str, int, int, str, int, int]]) -> DistrictData:
+    """A made-up district: ``(school, year, grade, el_status, students, DFS)`` groups, every student tested in math."""
+    enrollment, assessments = [], []
+    for school, year, grade, el_status, students, dfs in groups:
+        for number in range(students):
+            key = f"f:{school}-{year}-{grade}-{el_status}-{number}"
+            enrollment.append({"district": "fresno", "school_year": year, "student_key": key,
+                               "school_cds": f"1062166000000{ord(school) % 10}", "school_name": school, "grade": grade,
+                               "gender": "F", "ethnicity": "HI", "el_status": el_status, "el_start_date": pd.NaT,
+                               "rfep_date": pd.NaT, "sed": True, "swd": False, "days_enrolled": 180,
+                               "days_absent": 0.0, "primary": True})
+            assessments.append({"school_year": year, "student_key": key, "test": "math", "grade_tested": grade,
+                                "scale_score": MATH_LEVEL3[grade] + dfs, "level": 2, "district": "fresno", "tested": True})
+    assessments = pd.DataFrame(assessments).astype({"scale_score": "Int64", "level": "Int64"})
+    return DistrictData("fresno", pd.DataFrame(enrollment), assessments, pd.DataFrame(), pd.DataFrame())
+
+
+# School K: grade 3 ELs -50 then -40, grade 4 ELs -100 then -120; English-only students 0 (grade 3) and
+# -20 (grade 4) both years; 11 students in every group.  School L (grade 4 only): ELs -70 then -60,
+# English-only students -40 both years.
+TWO_SCHOOLS = [
+    ("K", 2024, 3, "EL", 11, -50), ("K", 2025, 3, "EL", 11, -40), ("K", 2024, 4, "EL", 11, -100),
+    ("K", 2025, 4, "EL", 11, -120), *[("K", year, 3, "EO", 11, 0) for year in (2024, 2025)],
+    *[("K", year, 4, "EO", 11, -20) for year in (2024, 2025)],
+    ("L", 2024, 4, "EL", 11, -70), ("L", 2025, 4, "EL", 11, -60), *[("L", year, 4, "EO", 11, -40) for year in (2024, 2025)],
+]
+
+
+def test_one_school_takes_apart_all_its_grades_and_says_so():
+    """Grade 4 English learners at K, taken apart by grade: the breakdown is of *all* grades, and says so.
+
+    Grade 4: ELs -120 against the other students' -20 (gap 100); last year -100 (down 20).
+    All grades (3-8): ELs (11 x -40 + 11 x -120) / 22 = -80 against other students (0 - 20) / 2 = -10: gap -70.
+    Grade 4's part 0.5 x (-120 - (-10)) = -55, 55/70 = 78.6%; grade 3's 0.5 x (-40 - (-10)) = -15.
+    Last year all ELs (-50 - 100) / 2 = -75: down 5, all performance (same shares): grade 3 +10 x 0.5 = +5,
+    grade 4 -20 x 0.5 = -10.  (The old report measured the all-grades ELs against grade 4's other students,
+    -20, and called the change of all grades that of grade 4.)
+    """
+    school = Inquiry("fresno", 2025, "K", district_of(TWO_SCHOOLS))
+    analysis = analyse_pattern(school, check_pattern(school, "dfs", "math", "el_status", "EL", "4"))
+    assert analysis.sentences["shows"] == [
+        "The gap in math distance from standard: English learners in Grade 4, -120.0 points against -20.0 points "
+        "for other students in Grade 4 (down 100.0 points).",
+        "The largest change in math distance from standard from 2023-24 to 2024-25: English learners in Grade 4, "
+        "from -100.0 points to -120.0 points (down 20.0 points).",
+        "English learners in Grade 4 contribute most to the gap between English learners in Grades 3-8 and other "
+        "students in Grades 3-8: 78.6% of it (-55.0 points of the total).",
+        "Since last year, math distance from standard of English learners in Grades 3-8 went down 5.0 points: "
+        "unchanged from who is enrolled where (composition) and down 5.0 points from how students did "
+        "(performance). The biggest part of the performance change: English learners in Grade 4 (down 10.0 points).",
+    ]
+    gap = analysis.tables["contributions"].data.set_index("Grade")
+    assert gap.loc["Total", ["Students", "Math distance from standard", "Part of the gap"]].tolist() == [22, -80.0, -70.0]
+    assert gap.loc["Grade 3", "Part of the gap"] == -15.0
+    change = analysis.tables["decomposition"].data.set_index("Grade")
+    assert change.loc["Total", ["Last year", "This year", "Part of the change (points)"]].tolist() == [-75.0, -80.0, -5.0]
+
+
+def test_the_district_takes_apart_the_grade_by_school():
+    """District-wide, grade 4 ELs by school, against grade 4's other students.
+
+    Grade 4 ELs: (11 x -120 + 11 x -60) / 22 = -90 against (11 x -20 + 11 x -40) / 22 = -30: gap -60;
+    K's part 0.5 x (-120 + 30) = -45 (75%), L's 0.5 x (-60 + 30) = -15.  Last year (-100 - 70) / 2 = -85:
+    down 5; K's performance part -20 x 0.5 = -10, L's +10 x 0.5 = +5.
+    """
+    district = Inquiry("fresno", 2025, "all", district_of(TWO_SCHOOLS))
+    analysis = analyse_pattern(district, check_pattern(district, "dfs", "math", "el_status", "EL", "4"))
+    assert analysis.sentences["shows"][2:] == [
+        "English learners in Grade 4 at K contribute most to the gap between English learners in Grade 4 and other "
+        "students in Grade 4: 75.0% of it (-45.0 points of the total).",
+        "Since last year, math distance from standard of English learners in Grade 4 went down 5.0 points: "
+        "unchanged from who is enrolled where (composition) and down 5.0 points from how students did "
+        "(performance). The biggest part of the performance change: English learners in Grade 4 at K (down 10.0 points).",
+    ]
+    gap = analysis.tables["contributions"].data.set_index("School")
+    assert gap.loc["Total", ["Students", "Math distance from standard", "Part of the gap"]].tolist() == [22, -90.0, -60.0]
+
+
+def test_a_breakdown_with_every_group_under_11_is_one_sentence_not_a_table_of_stars():
+    # a high school: grade 11 has 3 English learners each year (and 20 other students)
+    groups = [("H", year, 11, "EL", 3, -100) for year in (2024, 2025)] + [("H", year, 11, "EO", 20, -20) for year in (2024, 2025)]
+    school = Inquiry("fresno", 2025, "H", district_of(groups))
+    analysis = analyse_pattern(school, check_pattern(school, "dfs", "math", "el_status", "EL", "11"))
+    assert "contributions" not in analysis.tables and "decomposition" not in analysis.tables
+    assert "Every group in the breakdown of the gap by grade has fewer than 11 students, so it is not shown." \
+        in analysis.sentences["shows"]
+    assert ("Fewer than 11 students in one of the two years: the change in math distance from standard of English "
+            "learners in Grade 11 cannot be taken apart.") in analysis.sentences["shows"]
+    # and the questions do not ask about chronic absence, which is not counted in grade 11
+    assert not any("If chronic absence rose" in question for question in analysis.sentences["questions"])
+
+
+def test_the_grade_dropdown_says_k_for_kindergarten():
+    enrollment = pd.DataFrame([{"district": "fresno", "school_year": year, "student_key": f"f:{year}-{grade}-{n}",
+                                "school_cds": "10621660000001", "school_name": "K", "grade": grade, "gender": "F",
+                                "ethnicity": "HI", "el_status": "EL", "el_start_date": pd.NaT, "rfep_date": pd.NaT,
+                                "sed": True, "swd": False, "days_enrolled": 180, "days_absent": 20.0 * (n % 2),
+                                "primary": True}
+                               for year in (2024, 2025) for grade in (0, 1) for n in range(12)])
+    school = Inquiry("fresno", 2025, "K", DistrictData("fresno", enrollment, pd.DataFrame(
+        columns=["school_year", "student_key", "test", "grade_tested", "scale_score", "level", "district", "tested"]),
+        pd.DataFrame(), pd.DataFrame()))
+    explorer = RootCauseExplorer(school, check_pattern(school, "chronic_absence", "", "el_status", "EL", "0"))
+    explorer.widgets()
+    assert list(explorer.controls["grade"].options) == [("All grades", "all"), ("K", "0"), ("Grade 1", "1")]
+    assert explorer.controls["grade"].value == "0" and explorer.controls["grade"].label == "K"
+
+
+def test_one_half_of_a_group_is_not_shown_beside_the_other_hidden():
+    """K's grade 4 English learners in 2024-25: 14 tested, 3 of them chronically absent (20 days of 180).
+
+    The report shows the 14 (the group's gap and trend); showing the 11 not chronically absent beside a
+    hidden 3 would give the 3 away: both halves are hidden.
+    """
+    groups = [("K", 2025, 4, "EL", 14, -120) if group[1:4] == (2025, 4, "EL") else group for group in TWO_SCHOOLS
+              if group[0] == "K"]
+    data = district_of(groups)
+    chronic = data.enrollment["student_key"].isin([f"f:K-2025-4-EL-{number}" for number in range(3)])
+    data = dataclasses.replace(data, enrollment=data.enrollment.assign(
+        days_absent=data.enrollment["days_absent"].mask(chronic, 20.0)))
+    school = Inquiry("fresno", 2025, "K", data)
+    analysis = analyse_pattern(school, check_pattern(school, "dfs", "math", "el_status", "EL", "4"))
+    assert analysis.tables["contributions"].data.set_index("Grade").loc["Grade 4", "Students"] == 14
+    rows = analysis.tables["attendance"].data
+    grade_4 = rows[(rows["Grades"] == "Grade 4") & (rows["School year"] == "2024-25")]
+    assert grade_4["Students"].tolist() == ["*", "*"]
+    assert not any("Grade 4" in sentence for sentence in analysis.sentences["hypotheses"][:1])

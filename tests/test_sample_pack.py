@@ -6,11 +6,13 @@ tests read what it wrote, as a principal or the district's privacy officer would
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 
 from flp_inquiry.batch import slugify
-from flp_inquiry.privacy import scan_report
+from flp_inquiry.privacy import read_tables, scan_report
 from flp_inquiry.report import find_external_references
 from flp_inquiry.sample import HARBOR, PENASCO
 from flp_inquiry.store import load_district
@@ -105,6 +107,95 @@ def test_the_explorer_takes_apart_a_grade_the_school_has(reports, sample_pack):
     penasco = _read(sample_pack.output / "fresno" / "root_cause_explorer" / f"{slugify(PENASCO)}.html").get_text(" ")
     assert f"Math distance from standard of English learners in Grade 7: {PENASCO}" in penasco
     assert "this report takes apart" not in penasco
+
+
+def _text(sample_pack, district: str, question: str, school: str) -> str:
+    return _read(sample_pack.output / district / question / f"{slugify(school)}.html").get_text(" ")
+
+
+def test_a_school_explorer_report_says_which_grades_it_takes_apart(reports, sample_pack):
+    """The breakdown by grade is of all of a school's grades, and every sentence says so.
+
+    Worked out from data/sample/fresno (enrollment_2023-24/2024-25.csv, primary enrollments at Sample
+    Peñasco Middle; assessments_*.csv, MATH_SS minus the grade's level 3 minimum, specs/metrics.md:
+    6: 2552, 7: 2567, 8: 2586).  2024-25: English learners 40 tested at -188.4 (grade 6: 15 at -181.33,
+    grade 7: 16 at -205.19, grade 8: 9 at -170.33); other students 146 at -40.37 (grade 7: 56 at -39.57).
+    2023-24: English learners 47 at -137.19 (grade 6: 20 at -122.45, grade 7: 15 at -152.13, grade 8: 12).
+    Gap of all grades -188.4 + 40.37 = -148.03; grade 7's part 16/40 x (-205.19 + 40.37) = -65.93, 44.5%.
+    Change of all grades -51.21 = composition -2.02 + performance -49.19; grade 7's performance part
+    (-205.19 + 152.13) x (15/47 + 16/40) / 2 = -19.08.  Grade 8 (9 students) is hidden, grade 6 beside it.
+    The old report said grade 7's English learners "went down 51.2 points": that was all grades'.
+    """
+    text = _text(sample_pack, "fresno", "root_cause_explorer", PENASCO)
+    for sentence in (
+        "The gap in math distance from standard: English learners in Grade 7, -205.2 points against -39.6 points "
+        "for other students in Grade 7 (down 165.6 points).",
+        "The largest change in math distance from standard from 2023-24 to 2024-25: English learners in Grade 7, "
+        "from -152.1 points to -205.2 points (down 53.1 points).",
+        "English learners in Grade 7 contribute most to the gap between English learners in Grades 3-8 and other "
+        "students in Grades 3-8: 44.5% of it (-65.9 points of the total).",
+        "Since last year, math distance from standard of English learners in Grades 3-8 went down 51.2 points: "
+        "down 2.0 points from who is enrolled where (composition) and down 49.2 points from how students did "
+        "(performance). The only part of the performance change that can be shown: English learners in Grade 7 "
+        "(down 19.1 points).",
+    ):
+        assert sentence in text, sentence
+    assert "English learners in Grade 7 went down 51.2" not in text
+
+
+#: Headings of the count columns of the reports' tables.
+COUNT_HEADINGS = ("Students", "Tested", "Marks", "Graduates", "Same students", "ELs at")
+
+
+def test_no_report_shows_a_table_whose_every_group_is_hidden(reports, sample_pack):
+    """A table of stars tells a principal nothing: one sentence says every group is under 11 instead.
+
+    Sample Harbor High has 10 English learners with math scores in grade 11 in 2023-24 and in 2024-25
+    (data/sample/long_beach): its explorer's breakdowns by grade had a * in every cell.
+    """
+    for report in reports:
+        for headings, rows in read_tables(report.read_text(encoding="utf-8")):
+            counts = [i for i, heading in enumerate(headings) if heading.startswith(COUNT_HEADINGS)]
+            if counts and rows:
+                assert not all(row[i] in ("*", "") for row in rows for i in counts), (report.name, headings)
+    harbor = _text(sample_pack, "long_beach", "root_cause_explorer", HARBOR)
+    assert "Every group in the breakdown of the gap by grade has fewer than 11 students, so it is not shown." in harbor
+
+
+def test_reports_name_groups_as_people_and_one_figure_is_no_largest(reports, sample_pack):
+    for report in reports:
+        text = _read(report).get_text(" ")
+        name = report.relative_to(sample_pack.output).as_posix()
+        assert not re.search(r"(English only|Reclassified \(RFEP\)|Initially fluent \(IFEP\)) (in|at) ", text), name
+        assert not re.search(r"Students in Grade \d+ contribute", text), name
+        assert ": All students, from" not in text and not re.search(r"(points|%) for Other students", text), name
+    harbor_math = _text(sample_pack, "long_beach", "mathematics", HARBOR)
+    assert "What changed this year for reclassified (RFEP) students in Grade 11" in harbor_math
+
+
+def test_a_high_school_report_does_not_assume_chronic_absence_is_counted(reports, sample_pack):
+    attendance = _text(sample_pack, "long_beach", "attendance", HARBOR)
+    assert "table above" not in attendance and "table of achievement" not in attendance
+    assert "chronic absence rose most" not in attendance
+    assert f"how does {HARBOR} follow its students' attendance?" in attendance
+    explorer = _text(sample_pack, "long_beach", "root_cause_explorer", HARBOR)
+    assert "If chronic absence rose" not in explorer
+
+
+def test_common_metrics_at_a_high_school(reports, sample_pack):
+    """Worked out from data/sample/long_beach: Sample Harbor High (site 354, HS in sites.csv) has no
+    grades K-8, so no chronic absence and no grade 8; its grade 11 students (students.csv) with an SBAC ELA
+    score (test_results.csv) are 63 in 2024-25 at a mean of 6.08 above 2583 (the grade 11 level 3
+    minimum) and 80 in 2023-24 at -4.15: 6.1 and -4.2 as published (halves away from zero)."""
+    html = (sample_pack.output / "long_beach" / "common_metrics" / f"{slugify(HARBOR)}.html").read_text(encoding="utf-8")
+    headings, rows = next(table for table in read_tables(html) if "Indicator" in table[0])
+    rows = {row[0]: dict(zip(headings, row)) for row in rows}
+    absence = rows["Chronic absenteeism (grades K-8)"]
+    assert (absence["Students"], absence["2024-25"], absence["Note"]) == ("", "", "not counted at this school: grades K-8 only")
+    assert rows["Algebra 1 / Integrated 1 by grade 8 (C or better)"]["Note"] == "not counted at this school: grade 8 only"
+    ela = rows["ELA: distance from standard, grade 11"]
+    assert (ela["Students"], ela["2024-25"], ela["2023-24"]) == ("63", "6.1", "-4.2")
+    assert "ELA: distance from standard, grades 3-8" not in rows
 
 
 def test_headers_name_district_school_question_and_year(reports, sample_pack):
