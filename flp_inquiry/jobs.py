@@ -151,6 +151,7 @@ def stop_kernel(manager: AsyncKernelManager) -> None:
     >>> stop_kernel(start_kernel("flp-inquiry"))
     """
     try:
+        kernels.stop_clients(manager)
         if manager.has_kernel:
             run_sync(manager.shutdown_kernel)(now=True)
     except Exception:  # a kernel that is already gone is what we wanted

@@ -255,12 +255,23 @@ class ReadyClient(AsyncKernelClient):
     asked again at once rather than after the wait.
 
     The client connects as the kernel starts, often before it listens; ZeroMQ
-    then tries again every 100 ms, so here every 5 ms.
+    then tries again every 100 ms, so here from 5 ms on, doubling up to 100 ms.
+
+    nbclient leaves open the channels of a client whose kernel manager it was
+    given (papermill's way), so each job would leave sockets behind that keep
+    trying to reach its gone kernel: a client records itself on its manager
+    (``flp_clients``), and :func:`stop_clients` closes them with the kernel.
     """
 
     def _create_connected_socket(self, channel: str, identity: bytes | None = None):
         self.context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)  # for each socket made from here on
+        self.context.setsockopt(zmq.RECONNECT_IVL_MAX, 100)
         return super()._create_connected_socket(channel, identity=identity)
+
+    def start_channels(self, *args, **kwargs) -> None:
+        super().start_channels(*args, **kwargs)
+        if self.parent is not None:
+            self.parent.flp_clients = [*getattr(self.parent, "flp_clients", []), self]
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
@@ -295,6 +306,13 @@ class ReadyClient(AsyncKernelClient):
                     and message["content"].get("execution_state") == "idle"):
                 self._handle_kernel_info_reply(reply)
                 return True
+
+
+def stop_clients(manager) -> None:
+    """Close the channels of every :class:`ReadyClient` of ``manager``'s kernel (its job is over)."""
+    for client in getattr(manager, "flp_clients", []):
+        client.stop_channels()
+    manager.flp_clients = []
 
 
 def forkable_python(spec: KernelSpec) -> list[str] | None:

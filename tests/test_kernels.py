@@ -208,3 +208,18 @@ def test_a_worker_starts_its_next_kernel_only_when_more_jobs_may_come(tmp_path, 
         assert last.status == "ok" and warm.ready == {}  # it used the kernel started ahead, and started none
     finally:
         warm.shut_down()
+
+
+def _open_sockets() -> int:
+    import gc
+
+    import zmq
+
+    return sum(1 for thing in gc.get_objects() if isinstance(thing, zmq.Socket) and not thing.closed)
+
+
+def test_a_job_leaves_no_connection_to_its_kernel_open(tmp_path):
+    """Sockets left open keep trying to reach the gone kernel, for as long as the worker lives."""
+    before = _open_sockets()
+    assert _job("tidy", ["x = 1"], tmp_path).status == "ok"
+    assert _open_sockets() == before
