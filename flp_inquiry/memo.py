@@ -23,7 +23,7 @@ T = TypeVar("T")
 
 
 class Recent:
-    """The latest ``size`` results, each keyed by its source objects and a plain key.
+    """The ``size`` results used last, each keyed by its source objects and a plain key.
 
     >>> import pandas as pd
     >>> recent = Recent(size=2)
@@ -46,11 +46,12 @@ class Recent:
         full_key = (key, *map(id, sources))
         found = self._results.get(full_key)
         if found is not None and all(ref() is source for ref, source in zip(found[0], sources)):
+            self._results[full_key] = self._results.pop(full_key)  # the latest used: the last to go
             return found[1]
         result = make()
         for stale in [k for k, (refs, _) in self._results.items() if any(ref() is None for ref in refs)]:
             del self._results[stale]
         while len(self._results) >= self.size:
-            del self._results[next(iter(self._results))]  # the oldest
+            del self._results[next(iter(self._results))]  # the one used longest ago
         self._results[full_key] = ([weakref.ref(source) for source in sources], result)
         return result

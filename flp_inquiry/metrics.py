@@ -276,7 +276,7 @@ def _scored_with_groups(assessments: pd.DataFrame, enrollment: pd.DataFrame, sub
     return _recent_scored.get_or_make([assessments, enrollment], ("scored", subject), make)
 
 
-_recent_scored = Recent(size=4)
+_recent_scored = Recent(size=6)
 
 
 def percent_met(assessments: pd.DataFrame, enrollment: pd.DataFrame, subject: str, by: Sequence[str] = ()) -> pd.DataFrame:

@@ -38,3 +38,16 @@ def test_only_the_latest_results_are_kept_and_each_source_counts():
     assert rows_of(tables[0]) == 1 and len(made) == 4  # the oldest: made again
     both = recent.get_or_make([tables[0], tables[1]], "pair", lambda: "first")
     assert recent.get_or_make([tables[0], tables[2]], "pair", lambda: "second") == "second" != both
+
+
+def test_a_result_used_again_outlives_ones_used_once():
+    """A notebook's own tables are asked for again and again, between one-off subsets."""
+    recent = Recent(size=2)
+    rows_of, made = _counting(recent)
+    district = pd.DataFrame({"a": [0] * 5})
+    rows_of(district)
+    subsets = [pd.DataFrame({"a": [0] * n}) for n in range(1, 4)]  # still alive, each used once
+    for subset in subsets:
+        rows_of(subset)
+        assert rows_of(district) == 5
+    assert len(made) == 4  # the district's rows were worked out once
