@@ -481,14 +481,25 @@ def describe_grades_not_counted(inquiry, topic: str) -> str:
             "there is nothing to show here.")
 
 
-def where_counted(inquiry, topic: str, sentences: Sequence[str]) -> list[str]:
+def where_counted(inquiry, topic: str, sentences: Sequence[str], *, again: bool = False) -> list[str]:
     """``sentences``, or only :func:`describe_grades_not_counted`'s sentence when the school has none of the grades.
 
+    ``again`` for a later section of the same report: a short pointer instead of the
+    whole sentence a second time.
+
+    >>> from flp_inquiry.metrics import _example
     >>> from flp_inquiry.session import Inquiry
+    >>> from flp_inquiry.store import DistrictData
     >>> where_counted(Inquiry("fresno", 2025, "all", None), "chronic_absence", ["Chronic absence rose."])
     ['Chronic absence rose.']
+    >>> _, enrollment = _example()
+    >>> elementary = Inquiry("fresno", 2024, "A", DistrictData("fresno", enrollment, pd.DataFrame(), pd.DataFrame(), pd.DataFrame()))
+    >>> where_counted(elementary, "graduation", ["Graduation rose."], again=True)
+    ['Not counted at A either (see above).']
     """
     note = describe_grades_not_counted(inquiry, topic)
+    if note and again:
+        return [f"Not counted at {inquiry.school} either (see above)."]
     return [note] if note else list(sentences)
 
 

@@ -83,6 +83,18 @@ def test_no_report_shows_an_empty_table_or_an_empty_funnel(reports, sample_pack)
         assert not any("enough students to show" in label for label in labels), f"{name}: an empty chart"
 
 
+def test_no_report_says_the_same_thing_twice(reports, sample_pack):
+    """A high school's attendance report once said "counted in grades K-8 only" in three sections.
+
+    Later sections may point back to it ("... (see above)."), which is not saying it again.
+    """
+    for report in reports:
+        items = [item.get_text(" ", strip=True) for item in _read(report).find_all("li")]
+        items = [item for item in items if not item.endswith("(see above).")]
+        repeated = sorted({item for item in items if items.count(item) > 1})
+        assert repeated == [], f"{report.relative_to(sample_pack.output).as_posix()}: {repeated}"
+
+
 def test_a_high_school_attendance_report_says_it_has_nothing_to_show(reports, sample_pack):
     # Sample Harbor High is grades 9-12 (data/sample/long_beach/sites.csv: HS); chronic absence is counted in K-8
     soup = _read(sample_pack.output / "long_beach" / "attendance" / f"{slugify(HARBOR)}.html")
