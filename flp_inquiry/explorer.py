@@ -50,7 +50,7 @@ from flp_inquiry.inquiry import TOTAL_LABEL, contributions_to_gap, decompose_cha
     matched_cohort_growth
 from flp_inquiry.codes import DISTRICTS, SBAC_GRADES
 from flp_inquiry.session import ALL_SCHOOLS, METRIC_TABLES, Inquiry, start_inquiry
-from flp_inquiry.suppression import MIN_N, suppress_small_cells
+from flp_inquiry.suppression import suppress_small_cells
 
 ALL_GRADES = "all"
 OTHER_STUDENTS = "Other students"
@@ -634,7 +634,8 @@ def _hypotheses(analysis: Analysis) -> None:
         at_grade = at_grade[at_grade["grade"] == grade]
         by_attendance = pd.concat([at_grade, by_attendance], ignore_index=True).astype({"grade": object})
     by_attendance = by_attendance[(by_attendance[group_type] == focus) & (by_attendance["school_year"] >= year - 1)]
-    by_attendance = hide_in_pairs(by_attendance, ["grade", "school_year"])
+    # the group's own figure is shown above: a small half of it would give away the other half
+    by_attendance = suppress_small_cells(by_attendance, values=["value"], caution_n=None, parts_of=["grade", "school_year"])
     table = charts.reader_table(
         by_attendance, {"grade": "Grades", "school_year": "School year", "attendance": "Attendance",
                         "n": "Students", "value": what.capitalize()})
@@ -671,25 +672,6 @@ def _hypotheses(analysis: Analysis) -> None:
             growth, words=f"{who} in {labels.grade_label(grade - 1)}{at} last year"))
 
 
-def hide_in_pairs(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """Groups that split one group in two (chronically absent or not) hidden together when either is under 11.
-
-    The whole group's count is shown elsewhere in the report (the group's trend, the
-    breakdowns' totals), so one half hidden beside the other shown could be worked out
-    by subtraction: both halves are hidden (their ``n`` missing, which every table
-    and sentence reads as hidden).
-
-    >>> t = pd.DataFrame({"grade": [7, 7, 8, 8], "attendance": ["A", "B", "A", "B"], "n": [3, 20, 12, 11],
-    ...                   "value": [-150.0, -90.0, -120.0, -100.0]})
-    >>> hide_in_pairs(t, ["grade"])["n"].tolist()
-    [nan, nan, 12.0, 11.0]
-    """
-    if table.empty:
-        return table
-    small = (table["n"] < MIN_N).groupby([table[key] for key in keys], dropna=False).transform("any")
-    return table.assign(n=table["n"].astype(float).mask(small))
-
-
 def _follows_same_students(grade: int | None) -> bool:
     """Whether a grade's students can be followed from last year's test (grades 4-8: tested the year before too)."""
     return grade is not None and SBAC_GRADES[0] < grade <= metrics.CHRONIC_ABSENCE_GRADES[-1]
@@ -706,7 +688,7 @@ def _meeting_questions(analysis: Analysis) -> list[str]:
                          "or did similar students do differently?")
     grade = pattern.grade_number
     counted = (grade in metrics.CHRONIC_ABSENCE_GRADES if grade is not None
-               else not findings.describe_grades_not_counted(inquiry, "chronic_absence"))
+               else findings.counted_here(inquiry, "chronic_absence"))
     if counted:
         questions.append("If chronic absence rose, who has talked with these students' families?")
     else:

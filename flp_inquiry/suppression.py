@@ -36,10 +36,15 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], function: str) 
 
 
 def _complementary_round(
-    table: pd.DataFrame, hidden: np.ndarray, counts: pd.Series, column: str, total: Hashable, keys: list[str]
+    table: pd.DataFrame, hidden: np.ndarray, counts: pd.Series, column: str | None, total: Hashable, keys: list[str],
+    *, total_elsewhere: bool = False,
 ) -> np.ndarray:
-    """One pass along ``column``: hide a second cell where exactly one is hidden and the total shows."""
-    is_total = (table[column] == total).to_numpy()
+    """One pass along ``column``: hide a second cell where exactly one is hidden and the total shows.
+
+    ``column=None``: the groups are the rows sharing ``keys``, and their totals are shown
+    elsewhere (``total_elsewhere``), not in the table.
+    """
+    is_total = np.zeros(len(table), dtype=bool) if column is None else (table[column] == total).to_numpy()
     others = [k for k in keys if k != column]
     # one group = the cells sharing every other key; a constant key when there is none
     # (ngroup with dropna=False keeps rows whose keys are missing in a group of their own)
@@ -53,7 +58,7 @@ def _complementary_round(
         "position": np.arange(len(table)),
     })
     per_group = frame.groupby("group", sort=False)[["hidden_cell", "shown_total"]].transform("sum")
-    exposed = (per_group["hidden_cell"] == 1) & (per_group["shown_total"] >= 1)
+    exposed = (per_group["hidden_cell"] == 1) & ((per_group["shown_total"] >= 1) | total_elsewhere)
     second = (
         frame[exposed & frame["candidate"]]
         .sort_values(["n", "position"], kind="stable")
@@ -72,6 +77,7 @@ def suppress_small_cells(
     caution_n: int | None = CAUTION_N,
     complementary: Mapping[str, Hashable] | None = None,
     keys: Sequence[str] | None = None,
+    parts_of: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Hide figures for small groups and flag rates that need a caution.
 
@@ -87,6 +93,9 @@ def suppress_small_cells(
        (the first such row on a tie) is hidden too, so the first cannot be found by
        subtracting the others from the total.  Passes repeat over every column until
        nothing changes, so hiding along rows can force hiding along columns.
+       ``parts_of`` does the same for a group split into parts whose total the report
+       shows elsewhere (chronically absent or not, beside the group's own figure):
+       the rows that agree on the ``parts_of`` columns are the parts of one total.
     3. **Caution.** A boolean ``caution`` column is added: True where ``n`` is under
        ``caution_n`` (30), hidden or not, so a report can print a visible caution.
        ``caution_n=None`` adds no column.
@@ -105,6 +114,8 @@ def suppress_small_cells(
         Key column -> label of its total row.
     keys : sequence of str, optional
         Columns that identify a cell; by default every column left of ``n``.
+    parts_of : sequence of str, optional
+        Columns naming a whole whose parts are the rows, its total shown elsewhere.
 
     Returns
     -------
@@ -126,20 +137,29 @@ def suppress_small_cells(
     ...                   "value": [10.0, 40.0, 60.0, 48.7]})
     >>> suppress_small_cells(t, complementary={"el_status": "All"})["value"].tolist()
     ['*', '*', 60.0, 48.7]
+
+    A group split in two, its total shown elsewhere: a small half hides the other half too.
+
+    >>> t = pd.DataFrame({"grade": [7, 7, 8, 8], "attendance": ["A", "B", "A", "B"], "n": [3, 20, 12, 11],
+    ...                   "value": [-150.0, -90.0, -120.0, -100.0]})
+    >>> suppress_small_cells(t, caution_n=None, parts_of=["grade"])["n"].tolist()
+    ['*', '*', 12, 11]
     """
     value_columns = list(values)
     require_columns(table, [n, *value_columns], "suppress_small_cells")
     counts = pd.to_numeric(table[n], errors="coerce")
     hidden = (counts.isna() | (counts < min_n)).to_numpy()
-    if complementary:
+    if complementary or parts_of:
         if keys is None:
             keys = list(table.columns[: table.columns.get_loc(n)])
         key_columns = list(keys)
-        require_columns(table, [*key_columns, *complementary], "suppress_small_cells")
+        require_columns(table, [*key_columns, *(complementary or {}), *(parts_of or [])], "suppress_small_cells")
         for _ in range(len(table) + 1):  # each pass hides at least one more cell, or stops
             before = hidden.copy()
-            for column, total in complementary.items():
+            for column, total in (complementary or {}).items():
                 hidden = _complementary_round(table, hidden, counts, column, total, key_columns)
+            if parts_of:
+                hidden = _complementary_round(table, hidden, counts, None, None, list(parts_of), total_elsewhere=True)
             if (hidden == before).all():
                 break
     result = table.copy()
