@@ -513,12 +513,13 @@ def analyse_pattern(inquiry: Inquiry, pattern: Pattern) -> Analysis:
     trend = focus_and_rest(_metric_by(inquiry, pattern.metric, pattern.subject, [group_type, "school_year"], grade),
                            group_type, focus)
     trend = trend[trend["school_year"] <= year]
-    labelled = trend.assign(students=findings.group_phrase(trend, [group_type]),
-                            year_label=trend["school_year"].map(labels.school_year_label))
+    said = _as_students(trend, group_type, focus, words, others)
+    # the legend names the grade too: "English learners in Grade 7", "Other students in Grade 7"
+    labelled = said.assign(students=said["students"].map(labels.sentence_start),
+                           year_label=said["school_year"].map(labels.school_year_label))
     analysis.charts["trend"] = charts.trend_chart(
         suppress_small_cells(labelled), "students", title=f"{what.capitalize()}: {words} and {others}, {inquiry.scope_label}",
         value_title=what.capitalize() + (" (points)" if unit == "points" else " (%)"), series_title="Students")
-    said = _as_students(trend, group_type, focus, words, others)
     analysis.sentences["shows"] = [
         findings.describe_biggest_gap(said[said["school_year"] == year].drop(columns="school_year"), "students", others,
                                       what=what, unit=unit, focus=words),
@@ -654,12 +655,12 @@ def _hypotheses(analysis: Analysis) -> None:
         analysis.sentences["hypotheses"] = [findings.describe_biggest_gap(
             this_year, "attendance", those, keys=["grade", group_type], what=f"{what} of {who} by attendance", unit=unit)]
     if _follows_same_students(grade):
-        by = ["grade", group_type, *([] if inquiry.whole_district else ["school"])]
+        # a school follows the students it has now, wherever they were last year (a middle school's grade 6
+        # were at elementary schools); their groups are last year's
         growth = matched_cohort_growth(inquiry.scoped_data.assessments, inquiry.scoped_data.enrollment, pattern.subject,
-                                       year - 1, year, by=by, groups_year=year - 1)
+                                       year - 1, year, by=["grade", group_type], groups_year=year - 1,
+                                       counted_at=None if inquiry.whole_district else inquiry.school)
         growth = growth[(growth["grade"] == grade - 1) & (growth[group_type] == focus)]
-        if not inquiry.whole_district:
-            growth = growth[growth["school"] == inquiry.school]
         table = charts.reader_table(
             growth, {"n": "Same students, tested both years", "dfs_from": f"DFS in {labels.grade_label(grade - 1)}",
                      "dfs_to": f"DFS in {labels.grade_label(grade)}", "dfs_change": "Change (points)"},
@@ -667,9 +668,9 @@ def _hypotheses(analysis: Analysis) -> None:
         if not table.hidden_note:  # (under 11: the sentence below says they cannot be followed)
             analysis.tables["matched"] = table
         # the groups are last year's (a student reclassified since stays an English learner here)
-        at = "" if inquiry.whole_district else f" at {inquiry.school}"
+        now_at = "" if inquiry.whole_district else f", now at {inquiry.school}"
         analysis.sentences["hypotheses"].append(findings.describe_matched_growth(
-            growth, words=f"{who} in {labels.grade_label(grade - 1)}{at} last year"))
+            growth, words=f"{who} in {labels.grade_label(grade - 1)} last year{now_at}"))
 
 
 def _follows_same_students(grade: int | None) -> bool:

@@ -68,6 +68,19 @@ def format_change(change: float, unit: str) -> str:
     return f"{'up' if change > 0 else 'down'} {size:.1f} {words}"
 
 
+def format_difference(difference: float, unit: str) -> str:
+    """How far one group is above or below another, in words (a gap is not a change over time).
+
+    >>> format_difference(-40.0, "%"), format_difference(12.34, "points"), format_difference(0.04, "points")
+    ('40.0 percentage points lower', '12.3 points higher', 'about the same')
+    """
+    size = abs(round(float(difference), 1))
+    if size == 0:
+        return "about the same"
+    words = "percentage points" if unit == "%" else unit
+    return f"{size:.1f} {words} {'higher' if difference > 0 else 'lower'}"
+
+
 def group_phrase(table: pd.DataFrame, keys: Sequence[str], capital: bool = True) -> pd.Series:
     """Each row's group in words, as people: who the students are, then their grade, then their school.
 
@@ -266,7 +279,7 @@ def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashabl
 
     >>> t = pd.DataFrame({"el_status": ["EL", "RFEP", "EO"], "n": [20, 18, 40], "value": [20.0, 70.0, 60.0]})
     >>> describe_biggest_gap(t, "el_status", "EO", what="percent met", unit="%")
-    'The biggest gap in percent met: English learners, 20.0% against 60.0% for English-only students (down 40.0 percentage points; the 95% intervals do not overlap, so chance alone is unlikely).'
+    'The biggest gap in percent met: English learners, 20.0% against 60.0% for English-only students (40.0 percentage points lower; the 95% intervals do not overlap, so chance alone is unlikely).'
     >>> describe_biggest_gap(t.assign(n=[20, 8, 40]), "el_status", "EO", what="percent met", unit="%").split(" (")[0]
     'The gap in percent met: English learners, 20.0% against 60.0% for English-only students'
     """
@@ -303,7 +316,7 @@ def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashabl
     which = "The gap" if len(gaps) == 1 else "The biggest gap"
     return (f"{which} in {what}: {group_phrase(top, [*keys, group_col]).iloc[0]}, "
             f"{format_value(row['value'], unit)} against {format_value(row['reference_value'], unit)} for "
-            f"{reference_words} ({format_change(row['gap'], unit)}{chance}).")
+            f"{reference_words} ({format_difference(row['gap'], unit)}{chance}).")
 
 
 def describe_contributions(contributions: pd.DataFrame, unit_col: str, *, what: str,

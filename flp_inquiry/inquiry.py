@@ -223,7 +223,7 @@ def group_gaps(
 
 def matched_cohort_growth(
     assessments: pd.DataFrame, enrollment: pd.DataFrame, subject: str, from_year: int, to_year: int,
-    by: str | Sequence[str] = (), groups_year: int | None = None,
+    by: str | Sequence[str] = (), groups_year: int | None = None, counted_at: str | None = None,
 ) -> pd.DataFrame:
     """Growth of the *same* students tested in ``from_year`` and again in ``to_year``.
 
@@ -251,6 +251,10 @@ def matched_cohort_growth(
     groups_year : int, optional
         The year whose enrollment gives the groups (e.g. ``to_year`` to group by
         the school the students attend now).
+    counted_at : str, optional
+        Only the students whose primary enrollment in ``to_year`` is at this
+        school, whatever school they were at before: a middle school's grade 6
+        came from elementary schools last year.
 
     Returns
     -------
@@ -272,6 +276,13 @@ def matched_cohort_growth(
     >>> growth[["n", "dfs_from", "dfs_to", "dfs_change", "percent_met_change"]]
        n  dfs_from  dfs_to  dfs_change  percent_met_change
     0  1      40.0    45.0         5.0                 0.0
+
+    f:1 is at school A in 2024, so A's students are followed; B's are not:
+
+    >>> [len(matched_cohort_growth(assessments, enrollment, "ela", 2023, 2024, counted_at=school)) and
+    ...  int(matched_cohort_growth(assessments, enrollment, "ela", 2023, 2024, counted_at=school)["n"].iloc[0])
+    ...  for school in ("A", "B")]
+    [1, 0]
     """
     by = _as_list(by)
     for name in by:
@@ -298,6 +309,9 @@ def matched_cohort_growth(
     later = scored.loc[scored["school_year"] == to_year, ["student_key", *measures]]
     pairs = earlier.merge(later, on="student_key", suffixes=("_from", "_to"))
     pairs = pairs[pairs["grade_tested_to"] == pairs["grade_tested_from"] + (to_year - from_year)]
+    if counted_at is not None:
+        here = students.loc[(students["school_year"] == to_year) & (students["school"] == counted_at), "student_key"]
+        pairs = pairs[pairs["student_key"].isin(here)]
     students = students.loc[students["school_year"] == groups_year, ["student_key", *by]]
     pairs = pairs.merge(students, on="student_key", how="inner")
 

@@ -112,7 +112,7 @@ def test_the_explorer_for_one_school_names_it(harmonised):  # noqa: F811
 # ---------------------------------------------------------------------------
 
 #: Level 3 minimum math scale scores (specs/metrics.md): a student's DFS is their score minus this.
-MATH_LEVEL3 = {3: 2436, 4: 2485, 5: 2528, 11: 2628}
+MATH_LEVEL3 = {3: 2436, 4: 2485, 5: 2528, 6: 2552, 11: 2628}  # metrics.md
 
 
 def school_of(groups: list[tuple[int, int, int, int]], el_status: str = "EL") -> Inquiry:
@@ -233,7 +233,7 @@ def test_one_school_takes_apart_all_its_grades_and_says_so():
     analysis = analyse_pattern(school, check_pattern(school, "dfs", "math", "el_status", "EL", "4"))
     assert analysis.sentences["shows"] == [
         "The gap in math distance from standard: English learners in Grade 4, -120.0 points against -20.0 points "
-        "for other students in Grade 4 (down 100.0 points).",
+        "for other students in Grade 4 (100.0 points lower).",
         "The largest change in math distance from standard from 2023-24 to 2024-25: English learners in Grade 4, "
         "from -100.0 points to -120.0 points (down 20.0 points).",
         "English learners in Grade 4 contribute most to the gap between English learners in Grades 3-8 and other "
@@ -318,3 +318,42 @@ def test_one_half_of_a_group_is_not_shown_beside_the_other_hidden():
     grade_4 = rows[(rows["Grades"] == "Grade 4") & (rows["School year"] == "2024-25")]
     assert grade_4["Students"].tolist() == ["*", "*"]
     assert not any("Grade 4" in sentence for sentence in analysis.sentences["hypotheses"][:1])
+
+
+def test_a_middle_school_follows_its_grade6_students_from_their_elementary_school():
+    """Grade 6 English learners at middle school M were in grade 5 at elementary school E last year.
+
+    12 English learners: 10 points above the grade 5 minimum at E in 2023-24, 20 below the grade 6 minimum at M
+    in 2024-25, so the same students went from 10.0 to -20.0 points (down 30.0).  12 English-only students
+    make the same move at 0 points both years.  (Before, the report looked for last year's grade 5 *at M*,
+    found nobody, and said the same students could not be followed.)
+    """
+    enrollment, assessments = [], []
+    for number in range(24):
+        key, el_status = f"f:{number}", "EL" if number < 12 else "EO"
+        for year, school, grade, dfs in ((2024, "E", 5, 10 if el_status == "EL" else 0),
+                                         (2025, "M", 6, -20 if el_status == "EL" else 0)):
+            enrollment.append({"district": "fresno", "school_year": year, "student_key": key,
+                               "school_cds": "10621660000001", "school_name": school, "grade": grade, "gender": "F",
+                               "ethnicity": "HI", "el_status": el_status, "el_start_date": pd.NaT, "rfep_date": pd.NaT,
+                               "sed": True, "swd": False, "days_enrolled": 180, "days_absent": 0.0, "primary": True})
+            assessments.append({"school_year": year, "student_key": key, "test": "math", "grade_tested": grade,
+                                "scale_score": MATH_LEVEL3[grade] + dfs, "level": 2, "district": "fresno",
+                                "tested": True})
+    data = DistrictData("fresno", pd.DataFrame(enrollment),
+                        pd.DataFrame(assessments).astype({"scale_score": "Int64", "level": "Int64"}),
+                        pd.DataFrame(), pd.DataFrame())
+    school = Inquiry("fresno", 2025, "M", data)
+    analysis = analyse_pattern(school, check_pattern(school, "dfs", "math", "el_status", "EL", "6"))
+    assert ("The same students (English learners in Grade 5 last year, now at M, tested again this year) went from "
+            "10.0 points to -20.0 points (down 30.0 points): the change is in these students, not only a different "
+            "cohort.") in analysis.sentences["hypotheses"]
+    matched = analysis.tables["matched"].data
+    assert matched["Same students, tested both years"].tolist() == [12]
+
+
+def test_the_trend_chart_legend_names_the_grade(explorer):
+    # the two lines are grade 7's groups, as the title says, not all English learners against all other students
+    trend = explorer.last.charts["trend"]
+    assert sorted(set(trend.data["students"])) == ["English learners in Grade 7", "Other students in Grade 7"]
+    assert "one line each for English learners in Grade 7 and Other students in Grade 7" in trend.to_dict()["description"]

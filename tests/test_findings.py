@@ -146,7 +146,7 @@ def test_the_biggest_gap_of_means_within_schools():
                           "value": [-100.0, -40.0, -80.0, -70.0]})
     sentence = findings.describe_biggest_gap(table, "el_status", "EO", keys=["school"], what="math DFS", unit="points")
     assert sentence == ("The biggest gap in math DFS: English learners at A, -100.0 points against -40.0 points for "
-                        "English-only students (down 60.0 points).")
+                        "English-only students (60.0 points lower).")
 
 
 def test_a_gap_with_a_small_focus_group_is_not_quoted():
@@ -159,7 +159,7 @@ def test_the_gap_between_two_groups_is_not_the_biggest_of_one():
     table = pd.DataFrame({"el_status": ["EL", "EO"], "n": [20, 40], "value": [-100.0, -40.0]})
     assert findings.describe_biggest_gap(table, "el_status", "EO", what="math DFS", unit="points") == (
         "The gap in math DFS: English learners, -100.0 points against -40.0 points for English-only students "
-        "(down 60.0 points).")
+        "(60.0 points lower).")
 
 
 def test_contributions_name_the_largest_part():

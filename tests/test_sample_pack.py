@@ -141,7 +141,7 @@ def test_a_school_explorer_report_says_which_grades_it_takes_apart(reports, samp
     text = _text(sample_pack, "fresno", "root_cause_explorer", PENASCO)
     for sentence in (
         "The gap in math distance from standard: English learners in Grade 7, -205.2 points against -39.6 points "
-        "for other students in Grade 7 (down 165.6 points).",
+        "for other students in Grade 7 (165.6 points lower).",
         "The largest change in math distance from standard from 2023-24 to 2024-25: English learners in Grade 7, "
         "from -152.1 points to -205.2 points (down 53.1 points).",
         "English learners in Grade 7 contribute most to the gap between English learners in Grades 3-8 and other "
