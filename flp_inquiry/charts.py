@@ -441,7 +441,8 @@ def _every_row_hidden(counts: pd.DataFrame, hidden: pd.DataFrame, what: str) -> 
 def reader_table(
     table: pd.DataFrame, columns: Mapping[str, str], *, values: Sequence[str] = ("value",),
     counts: Mapping[str, Sequence[str]] | None = None, decimals: int = 1,
-    complementary: Mapping[str, object] | None = None, not_counted: str | None = None, what: str = "",
+    complementary: Mapping[str, object] | None = None, parts_of: Sequence[str] | None = None,
+    not_counted: str | None = None, what: str = "",
 ) -> ReaderTable:
     """An aggregate table as a principal reads it: small cells ``*``, groups in words, plain headings.
 
@@ -452,7 +453,10 @@ def reader_table(
     ``el_status`` ...) are put in words; only ``columns`` are kept, renamed; a
     *Note* column flags groups under 30.  ``complementary`` (a key column and the label of
     its total row) hides a second group where one hidden group could be worked out from
-    the total.  ``not_counted`` names a column saying why a row's measure is not counted
+    the total.  ``parts_of`` does so for rows that are parts of a whole whose figure the
+    report shows elsewhere: every student group of a year, beside the year's figure for
+    all students in the common metrics (the columns naming the whole; ``[]``: the whole
+    table is one).  ``not_counted`` names a column saying why a row's measure is not counted
     in the scope at all (``""`` where it is): such a row's counts and figures are left
     blank, not ``*``, and the reason goes in the *Note*.  Returns a :class:`ReaderTable`
     (a pandas ``Styler``) without the row index (its ``.data`` is the table); one
@@ -472,6 +476,13 @@ def reader_table(
     ...              what="the table by group").hidden_note
     'Every group in the table by group has fewer than 11 students, so it is not shown.'
 
+    The groups make up all students, whose number the report shows elsewhere: the one
+    hidden group would be that number minus the others, so the smallest other group is hidden too.
+
+    >>> t = pd.DataFrame({"el_status": ["EL", "EO", "RFEP", "TBD"], "n": [40, 300, 25, 1], "value": [20.0, 60.0, 70.0, 0.0]})
+    >>> reader_table(t, {"el_status": "Group", "n": "Students"}, parts_of=[]).data["Students"].tolist()
+    [40, 300, '*', '*']
+
     A measure not counted at all in the scope is said so, not starred:
 
     >>> t = pd.DataFrame({"indicator": ["ELA", "Chronic absence"], "n": [40, 0], "value": [52.0, None],
@@ -483,7 +494,8 @@ def reader_table(
     hidden = table
     for count, hidden_with in counts.items():
         hidden = suppress_small_cells(hidden, n=count, values=[v for v in hidden_with if v in hidden], caution_n=None,
-                                      complementary=complementary, keys=list(complementary or ()) or None)
+                                      complementary=complementary, keys=list(complementary or ()) or None,
+                                      parts_of=parts_of)
     reasons = (table[not_counted].fillna("").astype(str) if not_counted else pd.Series("", index=table.index))
     counted = reasons == ""
     blanked = {*counts, *(v for hidden_with in counts.values() for v in hidden_with)}

@@ -13,6 +13,9 @@ a rendered report (or any HTML) and lists every :class:`Finding`:
 - a table longer than ``max_rows`` rows, or with a column named like a student
   id: a row-level table, not an aggregate.
 
+:func:`find_derivable_counts` reads a set of reports together (what one reader
+receives) for a hidden count that a total shown elsewhere gives away.
+
 :func:`check_report` and :func:`check_notebook_outputs` raise
 :class:`PrivacyError` instead; :func:`flp_inquiry.report.render_report` calls
 both, so a refused report is never written.
@@ -84,7 +87,8 @@ class PrivacyError(FlpInquiryError):
 class Finding:
     """One thing a report must not show.
 
-    ``kind`` is ``student_id``, ``small_count``, ``row_level_table`` or ``id_column``;
+    ``kind`` is ``student_id``, ``small_count``, ``row_level_table``, ``id_column`` or
+    ``derivable_count``;
     ``where`` says where it was found, in words.
 
     >>> str(Finding("student_id", "text", "fresno:004518233", "a student id is shown"))
@@ -310,6 +314,53 @@ def check_report(html_or_path: str | os.PathLike, student_ids: Iterable[str] = (
     findings = scan_report(html_or_path, student_ids, min_n=min_n, max_rows=max_rows)
     if findings:
         raise PrivacyError(findings)
+
+
+def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[Finding]:
+    """Hidden counts that a reader of these reports could work out by subtraction.
+
+    ``reports`` maps a name to the HTML of every report one reader receives (one
+    school's, say).  A table whose count column hides exactly one cell shows the
+    others; if any table of any of these reports shows, as a count, that sum plus
+    1 to ``min_n - 1``, the hidden cell is that difference: a total shown
+    elsewhere gives it away.  (The tables' own rule is
+    :func:`flp_inquiry.suppression.suppress_small_cells`, ``parts_of``; this reads
+    what was shown, as a reader would.)  A coincidence can be flagged too: each
+    finding is worth a look, not proof.
+
+    >>> groups = ("<table><tr><th>Group</th><th>Students</th></tr><tr><td>EL</td><td>40</td></tr>"
+    ...           "<tr><td>EO</td><td>300</td></tr><tr><td>TBD</td><td>*</td></tr></table>")
+    >>> total = "<table><tr><th>Indicator</th><th>Students</th></tr><tr><td>Math</td><td>341</td></tr></table>"
+    >>> [str(f) for f in find_derivable_counts({"math": groups, "glance": total})]
+    ["math, table 1, column 'Students', value '1': the hidden count is 341 (glance) minus the 340 shown"]
+    >>> find_derivable_counts({"math": groups, "glance": total.replace("341", "352")})
+    []
+    """
+    tables = {name: read_tables(html) for name, html in reports.items()}
+    shown_counts: dict[int, str] = {}
+    for name, found in tables.items():
+        for headings, rows in found:
+            for position, heading in enumerate(headings):
+                if is_count_column(heading):
+                    for row in rows:
+                        cell = row[position].replace(",", "") if position < len(row) else ""
+                        if cell.isdigit():
+                            shown_counts.setdefault(int(cell), name)
+    findings = []
+    for name, found in tables.items():
+        for number, (headings, rows) in enumerate(found, start=1):
+            for position, heading in enumerate(headings):
+                cells = [row[position].strip() for row in rows if position < len(row)]
+                if not is_count_column(heading) or cells.count("*") != 1:
+                    continue
+                shown = sum(int(cell.replace(",", "")) for cell in cells if cell.replace(",", "").isdigit())
+                for hidden in range(1, min_n):
+                    if shown + hidden in shown_counts:
+                        findings.append(Finding(
+                            "derivable_count", f"{name}, table {number}, column {heading!r}", str(hidden),
+                            f"the hidden count is {shown + hidden} ({shown_counts[shown + hidden]}) minus the {shown} shown"))
+                        break
+    return findings
 
 
 def check_notebook_outputs(notebook, student_ids: Iterable[str] = (), min_n: int = MIN_N,

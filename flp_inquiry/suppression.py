@@ -94,8 +94,9 @@ def suppress_small_cells(
        subtracting the others from the total.  Passes repeat over every column until
        nothing changes, so hiding along rows can force hiding along columns.
        ``parts_of`` does the same for a group split into parts whose total the report
-       shows elsewhere (chronically absent or not, beside the group's own figure):
-       the rows that agree on the ``parts_of`` columns are the parts of one total.
+       shows elsewhere (chronically absent or not, beside the group's own figure; every
+       student group, beside the figure for all students): the rows that agree on the
+       ``parts_of`` columns are the parts of one total (``[]``: the whole table is).
     3. **Caution.** A boolean ``caution`` column is added: True where ``n`` is under
        ``caution_n`` (30), hidden or not, so a report can print a visible caution.
        ``caution_n=None`` adds no column.
@@ -115,7 +116,8 @@ def suppress_small_cells(
     keys : sequence of str, optional
         Columns that identify a cell; by default every column left of ``n``.
     parts_of : sequence of str, optional
-        Columns naming a whole whose parts are the rows, its total shown elsewhere.
+        Columns naming a whole whose parts are the rows, its total shown elsewhere;
+        ``[]`` when every row is a part of one whole.
 
     Returns
     -------
@@ -144,12 +146,18 @@ def suppress_small_cells(
     ...                   "value": [-150.0, -90.0, -120.0, -100.0]})
     >>> suppress_small_cells(t, caution_n=None, parts_of=["grade"])["n"].tolist()
     ['*', '*', 12, 11]
+
+    Every student group, the figure for all of them shown elsewhere (a report's common metrics):
+
+    >>> t = pd.DataFrame({"el_status": ["EL", "EO", "RFEP", "TBD"], "n": [40, 300, 25, 1]})
+    >>> suppress_small_cells(t, values=[], caution_n=None, parts_of=[])["n"].tolist()
+    [40, 300, '*', '*']
     """
     value_columns = list(values)
     require_columns(table, [n, *value_columns], "suppress_small_cells")
     counts = pd.to_numeric(table[n], errors="coerce")
     hidden = (counts.isna() | (counts < min_n)).to_numpy()
-    if complementary or parts_of:
+    if complementary or parts_of is not None:
         if keys is None:
             keys = list(table.columns[: table.columns.get_loc(n)])
         key_columns = list(keys)
@@ -158,7 +166,7 @@ def suppress_small_cells(
             before = hidden.copy()
             for column, total in (complementary or {}).items():
                 hidden = _complementary_round(table, hidden, counts, column, total, key_columns)
-            if parts_of:
+            if parts_of is not None:
                 hidden = _complementary_round(table, hidden, counts, None, None, list(parts_of), total_elsewhere=True)
             if (hidden == before).all():
                 break

@@ -12,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from flp_inquiry.batch import slugify
-from flp_inquiry.privacy import read_tables, scan_report
+from flp_inquiry.privacy import find_derivable_counts, read_tables, scan_report
 from flp_inquiry.report import find_external_references
 from flp_inquiry.sample import HARBOR, PENASCO
 from flp_inquiry.store import load_district
@@ -43,6 +43,19 @@ def test_no_report_shows_a_student_id_or_a_count_under_11(reports, student_ids, 
         district = report.relative_to(sample_pack.output).parts[0]
         findings = scan_report(report, student_ids=student_ids[district])
         assert findings == [], f"{report.name}: {findings[:5]}"
+
+
+def test_no_hidden_count_can_be_worked_out_from_a_total_in_another_report(reports, sample_pack):
+    """A principal may be sent every report of their district: no hidden group is a total shown elsewhere minus
+    the groups shown beside it.  (Before, the Fresno mathematics report hid one group of 1 student beside four
+    groups of 629 in all, and the common-metrics report showed the 630 tested.)"""
+    by_district: dict[str, dict[str, str]] = {}
+    for report in reports:
+        relative = report.relative_to(sample_pack.output)
+        by_district.setdefault(relative.parts[0], {})[relative.as_posix()] = report.read_text(encoding="utf-8")
+    assert set(by_district) == {"fresno", "long_beach"}
+    for district, pages in by_district.items():
+        assert find_derivable_counts(pages) == [], district
 
 
 def test_the_scan_would_see_an_id_planted_in_a_report(reports, student_ids, sample_pack, tmp_path):
