@@ -668,9 +668,9 @@ def _hypotheses(analysis: Analysis) -> None:
         if not table.hidden_note:  # (under 11: the sentence below says they cannot be followed)
             analysis.tables["matched"] = table
         # the groups are last year's (a student reclassified since stays an English learner here)
-        now_at = "" if inquiry.whole_district else f", now at {inquiry.school}"
-        analysis.sentences["hypotheses"].append(findings.describe_matched_growth(
-            growth, words=f"{who} in {labels.grade_label(grade - 1)} last year{now_at}"))
+        followed = (f"{who} in {labels.grade_label(grade - 1)} last year" if inquiry.whole_district
+                    else f"{who} now at {inquiry.school} who were in {labels.grade_label(grade - 1)} last year")
+        analysis.sentences["hypotheses"].append(findings.describe_matched_growth(growth, words=followed))
 
 
 def _follows_same_students(grade: int | None) -> bool:

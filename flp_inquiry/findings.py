@@ -844,6 +844,31 @@ def algebra_trends(inquiry) -> pd.DataFrame:
     return trends[["indicator", "school_year", "n", "value"]].reset_index(drop=True)
 
 
+def describe_algebra(trends: pd.DataFrame, year: int) -> str:
+    """Algebra 1 / Integrated 1 by grade 8 and by grade 9 in ``year``, in one sentence (from :func:`algebra_trends`).
+
+    Each is a share of its own grade's students, so the two are read side by side, not ranked.
+
+    >>> t = pd.DataFrame({"indicator": ["By grade 8", "By grade 9", "By grade 8"], "school_year": [2025, 2025, 2024],
+    ...                   "n": [44, 8, 40], "value": [36.36, 50.0, 30.0]})
+    >>> describe_algebra(t, 2025)
+    'Completed Algebra 1 / Integrated 1 with C or better: by grade 8, 36.4% of grade 8 students; by grade 9, fewer than 11 grade 9 students to show.'
+    >>> describe_algebra(t[t["indicator"] == "By grade 8"], 2025)  # a K-8 school has no grade 9
+    'Completed Algebra 1 / Integrated 1 with C or better: by grade 8, 36.4% of grade 8 students.'
+    """
+    this_year = trends[trends["school_year"] == year]
+    shown = shown_rows(this_year)
+    parts = []
+    for indicator in this_year["indicator"].drop_duplicates():
+        grade = indicator.removeprefix("By ")
+        rows = shown[shown["indicator"] == indicator]
+        parts.append(f"{indicator.lower()}, {format_value(rows['value'].iloc[0], '%')} of {grade} students" if len(rows)
+                     else f"{indicator.lower()}, fewer than 11 {grade} students to show")
+    if not parts:
+        return f"No students in grade 8 or 9 in {labels.school_year_label(year)} to report Algebra 1 / Integrated 1 for."
+    return "Completed Algebra 1 / Integrated 1 with C or better: " + "; ".join(parts) + "."
+
+
 def value_in(table: pd.DataFrame, year: int) -> float | None:
     """The shown value of a one-group table (``school_year``, ``n``, ``value``) in ``year``; None if hidden or absent.
 

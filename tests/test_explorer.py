@@ -345,8 +345,8 @@ def test_a_middle_school_follows_its_grade6_students_from_their_elementary_schoo
                         pd.DataFrame(), pd.DataFrame())
     school = Inquiry("fresno", 2025, "M", data)
     analysis = analyse_pattern(school, check_pattern(school, "dfs", "math", "el_status", "EL", "6"))
-    assert ("The same students (English learners in Grade 5 last year, now at M, tested again this year) went from "
-            "10.0 points to -20.0 points (down 30.0 points): the change is in these students, not only a different "
+    assert ("The same students (English learners now at M who were in Grade 5 last year, tested again this year) "
+            "went from 10.0 points to -20.0 points (down 30.0 points): the change is in these students, not only a different "
             "cohort.") in analysis.sentences["hypotheses"]
     matched = analysis.tables["matched"].data
     assert matched["Same students, tested both years"].tolist() == [12]

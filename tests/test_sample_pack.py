@@ -251,3 +251,13 @@ def test_a_real_report_and_the_index_draw_offline_in_a_browser(browser, reports,
     assert len(links) == 24
     assert browser.blocked == []
     browser.screenshot(SCREENSHOTS / "sample-index.png")
+
+
+def test_algebra_by_grade_8_and_9_are_read_side_by_side_not_ranked(reports, sample_pack):
+    """Each is a share of its own grade: "highest: by grade 9; lowest: by grade 8" compared two cohorts."""
+    high = _text(sample_pack, "long_beach", "mathematics", HARBOR)  # grades 9-12: by grade 9 only
+    assert re.search(r"Completed Algebra 1 / Integrated 1 with C or better: by grade 9, \d+\.\d% of grade 9 students\.", high)
+    district = _read(sample_pack.output / "fresno" / "mathematics" / "district.html").get_text(" ")
+    assert re.search(r"by grade 8, \d+\.\d% of grade 8 students; by grade 9, \d+\.\d% of grade 9 students\.", district)
+    for report in reports:
+        assert "completing algebra" not in _read(report).get_text(" "), report.name
