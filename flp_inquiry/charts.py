@@ -109,7 +109,7 @@ def _lines(series: pd.Series) -> str:
         return "no line: no group has enough students to show"
     if len(names) == 1:
         return f"one line for {names[0]}"
-    return f"one line each for {', '.join(names[:-1])} and {names[-1]}"
+    return f"one line each for {labels.join_words(names)}"
 
 
 def _tooltip(fields: Sequence[tuple[str, str, str]]) -> list[alt.Tooltip]:

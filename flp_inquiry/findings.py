@@ -22,7 +22,7 @@ from flp_inquiry.charts import plottable
 from flp_inquiry.dashboard import round_half_away
 from flp_inquiry.inquiry import group_gaps
 from flp_inquiry.memo import Recent
-from flp_inquiry.suppression import suppress_small_cells
+from flp_inquiry.suppression import MIN_N, suppress_small_cells
 
 #: Group types that describe who the students are (said first in a phrase, in this order).
 _WHO = ("attendance", "sed", "gender", "ethnicity", "el_status", "years_as_el", "swd", "pathway")
@@ -446,7 +446,7 @@ def grades_words(grades: Sequence[int]) -> str:
     name = {-1: "TK", 0: "K"}
     words = [name.get(run[0], str(run[0])) + (f"-{run[-1]}" if len(run) > 1 else "") for run in runs]
     many = len(runs) > 1 or len(runs[0]) > 1
-    return ("grades " if many else "grade ") + (" and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else words[0])
+    return ("grades " if many else "grade ") + labels.join_words(words)
 
 
 def counted_here(inquiry, topic: str) -> bool:
@@ -725,6 +725,32 @@ def common_metrics(inquiry) -> pd.DataFrame:
     for column in ("value", "prior_value", "change"):
         glance[column] = pd.to_numeric(glance[column], errors="coerce").astype(float)
     return glance
+
+
+def describe_colours(glance: pd.DataFrame) -> str:
+    """The common indicators' Dashboard colours, lowest first (from :func:`common_metrics`).
+
+    Indicators measure different things, so they are not ranked by their figures;
+    the colour is the Dashboard's own reading of each.  A colour needs 11 or more
+    students this year and last (the table hides it otherwise).
+
+    >>> g = pd.DataFrame({"indicator": ["ELA: distance from standard, grades 3-8", "English learner progress (ELPI)",
+    ...                                 "Math: distance from standard, grades 3-8", "Chronic absenteeism (grades K-8)"],
+    ...                   "n": [115, 92, 115, 209], "prior_n": [110, 8, 110, 200], "colour": ["Orange", "Green", "Orange", ""]})
+    >>> describe_colours(g)
+    'Dashboard colours (Red is the lowest, Blue the highest): Orange for ELA: distance from standard, grades 3-8 and Math: distance from standard, grades 3-8.'
+    >>> describe_colours(g.assign(colour=""))
+    'No common indicator has a Dashboard colour here (a colour needs 11 or more students this year and last).'
+    """
+    from flp_inquiry.dashboard import level_names
+
+    rank = {name: number for number, name in level_names("colour").items()}
+    coloured = glance[(glance["n"] >= MIN_N) & (glance["prior_n"] >= MIN_N) & glance["colour"].isin(list(rank))]
+    if coloured.empty:
+        return "No common indicator has a Dashboard colour here (a colour needs 11 or more students this year and last)."
+    parts = [f"{colour} for {labels.join_words(list(rows['indicator']))}"
+             for colour, rows in sorted(coloured.groupby("colour", sort=False), key=lambda item: rank[item[0]])]
+    return f"Dashboard colours (Red is the lowest, Blue the highest): {'; '.join(parts)}."
 
 
 def indicator_trends(inquiry, indicators: Sequence[str] | None = None) -> pd.DataFrame:

@@ -118,6 +118,15 @@ def people_label(group_type: str, value: object) -> str:
     return people[value] if value in people else group_label(group_type, value)
 
 
+def join_words(words: list[str]) -> str:
+    """Words as a list reads in a sentence.
+
+    >>> join_words(["ELA"]), join_words(["ELA", "math"]), join_words(["Grade 3", "Grade 4", "Grade 5"])
+    ('ELA', 'ELA and math', 'Grade 3, Grade 4 and Grade 5')
+    """
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def sentence_start(words: str) -> str:
     """``words`` with a capital first letter, to begin a sentence (``a-g`` is always written so).
 

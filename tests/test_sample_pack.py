@@ -261,3 +261,12 @@ def test_algebra_by_grade_8_and_9_are_read_side_by_side_not_ranked(reports, samp
     assert re.search(r"by grade 8, \d+\.\d% of grade 8 students; by grade 9, \d+\.\d% of grade 9 students\.", district)
     for report in reports:
         assert "completing algebra" not in _read(report).get_text(" "), report.name
+
+
+def test_common_metrics_give_the_dashboard_colours_not_a_ranking_of_unlike_rates(reports, sample_pack):
+    """ELPI against the reclassification rate is no comparison; the Dashboard's colour is its own reading of each."""
+    for report in reports:
+        text = _read(report).get_text(" ")
+        assert "Highest rate this year" not in text, report.name
+    district = _read(sample_pack.output / "long_beach" / "common_metrics" / "district.html").get_text(" ")
+    assert re.search(r"Dashboard colours \(Red is the lowest, Blue the highest\): \w+ for ", district)
