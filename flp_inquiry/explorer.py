@@ -50,7 +50,7 @@ from flp_inquiry.inquiry import TOTAL_LABEL, contributions_to_gap, decompose_cha
     matched_cohort_growth
 from flp_inquiry.codes import DISTRICTS, SBAC_GRADES
 from flp_inquiry.session import ALL_SCHOOLS, METRIC_TABLES, Inquiry, start_inquiry
-from flp_inquiry.suppression import suppress_small_cells
+from flp_inquiry.suppression import HIDDEN, suppress_small_cells
 
 ALL_GRADES = "all"
 OTHER_STUDENTS = "Other students"
@@ -483,6 +483,17 @@ def _hide_beside_total(table: pd.DataFrame, unit_col: str, counts: dict[str, lis
     return table
 
 
+def _every_unit_hidden(table: pd.DataFrame, unit_col: str, counts: list[str]) -> bool:
+    """Whether every row but the Total hides one of ``counts``: the table would show its Total row alone.
+
+    >>> t = pd.DataFrame({"school": ["A", "B", TOTAL_LABEL], "n": ["*", "*", 23]})
+    >>> _every_unit_hidden(t, "school", ["n"]), _every_unit_hidden(t.assign(n=["*", 12, 23]), "school", ["n"])
+    (True, False)
+    """
+    units = table[table[unit_col] != TOTAL_LABEL]
+    return len(units) > 0 and bool(units[counts].eq(HIDDEN).any(axis=1).all())
+
+
 def _unit_column(inquiry: Inquiry) -> str:
     return "school" if inquiry.whole_district else "grade"
 
@@ -602,7 +613,8 @@ def _take_apart_by_unit(analysis: Analysis, trend: pd.DataFrame) -> None:
         if table.hidden_note:  # every row hidden: one sentence says so, no table of stars
             analysis.sentences["shows"].append(table.hidden_note)
         else:
-            analysis.tables["contributions"] = table
+            if not _every_unit_hidden(contributions, unit_col, ["n"]):  # (else the sentence below says so)
+                analysis.tables["contributions"] = table
             shown = contributions[contributions[unit_col] != TOTAL_LABEL].merge(names, on=unit_col, how="left")
             analysis.sentences["shows"].append(findings.describe_contributions(
                 shown, unit_col, what=f"the gap between {words} and {others}", keys=keys, unit=unit))
@@ -611,7 +623,8 @@ def _take_apart_by_unit(analysis: Analysis, trend: pd.DataFrame) -> None:
         decomposition = _hide_beside_total(decompose_change(before, now, unit_col), unit_col,
                                            {"after_n": ["after_value", *moving], "before_n": ["before_value", *moving]})
         table = charts.decomposition_table(decomposition, unit_col, unit=unit)
-        if not table.hidden_note:  # (every row hidden: the sentence below says the change cannot be taken apart)
+        # (every row hidden, or every one but the Total: the sentence below says all the table would)
+        if not table.hidden_note and not _every_unit_hidden(decomposition, unit_col, ["after_n", "before_n"]):
             analysis.tables["decomposition"] = table
         named = decomposition.merge(names, on=unit_col, how="left")  # (the Total row stays last)
         analysis.sentences["shows"].append(

@@ -270,3 +270,18 @@ def test_common_metrics_give_the_dashboard_colours_not_a_ranking_of_unlike_rates
         assert "Highest rate this year" not in text, report.name
     district = _read(sample_pack.output / "long_beach" / "common_metrics" / "district.html").get_text(" ")
     assert re.search(r"Dashboard colours \(Red is the lowest, Blue the highest\): \w+ for ", district)
+
+
+def test_no_report_shows_a_total_beside_only_hidden_rows(reports, sample_pack):
+    """A breakdown whose every school (or grade) is * shows nothing its sentence does not already say.
+
+    Fresno's grade 7 English learners: 23 students at two schools, neither with 11 (data/sample/fresno).
+    """
+    for report in reports:
+        for headings, rows in read_tables(report.read_text(encoding="utf-8")):
+            units = [row for row in rows if row and row[0] != "Total"]
+            if len(units) < len(rows) and units:
+                counts = [i for i, heading in enumerate(headings) if heading.startswith(COUNT_HEADINGS)]
+                assert not all(any(row[i] == "*" for i in counts) for row in units), (report.name, headings)
+    district = _read(sample_pack.output / "fresno" / "root_cause_explorer" / "district.html").get_text(" ")
+    assert "No school can be shown on its own" in district
