@@ -61,11 +61,7 @@ def format_change(change: float, unit: str) -> str:
     >>> format_change(-63.26, "points"), format_change(4.0, "%"), format_change(0.01, "%")
     ('down 63.3 points', 'up 4.0 percentage points', 'unchanged')
     """
-    size = abs(round(float(change), 1))
-    if size == 0:
-        return "unchanged"
-    words = "percentage points" if unit == "%" else unit
-    return f"{'up' if change > 0 else 'down'} {size:.1f} {words}"
+    return _signed(change, unit, "up {}", "down {}", "unchanged")
 
 
 def format_difference(difference: float, unit: str) -> str:
@@ -74,11 +70,15 @@ def format_difference(difference: float, unit: str) -> str:
     >>> format_difference(-40.0, "%"), format_difference(12.34, "points"), format_difference(0.04, "points")
     ('40.0 percentage points lower', '12.3 points higher', 'about the same')
     """
-    size = abs(round(float(difference), 1))
+    return _signed(difference, unit, "{} higher", "{} lower", "about the same")
+
+
+def _signed(amount: float, unit: str, above: str, below: str, none: str) -> str:
+    """``amount``'s size (one decimal; percentage points for rates) in ``above`` or ``below``, or ``none`` if 0.0."""
+    size = abs(round(float(amount), 1))
     if size == 0:
-        return "about the same"
-    words = "percentage points" if unit == "%" else unit
-    return f"{size:.1f} {words} {'higher' if difference > 0 else 'lower'}"
+        return none
+    return (above if amount > 0 else below).format(f"{size:.1f} {'percentage points' if unit == '%' else unit}")
 
 
 def group_phrase(table: pd.DataFrame, keys: Sequence[str], capital: bool = True) -> pd.Series:
