@@ -94,8 +94,8 @@ def group_phrase(table: pd.DataFrame, keys: Sequence[str], capital: bool = True)
     ['English learners in Grade 7 at Sample Oak']
     >>> group_phrase(t.assign(el_status="RFEP"), ["grade", "el_status"], capital=False).tolist()
     ['reclassified (RFEP) students in Grade 7']
-    >>> group_phrase(t, ["grade"]).tolist(), group_phrase(t, []).tolist()
-    (['Students in Grade 7'], ['All students'])
+    >>> group_phrase(t, ["grade"]).tolist(), group_phrase(t, []).tolist(), group_phrase(t.assign(grade=0), ["grade"]).tolist()
+    (['Students in Grade 7'], ['All students'], ['Students in kindergarten'])
     """
     keys = [k for k in keys if k != "school_year"]
     # who the students are (a describing group before a naming one); then names that are not
@@ -110,7 +110,7 @@ def group_phrase(table: pd.DataFrame, keys: Sequence[str], capital: bool = True)
         phrase = phrase.str.cat(people, sep=" ").str.strip()
     phrase = phrase.mask(phrase == "", "students" if keys else "all students")
     if "grade" in keys:
-        phrase = phrase + " in " + table["grade"].map(labels.grade_label).astype(str)  # (str: also when empty)
+        phrase = phrase + " in " + table["grade"].map(labels.grade_words).astype(str)  # (str: also when empty)
     if "school" in keys:
         phrase = phrase + " at " + table["school"].astype(str)
     return phrase.map(labels.sentence_start) if capital else phrase

@@ -91,6 +91,16 @@ def grade_label(grade: int | str) -> str:
     return {-1: "TK", 0: "K"}.get(int(grade), f"Grade {int(grade)}")
 
 
+def grade_words(grade: int | str) -> str:
+    """A grade as it reads in a sentence ("students in kindergarten"); :func:`grade_label` is for tables and axes.
+
+    >>> [grade_words(g) for g in (-1, 0, 7, "3-8")]
+    ['transitional kindergarten', 'kindergarten', 'Grade 7', 'Grades 3-8']
+    """
+    label = grade_label(grade)
+    return {"TK": "transitional kindergarten", "K": "kindergarten"}.get(label, label)
+
+
 def group_label(group_type: str, value: object) -> str:
     """A group value in words (``el_status`` ``EL`` -> ``English learners``).
 

@@ -103,7 +103,7 @@ def test_changes_read_up_or_down(change, unit, text):
 def test_group_phrase_says_who_then_grade_then_school():
     table = pd.DataFrame({"school": ["Sample Oak"], "grade": [0], "sed": [True], "el_status": ["RFEP"]})
     assert findings.group_phrase(table, ["school", "grade", "sed", "el_status"]).tolist() == [
-        "Socioeconomically disadvantaged reclassified (RFEP) students in K at Sample Oak"]
+        "Socioeconomically disadvantaged reclassified (RFEP) students in kindergarten at Sample Oak"]
 
 
 @pytest.mark.parametrize("group_type,value,phrase", [
