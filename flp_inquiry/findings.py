@@ -851,6 +851,14 @@ def describe_growth_by_grade(growth: pd.DataFrame, subject_words: str) -> str:
             f"{labels.grade_label(best['grade'])} ({format_change(best['dfs_change'], 'points')}).")
 
 
+#: The grades by which Algebra 1 / Integrated 1 is followed (the partnership's two measures).
+ALGEBRA_GRADES = (8, 9)
+
+
+def _algebra_indicator(grade: int) -> str:
+    return f"By grade {grade}"
+
+
 def algebra_trends(inquiry) -> pd.DataFrame:
     """Algebra 1 / Integrated 1 (C or better) by grade 8 and by grade 9, every year: ``indicator, school_year, n, value``.
 
@@ -863,8 +871,8 @@ def algebra_trends(inquiry) -> pd.DataFrame:
     >>> trends[["indicator", "school_year", "n", "value"]].round(1).to_dict("records")
     [{'indicator': 'By grade 8', 'school_year': 2024, 'n': 3, 'value': 33.3}]
     """
-    parts = [inquiry.metric("algebra_by_grade", grade=grade, by=["school_year"]).assign(indicator=f"By grade {grade}")
-             for grade in (8, 9)]
+    parts = [inquiry.metric("algebra_by_grade", grade=grade, by=["school_year"]).assign(indicator=_algebra_indicator(grade))
+             for grade in ALGEBRA_GRADES]
     trends = pd.concat(parts, ignore_index=True)
     trends = trends[trends["school_year"] <= inquiry.school_year]
     return trends[["indicator", "school_year", "n", "value"]].reset_index(drop=True)
@@ -885,11 +893,13 @@ def describe_algebra(trends: pd.DataFrame, year: int) -> str:
     this_year = trends[trends["school_year"] == year]
     shown = shown_rows(this_year)
     parts = []
-    for indicator in this_year["indicator"].drop_duplicates():
-        grade = indicator.removeprefix("By ")
+    for grade in ALGEBRA_GRADES:
+        indicator = _algebra_indicator(grade)
+        if not (this_year["indicator"] == indicator).any():
+            continue  # no students in that grade here (a K-8 school has no grade 9)
         rows = shown[shown["indicator"] == indicator]
-        parts.append(f"{indicator.lower()}, {format_value(rows['value'].iloc[0], '%')} of {grade} students" if len(rows)
-                     else f"{indicator.lower()}, fewer than 11 {grade} students to show")
+        parts.append(f"by grade {grade}, {format_value(rows['value'].iloc[0], '%')} of grade {grade} students" if len(rows)
+                     else f"by grade {grade}, fewer than 11 grade {grade} students to show")
     if not parts:
         return f"No students in grade 8 or 9 in {labels.school_year_label(year)} to report Algebra 1 / Integrated 1 for."
     return "Completed Algebra 1 / Integrated 1 with C or better: " + "; ".join(parts) + "."

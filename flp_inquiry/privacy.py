@@ -336,31 +336,31 @@ def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[F
     >>> find_derivable_counts({"math": groups, "glance": total.replace("341", "352")})
     []
     """
-    tables = {name: read_tables(html) for name, html in reports.items()}
-    shown_counts: dict[int, str] = {}
-    for name, found in tables.items():
-        for headings, rows in found:
-            for position, heading in enumerate(headings):
-                if is_count_column(heading):
-                    for row in rows:
-                        cell = row[position].replace(",", "") if position < len(row) else ""
-                        if cell.isdigit():
-                            shown_counts.setdefault(int(cell), name)
+    columns = [(name, number, heading, [cell.strip().replace(",", "") for cell in cells])
+               for name, html in reports.items() for number, heading, cells in _count_columns(read_tables(html))]
+    shown_counts: dict[int, str] = {}  # every count shown, and the first report showing it
+    for name, _, _, cells in columns:
+        for cell in cells:
+            if cell.isdigit():
+                shown_counts.setdefault(int(cell), name)
     findings = []
-    for name, found in tables.items():
-        for number, (headings, rows) in enumerate(found, start=1):
-            for position, heading in enumerate(headings):
-                cells = [row[position].strip() for row in rows if position < len(row)]
-                if not is_count_column(heading) or cells.count("*") != 1:
-                    continue
-                shown = sum(int(cell.replace(",", "")) for cell in cells if cell.replace(",", "").isdigit())
-                for hidden in range(1, min_n):
-                    if shown + hidden in shown_counts:
-                        findings.append(Finding(
-                            "derivable_count", f"{name}, table {number}, column {heading!r}", str(hidden),
-                            f"the hidden count is {shown + hidden} ({shown_counts[shown + hidden]}) minus the {shown} shown"))
-                        break
+    for name, number, heading, cells in columns:
+        if cells.count("*") != 1:
+            continue
+        shown = sum(int(cell) for cell in cells if cell.isdigit())
+        total = next((shown + hidden for hidden in range(1, min_n) if shown + hidden in shown_counts), None)
+        if total is not None:
+            findings.append(Finding("derivable_count", f"{name}, table {number}, column {heading!r}", str(total - shown),
+                                    f"the hidden count is {total} ({shown_counts[total]}) minus the {shown} shown"))
     return findings
+
+
+def _count_columns(tables: list[tuple[list[str], list[list[str]]]]):
+    """``(table number, heading, cells)`` of every column of :func:`read_tables` that counts students."""
+    for number, (headings, rows) in enumerate(tables, start=1):
+        for position, heading in enumerate(headings):
+            if is_count_column(heading):
+                yield number, heading, [row[position] if position < len(row) else "" for row in rows]
 
 
 def check_notebook_outputs(notebook, student_ids: Iterable[str] = (), min_n: int = MIN_N,
