@@ -480,8 +480,9 @@ def reader_table(
     hidden group would be that number minus the others, so the smallest other group is hidden too.
 
     >>> t = pd.DataFrame({"el_status": ["EL", "EO", "RFEP", "TBD"], "n": [40, 300, 25, 1], "value": [20.0, 60.0, 70.0, 0.0]})
-    >>> reader_table(t, {"el_status": "Group", "n": "Students"}, parts_of=[]).data["Students"].tolist()
-    [40, 300, '*', '*']
+    >>> shown = reader_table(t, {"el_status": "Group", "n": "Students"}, parts_of=[]).data
+    >>> shown["Students"].tolist(), "Note" in shown  # (RFEP's 25 is hidden: no caution says it is 11-29)
+    ([40, 300, '*', '*'], False)
 
     A measure not counted at all in the scope is said so, not starred:
 
@@ -515,7 +516,8 @@ def reader_table(
             shown[heading] = hidden[column]
         if column in blanked:
             shown[heading] = shown[heading].astype(object).where(counted, "")
-    caution = (numbers >= 11) & (numbers < CAUTION_N) & counted
+    # a count hidden beside a smaller one (complementary) gets no caution: it would say the group is 11-29
+    caution = (numbers >= 11) & (numbers < CAUTION_N) & counted & (hidden[first] != HIDDEN)
     if caution.any() or not counted.all():
         shown["Note"] = reasons.where(~counted, caution.map({True: CAUTION_NOTE, False: ""}))
     shown = shown.reset_index(drop=True)

@@ -285,3 +285,15 @@ def test_no_report_shows_a_total_beside_only_hidden_rows(reports, sample_pack):
                 assert not all(any(row[i] == "*" for i in counts) for row in units), (report.name, headings)
     district = _read(sample_pack.output / "fresno" / "root_cause_explorer" / "district.html").get_text(" ")
     assert "No school can be shown on its own" in district
+
+
+def test_no_hidden_row_carries_a_caution(reports, sample_pack):
+    """"fewer than 30 students" beside a * would say the hidden group has 11-29 students (it was hidden beside
+    a smaller group, not for being small)."""
+    for report in reports:
+        for headings, rows in read_tables(report.read_text(encoding="utf-8")):
+            if "Note" in headings:
+                note, counts = headings.index("Note"), [i for i, h in enumerate(headings) if h.startswith(COUNT_HEADINGS)]
+                for row in rows:
+                    if any(row[i] == "*" for i in counts):
+                        assert "read with caution" not in row[note], (report.name, row)
