@@ -37,7 +37,9 @@ import nbformat
 import vl_convert
 from bs4 import BeautifulSoup
 from jinja2 import Environment, FileSystemLoader
-from nbconvert import HTMLExporter
+from nbconvert import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
@@ -56,6 +58,8 @@ JOB_STATUSES = {"ok": "OK", "failed": "Failed", "skipped-unchanged": "Unchanged 
 #: Times are shown where the principals are.
 LOCAL_ZONE = "America/Los_Angeles"
 ALL_SCHOOLS = "All schools"
+#: The alt text of an image whose notebook gave none (nbconvert's own says "No description has been provided").
+NO_ALT_TEXT = "Figure from the analysis (no description was given)"
 
 _VEGALITE_MIMETYPE = re.compile(r"^application/vnd\.vegalite\.v\d+[.+]json$")
 _ALTAIR_EMBED_CALL = re.compile(r"\}\)\(\s*(?=\{)")  # Altair's HTML output: (function(spec, embedOpt){...})({spec}, ...)
@@ -268,7 +272,7 @@ def image_figure(mimetype: str, data: str, alt: str | None) -> str:
     >>> image_figure("image/png", "iVBORw0KGgo=", "Logo of the partnership")
     '<figure class="chart"><img src="data:image/png;base64,iVBORw0KGgo=" alt="Logo of the partnership"></figure>'
     """
-    alt = (alt or "").strip() or "Figure from the analysis (no description was given)"
+    alt = (alt or "").strip() or NO_ALT_TEXT
     if mimetype == "image/svg+xml":
         svg = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>", "", data).strip()
         root = _SVG_ROOT.search(svg)
@@ -536,12 +540,48 @@ def _report_exporter() -> HTMLExporter:
 _exporters = threading.local()  # a Dask worker may render in several threads at once
 
 
+class _ReportExporter(HTMLExporter):
+    """nbconvert's HTML exporter without its final pass over the page.
+
+    That pass parses the whole page again with BeautifulSoup, to give ``<img>``
+    without one a stock alt text and to make JupyterLab's cell classes
+    focusable.  The report template has no such classes, and a report's images
+    carry their own alt text (:func:`image_figure`, :func:`with_alt_text`), so
+    the pass found nothing to do here and cost a third of a report's rendering
+    outside its charts.
+    """
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        # what HTMLExporter does before its template runs: filters the template may name
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        self.register_filter("highlight_code", self.filters.get("highlight_code",
+                                                                Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type",
+                             WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return with_alt_text(html), resources
+
+
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt\s*=)", re.IGNORECASE)
+
+
+def with_alt_text(html: str) -> str:
+    """``html`` with an alt text on every ``<img>`` (one in a Markdown cell's own HTML may lack it).
+
+    >>> with_alt_text('<img src="data:image/png;base64,AA=="><img alt="Logo" src="x">')
+    '<img alt="Figure from the analysis (no description was given)" src="data:image/png;base64,AA=="><img alt="Logo" src="x">'
+    """
+    return _IMG_WITHOUT_ALT.sub(f'<img alt="{NO_ALT_TEXT}"', html)
+
+
 def _new_report_exporter() -> HTMLExporter:
     config = Config()
     # Authors can keep a cell, or its output, out of the report with a tag (JupyterLab's spellings).
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell", "remove_cell"}
     config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output", "remove_output"}
-    exporter = HTMLExporter(
+    exporter = _ReportExporter(
         config=config, template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
         optimistic_validation=True,  # check the notebook once, after the last preprocessor, not after each

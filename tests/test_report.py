@@ -146,6 +146,18 @@ def test_tables_and_images_are_kept(rendered):
     assert image["src"].startswith("data:image/png;base64,") and image["alt"] == "The partnership's logo"
 
 
+def test_every_image_has_alt_text_even_when_its_html_gave_none(tmp_path):
+    pixel = f"data:image/png;base64,{ONE_PIXEL_PNG}"
+    cell = nbformat.v4.new_code_cell("display(HTML(...))")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": f'<p>Logo</p><img src="{pixel}">'})]
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(f'A map drawn by hand: <IMG width="20" src="{pixel}">'), cell])
+    soup = BeautifulSoup(render_report(notebook, tmp_path / "r.html", HEADER).read_text(), "html.parser")
+    images = soup.find_all("img")
+    assert len(images) == 2
+    assert [image.get("alt") for image in images] == ["Figure from the analysis (no description was given)"] * 2
+
+
 def test_render_leaves_the_notebook_unchanged_and_no_temporary_file(tmp_path):
     notebook = built_notebook()
     before = nbformat.writes(notebook)
