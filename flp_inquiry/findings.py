@@ -18,11 +18,10 @@ from typing import Hashable, Sequence
 import pandas as pd
 
 from flp_inquiry import labels
-from flp_inquiry.charts import plottable
 from flp_inquiry.dashboard import round_half_away
 from flp_inquiry.inquiry import group_gaps
 from flp_inquiry.memo import Recent
-from flp_inquiry.suppression import MIN_N, suppress_small_cells
+from flp_inquiry.suppression import MIN_N, too_small
 
 #: Group types that describe who the students are (said first in a phrase, in this order).
 _WHO = ("attendance", "sed", "gender", "ethnicity", "el_status", "years_as_el", "swd", "pathway")
@@ -39,10 +38,11 @@ def shown_rows(table: pd.DataFrame, value: str = "value", n: str = "n") -> pd.Da
     """
     if table.empty:
         return table.assign(**{n: pd.Series(dtype=float), value: pd.Series(dtype=float)})
-    hidden = suppress_small_cells(table, n=n, values=[value], caution_n=None)
-    shown, _ = plottable(hidden, value)
-    shown[n] = pd.to_numeric(shown[n], errors="coerce").astype(float)
-    return shown
+    # the rows suppress_small_cells would leave showing, without making the suppressed copy of the table
+    values = pd.to_numeric(table[value], errors="coerce")
+    shown = ~too_small(table[n]) & values.notna().to_numpy()
+    return table[shown].assign(**{n: pd.to_numeric(table.loc[shown, n], errors="coerce").astype(float),
+                                  value: values[shown].astype(float)})
 
 
 def format_value(value: float, unit: str) -> str:

@@ -35,6 +35,16 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], function: str) 
         )
 
 
+def too_small(counts: pd.Series, min_n: int = MIN_N) -> np.ndarray:
+    """Which counts are never shown: under ``min_n``, or missing (rule 1 of :func:`suppress_small_cells`).
+
+    >>> too_small(pd.Series([10, 11, "*", None])).tolist()
+    [True, False, True, True]
+    """
+    numbers = pd.to_numeric(counts, errors="coerce")
+    return (numbers.isna() | (numbers < min_n)).to_numpy()
+
+
 def _complementary_round(
     table: pd.DataFrame, hidden: np.ndarray, counts: pd.Series, column: str | None, total: Hashable, keys: list[str],
     *, total_elsewhere: bool = False,
@@ -156,13 +166,15 @@ def suppress_small_cells(
     value_columns = list(values)
     require_columns(table, [n, *value_columns], "suppress_small_cells")
     counts = pd.to_numeric(table[n], errors="coerce")
-    hidden = (counts.isna() | (counts < min_n)).to_numpy()
+    hidden = too_small(counts, min_n)
     if complementary or parts_of is not None:
         if keys is None:
             keys = list(table.columns[: table.columns.get_loc(n)])
         key_columns = list(keys)
         require_columns(table, [*key_columns, *(complementary or {}), *(parts_of or [])], "suppress_small_cells")
         for _ in range(len(table) + 1):  # each pass hides at least one more cell, or stops
+            if not hidden.any():
+                break  # nothing hidden, nothing to work out
             before = hidden.copy()
             for column, total in (complementary or {}).items():
                 hidden = _complementary_round(table, hidden, counts, column, total, key_columns)
