@@ -392,7 +392,9 @@ class PrincipalReportPreprocessor(Preprocessor):
                     charts += 1
                 data = self.principal_data(output, chart_number=charts)
                 if data:
-                    kept.append(nbformat.v4.new_output("display_data", data=data))
+                    # (nbformat.v4.new_output would check each output against the schema, slowly; the exporter
+                    # checks the whole notebook once, after this preprocessor)
+                    kept.append(nbformat.from_dict({"output_type": "display_data", "data": data, "metadata": {}}))
             cell.outputs = kept
         return nb, resources
 
