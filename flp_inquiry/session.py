@@ -19,13 +19,6 @@ from flp_inquiry import labels, metrics, store
 from flp_inquiry.errors import FlpInquiryError, ParameterError
 from flp_inquiry.codes import DISTRICTS
 
-# A report's analysis is thousands of small pandas steps (filters, joins, group-bys of a few hundred rows),
-# and pandas' string columns held by pyarrow pay a fixed cost in each: with Python's own strings the
-# notebooks' cells take about 25% less time (README, Performance).  The dtype is the same ``str``, with
-# the same missing value and the same methods; only where the characters are kept differs.  Set on
-# import, before any table is read, so that every string column of a notebook is held the same way.
-pd.options.mode.string_storage = "python"
-
 ALL_SCHOOLS = "all"
 HARMONISED = Path("build") / "harmonised"
 #: The canonical tables each metric function of :mod:`flp_inquiry.metrics` takes, in order.
