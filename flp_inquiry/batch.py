@@ -470,9 +470,6 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
     template = None
     if executor == "local":
         template = start_template_for(pack.kernel, [(d, os.path.abspath(pack.data)) for d in pack.districts])
-        from flp_inquiry.executors import start_fork_server
-
-        start_fork_server()  # and the workers' imports (papermill, nbconvert) happen meanwhile too
     try:
         from flp_inquiry.executors import check_executor
 

@@ -12,7 +12,6 @@ in the process they are forked from, while this one checks the pack.
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import queue
 import uuid
@@ -58,23 +57,6 @@ class JobOutcome:
     report_html: str | None = None
 
 
-#: What local workers import once, in the fork server they are forked from (no pandas: workers need none).
-WORKER_PRELOAD = ["flp_inquiry.jobs", "flp_inquiry.report"]
-
-
-def start_fork_server() -> multiprocessing.context.BaseContext:
-    """Start the process local workers are forked from, so it imports what they need now.
-
-    A run calls this as it starts, beside the kernel template, so these imports
-    happen while it checks the pack rather than after; :func:`run_local` uses the
-    same server (or starts it, if nobody has).  Its context is returned.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(WORKER_PRELOAD)
-    multiprocessing.forkserver.ensure_running()
-    return context
-
-
 def _start_worker(kernel_name: str, cwd: str | None, template_address: str | None = None) -> None:
     from flp_inquiry import jobs  # already imported: the workers' fork server preloads it
 
@@ -109,7 +91,9 @@ def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
     """
     if not specs:
         return
-    context = start_fork_server()
+    context = multiprocessing.get_context("forkserver")
+    # imported once, in the process the workers are forked from (no pandas: workers need none)
+    context.set_forkserver_preload(["flp_inquiry.jobs", "flp_inquiry.report"])
     finished: "queue.Queue[JobOutcome]" = queue.Queue()
     pending = {spec.key: spec for spec in specs}
     first = specs[0]
