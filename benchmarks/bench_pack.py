@@ -35,6 +35,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 FIXTURE_NOTEBOOKS = PROJECT / "tests" / "fixtures" / "pack_notebooks"
 OUT = PROJECT / "build" / "bench" / "pack"
+#: Seconds a bare kernel may take to answer before its start is tried again (they take well under 1 s).
+UNANSWERED_SECONDS = 20
 
 
 def bare_kernel_seconds(kernel: str, repeats: int = 7, stock_client: bool = False) -> float:
@@ -51,18 +53,28 @@ def bare_kernel_seconds(kernel: str, repeats: int = 7, stock_client: bool = Fals
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.utils import run_sync
 
-    times = []
-    for _ in range(repeats):
+    times, unanswered = [], 0
+    while len(times) < repeats:
         started = time.perf_counter()
         # the usual start, with none of a job kernel's options: the floor is not ours
         manager = AsyncKernelManager(kernel_name=kernel, client_factory=AsyncKernelClient if stock_client else ReadyClient)
         run_sync(manager.start_kernel)(cwd=str(PROJECT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = manager.client()
         client.start_channels()
-        run_sync(client.wait_for_ready)(timeout=60)
-        client.stop_channels()
-        stop_kernel(manager)
-        times.append(time.perf_counter() - started)
+        try:
+            run_sync(client.wait_for_ready)(timeout=UNANSWERED_SECONDS)
+        except RuntimeError:
+            # Once in a CI run a bare kernel never answered (seen with the test suite's other kernels starting
+            # beside it): such a start is no timing of a kernel's start-up; try another, twice at most.
+            unanswered += 1
+            if unanswered > 2:
+                raise
+            print(f"(a bare kernel did not answer in {UNANSWERED_SECONDS} s; starting another)", file=sys.stderr)
+        else:
+            times.append(time.perf_counter() - started)
+        finally:
+            client.stop_channels()
+            stop_kernel(manager)
     return statistics.median(times)
 
 
