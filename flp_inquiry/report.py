@@ -27,6 +27,8 @@ import html as html_text
 import json
 import os
 import re
+import shutil
+import tempfile
 import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -252,6 +254,7 @@ def chart_figure(spec: Mapping, id_prefix: str = "chart") -> str:
     (True, False)
     """
     description = describe_chart(spec)
+    _load_chart_fonts()
     try:
         version = _vegalite_version(spec)
         svg = vl_convert.vegalite_to_svg(spec, vl_version=version) if version else vl_convert.vegalite_to_svg(spec)
@@ -632,6 +635,47 @@ def _title_text(title) -> str:
     if isinstance(title, list):
         title = " ".join(map(str, title))
     return str(title or "").strip()
+
+
+_chart_fonts_lock = threading.Lock()
+_chart_fonts_loaded = False
+
+
+def _load_chart_fonts() -> None:
+    """Have vl-convert load its fonts, once per process: only the Liberation Sans it bundles, no system font.
+
+    vl-convert measures every piece of text to lay a chart out.  Besides its
+    own copy of Liberation Sans it loads the system's fonts, and it opens a
+    system font's file again for each text it measures, so on a machine with
+    Liberation Sans installed (Debian's ``fonts-liberation``, which Chromium
+    brings) every label cost a file read and a chart 2-3 times as long.  Its
+    own copy has the same metrics (Arial's, what most readers' browsers draw),
+    so charts are laid out the same, and the same on every machine.
+
+    vl-convert reads its fonts once, at its first conversion, through
+    fontconfig's configuration: this makes that conversion with
+    ``FONTCONFIG_FILE`` naming an empty folder as the only one with fonts.
+    In a process that had already drawn a chart it changes nothing.
+    """
+    global _chart_fonts_loaded
+    with _chart_fonts_lock:
+        if _chart_fonts_loaded:
+            return
+        folder = tempfile.mkdtemp(prefix="flp-chart-fonts-")
+        config = Path(folder, "fonts.conf")
+        config.write_text(f'<?xml version="1.0"?>\n<fontconfig><dir>{html_text.escape(folder)}</dir></fontconfig>\n',
+                          encoding="utf-8")
+        before = os.environ.get("FONTCONFIG_FILE")
+        os.environ["FONTCONFIG_FILE"] = str(config)
+        try:
+            vl_convert.vega_to_svg({"marks": [{"type": "text", "encode": {"enter": {"text": {"value": "."}}}}]})
+        finally:
+            if before is None:
+                del os.environ["FONTCONFIG_FILE"]
+            else:
+                os.environ["FONTCONFIG_FILE"] = before
+            shutil.rmtree(folder, ignore_errors=True)
+        _chart_fonts_loaded = True
 
 
 def _vegalite_version(spec: Mapping) -> str | None:

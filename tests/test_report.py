@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
 import re
+import subprocess
+import sys
 from datetime import datetime
 
 import altair as alt
@@ -116,6 +120,37 @@ def test_two_charts_on_one_page_keep_their_own_clip_paths(rendered):
     _, soup = rendered
     ids = [element["id"] for element in soup.select("svg [id]")]
     assert len(ids) == len(set(ids))
+
+
+#: A system font, where Debian puts it (Chromium's packages bring it); it is not one of vl-convert's own.
+SYSTEM_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+#: In a fresh process (vl-convert loads its fonts once): how wide chart text is measured in the system's font
+#: and in a font nobody has, and the FONTCONFIG_FILE the process is left with.
+MEASURED_WIDTHS = """
+import json, os, vl_convert
+from flp_inquiry.report import chart_figure
+chart_figure({"mark": "bar", "data": {"values": [{"a": 1}]}, "encoding": {"x": {"field": "a", "type": "ordinal"}}})
+def width(font):
+    text = {"text": {"value": "Sample Almendro Elementary"}, "font": {"value": font}}
+    return vl_convert.vega_to_scenegraph({"marks": [{"type": "text", "encode": {"enter": text}}]})["width"]
+print(json.dumps([width("DejaVu Sans"), width("No Such Font"), os.environ.get("FONTCONFIG_FILE")]))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists(SYSTEM_FONT), reason="this machine has no DejaVu Sans to leave out")
+def test_chart_text_is_measured_with_vl_converts_own_fonts_not_the_systems(tmp_path):
+    """vl-convert re-reads a system font's file for every label it measures, so charts load none of them.
+
+    Text set in the system's DejaVu Sans is measured as text in a font nobody
+    has (172 px here; with the system's fonts loaded DejaVu's letters make it
+    165 px), and the process's own FONTCONFIG_FILE is given back as it was.
+    """
+    env = dict(os.environ, FONTCONFIG_FILE=str(tmp_path / "coach.conf"))
+    result = subprocess.run([sys.executable, "-c", MEASURED_WIDTHS], capture_output=True, text=True, env=env,
+                            check=True, timeout=120)
+    dejavu, unknown, fontconfig_file = json.loads(result.stdout)
+    assert dejavu == unknown
+    assert fontconfig_file == str(tmp_path / "coach.conf")
 
 
 def test_header_shows_district_school_question_year_and_times(rendered):
