@@ -63,6 +63,7 @@ _PANDAS_SHAPE = re.compile(r"(\d[\d,]*) rows × \d+ columns")
 # Charts are inline SVG: thousands of tags, and never a table, so the table scan parses the page without them.
 _SVG_ELEMENT = re.compile(r"<svg\b.*?</svg>", re.DOTALL | re.IGNORECASE)
 _NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?$")
+_SCHOOL_YEAR = re.compile(r"^(19|20)\d\d(-\d\d)?$")  # "2024-25", or a cohort's "2025"
 
 
 class PrivacyError(FlpInquiryError):
@@ -323,10 +324,11 @@ def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[F
     school's, say).  A table whose count column hides exactly one cell shows the
     others; if any table of any of these reports shows, as a count, that sum plus
     1 to ``min_n - 1``, the hidden cell is that difference: a total shown
-    elsewhere gives it away.  (The tables' own rule is
-    :func:`flp_inquiry.suppression.suppress_small_cells`, ``parts_of``; this reads
-    what was shown, as a reader would.)  A coincidence can be flagged too: each
-    finding is worth a look, not proof.
+    elsewhere gives it away.  A table with a column of school years is read
+    year by year too, as a reader would add up each year's rows.  (The tables'
+    own rule is :func:`flp_inquiry.suppression.suppress_small_cells`,
+    ``parts_of``; this reads what was shown, as a reader would.)  A coincidence
+    can be flagged too: each finding is worth a look, not proof.
 
     >>> groups = ("<table><tr><th>Group</th><th>Students</th></tr><tr><td>EL</td><td>40</td></tr>"
     ...           "<tr><td>EO</td><td>300</td></tr><tr><td>TBD</td><td>*</td></tr></table>")
@@ -335,32 +337,73 @@ def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[F
     ["math, table 1, column 'Students', value '1': the hidden count is 341 (glance) minus the 340 shown"]
     >>> find_derivable_counts({"math": groups, "glance": total.replace("341", "352")})
     []
+
+    Two years, one hidden count in each: the column as a whole hides two, but
+    2024-25's total gives its hidden count away.
+
+    >>> years = ("<table><tr><th>School year</th><th>Group</th><th>Students</th></tr>"
+    ...          "<tr><td>2023-24</td><td>EL</td><td>25</td></tr><tr><td>2023-24</td><td>TBD</td><td>*</td></tr>"
+    ...          "<tr><td>2024-25</td><td>EL</td><td>40</td></tr><tr><td>2024-25</td><td>TBD</td><td>*</td></tr></table>")
+    >>> total = "<table><tr><th>Indicator</th><th>Students</th></tr><tr><td>Math</td><td>42</td></tr></table>"
+    >>> [str(f) for f in find_derivable_counts({"math": years, "glance": total})]
+    ["math, table 1, column 'Students' in 2024-25, value '2': the hidden count is 42 (glance) minus the 40 shown"]
     """
-    columns = [(name, number, heading, [cell.strip().replace(",", "") for cell in cells])
-               for name, html in reports.items() for number, heading, cells in _count_columns(read_tables(html))]
+    columns = [(name, number, heading, [cell.strip().replace(",", "") for cell in cells], years)
+               for name, html in reports.items()
+               for number, heading, cells, years in _count_columns(read_tables(html))]
     shown_counts: dict[int, str] = {}  # every count shown, and the first report showing it
-    for name, _, _, cells in columns:
+    for name, _, _, cells, _ in columns:
         for cell in cells:
             if cell.isdigit():
                 shown_counts.setdefault(int(cell), name)
-    findings = []
-    for name, number, heading, cells in columns:
-        if cells.count("*") != 1:
-            continue
-        shown = sum(int(cell) for cell in cells if cell.isdigit())
-        total = next((shown + hidden for hidden in range(1, min_n) if shown + hidden in shown_counts), None)
-        if total is not None:
-            findings.append(Finding("derivable_count", f"{name}, table {number}, column {heading!r}", str(total - shown),
-                                    f"the hidden count is {total} ({shown_counts[total]}) minus the {shown} shown"))
+    findings, found = [], set()
+    for name, number, heading, cells, years in columns:
+        for year, rows in _wholes(years):
+            part = [cells[row] for row in rows]
+            if part.count("*") != 1 or (name, number, heading, rows[part.index("*")]) in found:
+                continue
+            shown = sum(int(cell) for cell in part if cell.isdigit())
+            total = next((shown + hidden for hidden in range(1, min_n) if shown + hidden in shown_counts), None)
+            if total is not None:
+                found.add((name, number, heading, rows[part.index("*")]))
+                where = f"{name}, table {number}, column {heading!r}" + (f" in {year}" if year else "")
+                findings.append(Finding("derivable_count", where, str(total - shown),
+                                        f"the hidden count is {total} ({shown_counts[total]}) minus the {shown} shown"))
     return findings
 
 
 def _count_columns(tables: list[tuple[list[str], list[list[str]]]]):
-    """``(table number, heading, cells)`` of every column of :func:`read_tables` that counts students."""
+    """``(table number, heading, cells, years)`` of every column of :func:`read_tables` that counts students.
+
+    ``years`` is each row's school year, from the table's column of school
+    years, or ``None`` for a table without one.
+    """
     for number, (headings, rows) in enumerate(tables, start=1):
+        year_column = next((position for position in range(len(headings)) if not is_count_column(headings[position])
+                            and rows and all(position < len(row) and _SCHOOL_YEAR.match(row[position].strip())
+                                             for row in rows)), None)
+        years = [None if year_column is None else row[year_column].strip() for row in rows]
         for position, heading in enumerate(headings):
             if is_count_column(heading):
-                yield number, heading, [row[position] if position < len(row) else "" for row in rows]
+                yield number, heading, [row[position] if position < len(row) else "" for row in rows], years
+
+
+def _wholes(years: list[str | None]) -> list[tuple[str | None, list[int]]]:
+    """The rows a reader could add up: all of them, then each school year's when there are several.
+
+    >>> _wholes(["2023-24", "2024-25", "2024-25"])
+    [(None, [0, 1, 2]), ('2023-24', [0]), ('2024-25', [1, 2])]
+    >>> _wholes([None, None])
+    [(None, [0, 1])]
+    """
+    wholes: list[tuple[str | None, list[int]]] = [(None, list(range(len(years))))]
+    by_year: dict[str, list[int]] = {}
+    for row, year in enumerate(years):
+        if year is not None:
+            by_year.setdefault(year, []).append(row)
+    if len(by_year) > 1:
+        wholes += list(by_year.items())
+    return wholes
 
 
 def check_notebook_outputs(notebook, student_ids: Iterable[str] = (), min_n: int = MIN_N,

@@ -5,7 +5,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from flp_inquiry.privacy import PrivacyError, check_notebook_outputs, check_report, scan_report
+from flp_inquiry.charts import reader_table
+from flp_inquiry.privacy import PrivacyError, check_notebook_outputs, check_report, find_derivable_counts, scan_report
 from flp_inquiry.report import render_report
 from test_report import HEADER, built_notebook
 
@@ -119,3 +120,19 @@ def test_digits_after_a_decimal_point_are_not_an_id_but_an_id_ending_a_sentence_
     ids = ["long_beach:4048583"]
     assert find_student_ids('<path d="M0.004048583,12.5L3.4048583,2"/>', ids) == []
     assert [f.value for f in find_student_ids("Top student: 4048583.", ids)] == ["4048583"]
+
+
+def test_a_hidden_count_in_each_year_is_worked_out_from_that_years_total():
+    """A table over two years hides one group in each; the report's 2024-25 total (355 students) gives that
+    year's away (355 - 42 - 310 = 3), though the column as a whole hides two.  With the groups marked as
+    parts of each year's whole (``parts_of``), the smallest other group is hidden too and nothing is left."""
+    years = pd.DataFrame({"school_year": [2024, 2024, 2024, 2025, 2025, 2025], "el_status": ["EL", "EO", "TBD"] * 2,
+                          "n": [40, 300, 4, 42, 310, 3], "value": [12.5] * 6})
+    columns = {"school_year": "School year", "el_status": "Group", "n": "Students", "value": "Percent met"}
+    glance = pd.DataFrame({"Indicator": ["Math, 2024-25"], "Students": [355]}).to_html(index=False)
+
+    forgot = reader_table(years, columns).to_html()
+    assert [str(finding) for finding in find_derivable_counts({"math": forgot, "glance": glance})] == [
+        "math, table 1, column 'Students' in 2024-25, value '3': the hidden count is 355 (glance) minus the 352 shown"]
+    protected = reader_table(years, columns, parts_of=["school_year"]).to_html()
+    assert find_derivable_counts({"math": protected, "glance": glance}) == []
