@@ -63,7 +63,7 @@ _PANDAS_SHAPE = re.compile(r"(\d[\d,]*) rows × \d+ columns")
 # Charts are inline SVG: thousands of tags, and never a table, so the table scan parses the page without them.
 _SVG_ELEMENT = re.compile(r"<svg\b.*?</svg>", re.DOTALL | re.IGNORECASE)
 _NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?$")
-_SCHOOL_YEAR = re.compile(r"^(19|20)\d\d(-\d\d)?$")  # "2024-25", or a cohort's "2025"
+_SCHOOL_YEAR = re.compile(r"^(19|20)\d\d(-\d\d)?$")
 
 
 class PrivacyError(FlpInquiryError):
@@ -360,12 +360,13 @@ def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[F
     for name, number, heading, cells, years in columns:
         for year, rows in _wholes(years):
             part = [cells[row] for row in rows]
-            if part.count("*") != 1 or (name, number, heading, rows[part.index("*")]) in found:
+            if part.count("*") != 1:
                 continue
+            hidden_cell = (name, number, heading, rows[part.index("*")])
             shown = sum(int(cell) for cell in part if cell.isdigit())
             total = next((shown + hidden for hidden in range(1, min_n) if shown + hidden in shown_counts), None)
-            if total is not None:
-                found.add((name, number, heading, rows[part.index("*")]))
+            if total is not None and hidden_cell not in found:  # found in the whole column already: once is enough
+                found.add(hidden_cell)
                 where = f"{name}, table {number}, column {heading!r}" + (f" in {year}" if year else "")
                 findings.append(Finding("derivable_count", where, str(total - shown),
                                         f"the hidden count is {total} ({shown_counts[total]}) minus the {shown} shown"))
@@ -379,13 +380,18 @@ def _count_columns(tables: list[tuple[list[str], list[list[str]]]]):
     years, or ``None`` for a table without one.
     """
     for number, (headings, rows) in enumerate(tables, start=1):
-        year_column = next((position for position in range(len(headings)) if not is_count_column(headings[position])
-                            and rows and all(position < len(row) and _SCHOOL_YEAR.match(row[position].strip())
-                                             for row in rows)), None)
+        year_column = next((position for position, heading in enumerate(headings) if not is_count_column(heading)
+                            and _is_school_years([row[position] if position < len(row) else "" for row in rows])),
+                           None)
         years = [None if year_column is None else row[year_column].strip() for row in rows]
         for position, heading in enumerate(headings):
             if is_count_column(heading):
                 yield number, heading, [row[position] if position < len(row) else "" for row in rows], years
+
+
+def _is_school_years(cells: list[str]) -> bool:
+    """Whether a column holds a school year in every row ("2024-25", or a cohort's "2025")."""
+    return bool(cells) and all(_SCHOOL_YEAR.match(cell.strip()) for cell in cells)
 
 
 def _wholes(years: list[str | None]) -> list[tuple[str | None, list[int]]]:

@@ -654,8 +654,10 @@ def _load_chart_fonts() -> None:
 
     vl-convert reads its fonts once, at its first conversion, through
     fontconfig's configuration: this makes that conversion with
-    ``FONTCONFIG_FILE`` naming an empty folder as the only one with fonts.
-    In a process that had already drawn a chart it changes nothing.
+    ``FONTCONFIG_FILE`` naming an empty folder as the only one with fonts, set
+    only while it runs (0.3 s, once per process; a local worker starts no
+    kernel meanwhile).  In a process that had already drawn a chart it changes
+    nothing.
     """
     global _chart_fonts_loaded
     with _chart_fonts_lock:
