@@ -380,13 +380,12 @@ def _count_columns(tables: list[tuple[list[str], list[list[str]]]]):
     years, or ``None`` for a table without one.
     """
     for number, (headings, rows) in enumerate(tables, start=1):
-        year_column = next((position for position, heading in enumerate(headings) if not is_count_column(heading)
-                            and _is_school_years([row[position] if position < len(row) else "" for row in rows])),
-                           None)
-        years = [None if year_column is None else row[year_column].strip() for row in rows]
-        for position, heading in enumerate(headings):
+        columns = [[row[position] if position < len(row) else "" for row in rows] for position in range(len(headings))]
+        years = next(([cell.strip() for cell in cells] for heading, cells in zip(headings, columns)
+                      if not is_count_column(heading) and _is_school_years(cells)), [None] * len(rows))
+        for heading, cells in zip(headings, columns):
             if is_count_column(heading):
-                yield number, heading, [row[position] if position < len(row) else "" for row in rows], years
+                yield number, heading, cells, years
 
 
 def _is_school_years(cells: list[str]) -> bool:
