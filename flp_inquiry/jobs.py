@@ -131,17 +131,19 @@ def start_kernel(kernel_name: str, cwd: str | None = None, *, forked: bool = Tru
     >>> stop_kernel(manager)
     """
     manager = AsyncKernelManager(kernel_name=kernel_name, client_factory=kernels.ReadyClient)
-    template = kernels.template_for(manager.kernel_spec) if forked else None
-    if template is not None:
-        manager.kernel_id = str(uuid.uuid4())
-        manager.provisioner = kernels.ForkedProvisioner(kernel_id=manager.kernel_id,
-                                                        kernel_spec=manager.kernel_spec, parent=manager)
-        manager.provisioner.template = template
-    folder = cwd if cwd and os.path.isdir(cwd) else None
-    # The kernel's own messages (not cell output) go to the job's log, not the terminal.
-    manager.flp_messages = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
-    run_sync(manager.start_kernel)(cwd=folder, stdout=manager.flp_messages, stderr=manager.flp_messages,
-                                   extra_arguments=JOB_KERNEL_ARGUMENTS)
+    # The kernel, and a template started for it, take this process's environment as they start.
+    with kernels.ENVIRONMENT_LOCK:
+        template = kernels.template_for(manager.kernel_spec) if forked else None
+        if template is not None:
+            manager.kernel_id = str(uuid.uuid4())
+            manager.provisioner = kernels.ForkedProvisioner(kernel_id=manager.kernel_id,
+                                                            kernel_spec=manager.kernel_spec, parent=manager)
+            manager.provisioner.template = template
+        folder = cwd if cwd and os.path.isdir(cwd) else None
+        # The kernel's own messages (not cell output) go to the job's log, not the terminal.
+        manager.flp_messages = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+        run_sync(manager.start_kernel)(cwd=folder, stdout=manager.flp_messages, stderr=manager.flp_messages,
+                                       extra_arguments=JOB_KERNEL_ARGUMENTS)
     return manager
 
 

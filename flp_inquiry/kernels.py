@@ -23,6 +23,7 @@ elsewhere :func:`template_for` gives ``None`` and kernels start the usual way.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import importlib
 import json
@@ -62,6 +63,36 @@ PRELOAD = (
 )
 
 _log = logging.getLogger(__name__)
+#: Held while this process sets an environment variable for a moment (:func:`environment_variable`) and
+#: while it starts a kernel or a template (:func:`flp_inquiry.jobs.start_kernel`, :meth:`KernelTemplate.start`):
+#: neither inherits a passing setting.
+ENVIRONMENT_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def environment_variable(name: str, value: str):
+    """Set ``name`` to ``value`` in this process's environment for the ``with`` block, then put it back.
+
+    No kernel starts in this process meanwhile (:data:`ENVIRONMENT_LOCK`), so
+    none inherits the setting, whichever thread starts it.
+
+    >>> with environment_variable("FLP_EXAMPLE", "1"):
+    ...     os.environ["FLP_EXAMPLE"]
+    '1'
+    >>> "FLP_EXAMPLE" in os.environ
+    False
+    """
+    with ENVIRONMENT_LOCK:
+        before = os.environ.get(name)
+        os.environ[name] = value
+        try:
+            yield
+        finally:
+            if before is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = before
+
 
 
 class KernelTemplate:
@@ -101,10 +132,11 @@ class KernelTemplate:
         folder = tempfile.mkdtemp(prefix="flp-kernels-")  # private (0700): only this user can ask for kernels
         address = os.path.join(folder, "template.sock")
         # The template stops when its standard input closes: when the owner closes it, or dies.
-        process = subprocess.Popen(
-            [*python, "-c", "import sys; from flp_inquiry.kernels import serve; serve(*sys.argv[1:])", address,
-             json.dumps([list(pair) for pair in read_ahead])],
-            stdin=subprocess.PIPE, close_fds=True)
+        with ENVIRONMENT_LOCK:
+            process = subprocess.Popen(
+                [*python, "-c", "import sys; from flp_inquiry.kernels import serve; serve(*sys.argv[1:])", address,
+                 json.dumps([list(pair) for pair in read_ahead])],
+                stdin=subprocess.PIPE, close_fds=True)
         deadline = time.monotonic() + patience
         while True:
             try:

@@ -49,6 +49,7 @@ from flp_inquiry import TEMPLATES, __version__
 from flp_inquiry.codes import DISTRICTS
 from flp_inquiry.errors import FlpInquiryError, ParameterError
 from flp_inquiry.files import write_atomic
+from flp_inquiry.kernels import environment_variable
 from flp_inquiry.labels import school_year_label
 from flp_inquiry.privacy import MAX_ROWS, MIN_N, as_id_set, check_notebook_outputs, check_report
 
@@ -655,9 +656,9 @@ def _load_chart_fonts() -> None:
     vl-convert reads its fonts once, at its first conversion, through
     fontconfig's configuration: this makes that conversion with
     ``FONTCONFIG_FILE`` naming an empty folder as the only one with fonts, set
-    only while it runs (0.3 s, once per process; a local worker starts no
-    kernel meanwhile).  In a process that had already drawn a chart it changes
-    nothing.
+    only while it runs (0.3 s, once per process; no kernel starts meanwhile,
+    see :func:`flp_inquiry.kernels.environment_variable`).  In a process that
+    had already drawn a chart it changes nothing.
     """
     global _chart_fonts_loaded
     with _chart_fonts_lock:
@@ -667,15 +668,10 @@ def _load_chart_fonts() -> None:
         config = Path(folder, "fonts.conf")
         config.write_text(f'<?xml version="1.0"?>\n<fontconfig><dir>{html_text.escape(folder)}</dir></fontconfig>\n',
                           encoding="utf-8")
-        before = os.environ.get("FONTCONFIG_FILE")
-        os.environ["FONTCONFIG_FILE"] = str(config)
         try:
-            vl_convert.vega_to_svg({"marks": [{"type": "text", "encode": {"enter": {"text": {"value": "."}}}}]})
+            with environment_variable("FONTCONFIG_FILE", str(config)):
+                vl_convert.vega_to_svg({"marks": [{"type": "text", "encode": {"enter": {"text": {"value": "."}}}}]})
         finally:
-            if before is None:
-                del os.environ["FONTCONFIG_FILE"]
-            else:
-                os.environ["FONTCONFIG_FILE"] = before
             shutil.rmtree(folder, ignore_errors=True)
         _chart_fonts_loaded = True
 

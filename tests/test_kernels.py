@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 import nbformat
@@ -88,6 +89,30 @@ def test_jobs_forked_from_one_template_share_nothing(tmp_path):
                              "print('secret' in globals(), labels.GROUP_TYPE_LABELS['school'])"], tmp_path)
     assert first.status == second.status == "ok"
     assert "False School" in second.executed
+
+
+def test_a_kernel_started_while_a_setting_is_passing_does_not_inherit_it(tmp_path):
+    """The report sets FONTCONFIG_FILE for a moment; a job started meanwhile in another thread waits for it."""
+    is_set, release, outcome = threading.Event(), threading.Event(), []
+
+    def set_for_a_moment():
+        with kernels.environment_variable("FLP_PASSING", "passing"):
+            is_set.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=set_for_a_moment)
+    holder.start()
+    assert is_set.wait(30)
+    job = threading.Thread(target=lambda: outcome.append(
+        _job("environment", ["import os\nprint(os.environ.get('FLP_PASSING'))"], tmp_path)))
+    job.start()
+    time.sleep(0.5)  # long enough for the job to have started its kernel, were it not waiting
+    release.set()
+    holder.join()
+    job.join(120)
+    assert outcome[0].status == "ok"
+    assert "None" in outcome[0].executed and "passing" not in outcome[0].executed
+    assert "FLP_PASSING" not in os.environ
 
 
 def _spec():
