@@ -324,9 +324,11 @@ def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[F
     school's, say).  A table whose count column hides exactly one cell shows the
     others; if any table of any of these reports shows, as a count, that sum plus
     1 to ``min_n - 1``, the hidden cell is that difference: a total shown
-    elsewhere gives it away.  A table with a column of school years is read
-    year by year too, as a reader would add up each year's rows.  (The tables'
-    own rule is :func:`flp_inquiry.suppression.suppress_small_cells`,
+    elsewhere gives it away.  A table is read part by part too, as a reader
+    would add up each part's rows: each school year's, when it has a column of
+    school years, and, when its rows are labelled by several columns, the rows
+    that share every label but the last (a grade's and a year's two attendance
+    halves).  (The tables' own rule is :func:`flp_inquiry.suppression.suppress_small_cells`,
     ``parts_of``; this reads what was shown, as a reader would.)  A coincidence
     can be flagged too: each finding is worth a look, not proof.
 
@@ -348,17 +350,17 @@ def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[F
     >>> [str(f) for f in find_derivable_counts({"math": years, "glance": total})]
     ["math, table 1, column 'Students' in 2024-25, value '2': the hidden count is 42 (glance) minus the 40 shown"]
     """
-    columns = [(name, number, heading, [cell.strip().replace(",", "") for cell in cells], years)
+    columns = [(name, number, heading, [cell.strip().replace(",", "") for cell in cells], splits)
                for name, html in reports.items()
-               for number, heading, cells, years in _count_columns(read_tables(html))]
+               for number, heading, cells, splits in _count_columns(read_tables(html))]
     shown_counts: dict[int, str] = {}  # every count shown, and the first report showing it
     for name, _, _, cells, _ in columns:
         for cell in cells:
             if cell.isdigit():
                 shown_counts.setdefault(int(cell), name)
     findings, found = [], set()
-    for name, number, heading, cells, years in columns:
-        for year, rows in _wholes(years):
+    for name, number, heading, cells, splits in columns:
+        for part_name, rows in _wholes(len(cells), splits):
             part = [cells[row] for row in rows]
             if part.count("*") != 1:
                 continue
@@ -367,25 +369,32 @@ def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[F
             total = next((shown + hidden for hidden in range(1, min_n) if shown + hidden in shown_counts), None)
             if total is not None and hidden_cell not in found:  # found in the whole column already: once is enough
                 found.add(hidden_cell)
-                where = f"{name}, table {number}, column {heading!r}" + (f" in {year}" if year else "")
+                where = f"{name}, table {number}, column {heading!r}" + (f" in {part_name}" if part_name else "")
                 findings.append(Finding("derivable_count", where, str(total - shown),
                                         f"the hidden count is {total} ({shown_counts[total]}) minus the {shown} shown"))
     return findings
 
 
 def _count_columns(tables: list[tuple[list[str], list[list[str]]]]):
-    """``(table number, heading, cells, years)`` of every column of :func:`read_tables` that counts students.
+    """``(table number, heading, cells, splits)`` of every column of :func:`read_tables` that counts students.
 
-    ``years`` is each row's school year, from the table's column of school
-    years, or ``None`` for a table without one.
+    ``splits`` are the ways a reader could split the table's rows into parts,
+    each a name per row: by the table's column of school years, and, when the
+    columns before its first count are several labels, by every label but the
+    last (``Grade 7, 2024-25``).
     """
     for number, (headings, rows) in enumerate(tables, start=1):
         columns = [[row[position] if position < len(row) else "" for row in rows] for position in range(len(headings))]
-        years = next(([cell.strip() for cell in cells] for heading, cells in zip(headings, columns)
-                      if not is_count_column(heading) and _is_school_years(cells)), [None] * len(rows))
-        for heading, cells in zip(headings, columns):
-            if is_count_column(heading):
-                yield number, heading, cells, years
+        counted = [position for position, heading in enumerate(headings) if is_count_column(heading)]
+        if not counted:
+            continue
+        splits = [[cell.strip() for cell in cells] for heading, cells in zip(headings, columns)
+                  if not is_count_column(heading) and _is_school_years(cells)][:1]
+        labels = list(range(counted[0]))  # the columns before the first count name the row
+        if len(labels) > 1:
+            splits.append([", ".join(columns[position][row].strip() for position in labels[:-1]) for row in range(len(rows))])
+        for position in counted:
+            yield number, headings[position], columns[position], splits
 
 
 def _is_school_years(cells: list[str]) -> bool:
@@ -393,21 +402,26 @@ def _is_school_years(cells: list[str]) -> bool:
     return bool(cells) and all(_SCHOOL_YEAR.match(cell.strip()) for cell in cells)
 
 
-def _wholes(years: list[str | None]) -> list[tuple[str | None, list[int]]]:
-    """The rows a reader could add up: all of them, then each school year's when there are several.
+def _wholes(count: int, splits: list[list[str]]) -> list[tuple[str | None, list[int]]]:
+    """The rows (of ``count``) a reader could add up: all of them, then each part of each split.
 
-    >>> _wholes(["2023-24", "2024-25", "2024-25"])
+    >>> _wholes(3, [["2023-24", "2024-25", "2024-25"]])
     [(None, [0, 1, 2]), ('2023-24', [0]), ('2024-25', [1, 2])]
-    >>> _wholes([None, None])
+    >>> _wholes(2, [["2024-25", "2024-25"], ["Grade 7, 2024-25", "Grades 3-8, 2024-25"]])
+    [(None, [0, 1]), ('Grade 7, 2024-25', [0]), ('Grades 3-8, 2024-25', [1])]
+    >>> _wholes(2, [])
     [(None, [0, 1])]
     """
-    wholes: list[tuple[str | None, list[int]]] = [(None, list(range(len(years))))]
-    by_year: dict[str, list[int]] = {}
-    for row, year in enumerate(years):
-        if year is not None:
-            by_year.setdefault(year, []).append(row)
-    if len(by_year) > 1:
-        wholes += list(by_year.items())
+    wholes: list[tuple[str | None, list[int]]] = [(None, list(range(count)))]
+    seen = {tuple(range(count))}
+    for names in splits:
+        parts: dict[str, list[int]] = {}
+        for row, part_name in enumerate(names):
+            parts.setdefault(part_name, []).append(row)
+        for part_name, rows in parts.items():
+            if tuple(rows) not in seen:  # a split of one part, or the same rows split another way
+                seen.add(tuple(rows))
+                wholes.append((part_name, rows))
     return wholes
 
 

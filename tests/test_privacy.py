@@ -136,3 +136,22 @@ def test_a_hidden_count_in_each_year_is_worked_out_from_that_years_total():
         "math, table 1, column 'Students' in 2024-25, value '3': the hidden count is 355 (glance) minus the 352 shown"]
     protected = reader_table(years, columns, parts_of=["school_year"]).to_html()
     assert find_derivable_counts({"math": protected, "glance": glance}) == []
+
+
+def test_a_hidden_half_in_each_grade_is_worked_out_from_that_grades_total():
+    """The explorer's attendance table: grade 7 and grades 3-8, each split into chronically absent students and
+    the others, one half hidden in each.  Neither the column (two hidden) nor the one school year (two hidden)
+    gives anything away; grade 7's own rows do: the report shows 37 students in grade 7, so 37 - 30 = 7."""
+    halves = pd.DataFrame({"grade": ["7", "7", "3-8", "3-8"], "school_year": [2025] * 4,
+                           "attendance": ["Chronically absent", "Not chronically absent"] * 2,
+                           "n": [7, 30, 9, 200], "value": [-80.0, -40.0, -75.0, -30.0]})
+    columns = {"grade": "Grades", "school_year": "School year", "attendance": "Attendance", "n": "Students",
+               "value": "Distance from standard"}
+    trend = pd.DataFrame({"Students": ["English learners in Grade 7"], "Students tested": [37]}).to_html(index=False)
+
+    forgot = reader_table(halves, columns).to_html()
+    assert [str(finding) for finding in find_derivable_counts({"explorer": forgot, "trend": trend})] == [
+        "explorer, table 1, column 'Students' in Grade 7, 2024-25, value '7': "
+        "the hidden count is 37 (trend) minus the 30 shown"]
+    protected = reader_table(halves, columns, parts_of=["grade", "school_year"]).to_html()
+    assert find_derivable_counts({"explorer": protected, "trend": trend}) == []
