@@ -11,10 +11,12 @@ A pack is a YAML file (see ``packs/sample.yaml``)::
                                    # a mapping by district of either
     output: build/packs/march
     # optional: notebooks (notebooks), data (build/harmonised), timeout (600 s per notebook),
-    #           kernel (flp-inquiry), parameters (more values for every notebook)
+    #           kernel (flp-inquiry), parameters (more values, for the notebooks that have them)
 
-Relative paths are read from the folder the command runs in.  The pack
-expands to one job per district x question x school; every value is checked
+Relative paths are read from the folder the command runs in.  On the command
+line, ``-p NAME VALUE`` sets a value over the pack's (``-p school_year 2024``
+runs it for another year) and ``--output`` another folder (:func:`with_command_line`).
+The pack expands to one job per district x question x school; every value is checked
 against each notebook's ``parameters`` cell and the district's data before
 anything runs.  A job is skipped when its notebook, parameters, harmonised
 data (every district's ``manifest.json``: reports set the partner beside) and the package (its version and
@@ -31,6 +33,7 @@ Output layout::
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib
 import json
@@ -49,7 +52,7 @@ import yaml
 import flp_inquiry
 from flp_inquiry.errors import FlpInquiryError, ParameterError
 from flp_inquiry.questions import ALL_SCHOOLS, allowed_values, check_parameters, check_value, notebook_parameters, \
-    question_title
+    question_title, value_from_text
 
 STATE_FILE = "_state.json"
 INDEX_FILE = "index.html"
@@ -58,8 +61,9 @@ BATCH_PARAMETERS = {"show_widgets": False}
 
 #: The slug of a district-wide report.
 DISTRICT_SLUG = "district"
-#: The parameters a pack fills in for each job, when the notebook declares them.
-JOB_PARAMETERS = ("district", "school_year", "school", "data_dir")
+#: The parameters a pack fills in for each job, when the notebook declares them, and where they come from.
+JOB_PARAMETERS = {"district": "its districts", "school_year": "its school_year", "school": "its schools",
+                  "data_dir": "its data", "show_widgets": "nothing: a report has no live kernel, so widgets stay off"}
 #: Statuses that count as success.
 GOOD_STATUSES = ("ok", "skipped-unchanged")
 _PACK_KEYS = {"title", "school_year", "districts", "questions", "schools", "output", "notebooks", "data",
@@ -88,6 +92,8 @@ class Pack:
     timeout: float = 600.0
     kernel: str = "flp-inquiry"
     parameters: dict = field(default_factory=dict)
+    #: Values typed on the command line (``-p NAME VALUE``), read as each notebook declares them; over ``parameters``.
+    command_line: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -248,6 +254,9 @@ def load_pack(pack: str | Path | Mapping) -> Pack:
     parameters = pack.get("parameters") or {}
     if not isinstance(parameters, Mapping):
         raise PackError(f"{where}: parameters must be a mapping of names to values")
+    for name in parameters:
+        if name in JOB_PARAMETERS:
+            raise PackError(f"{where}: parameters: {name!r} is set by the pack itself, from {JOB_PARAMETERS[name]}")
     for name in ("output", "notebooks", "data"):
         if name in pack:
             check_value(name, str(pack[name]))  # no '..' steps in the pack's own folders either
@@ -270,6 +279,40 @@ def load_pack(pack: str | Path | Mapping) -> Pack:
         kernel=str(pack.get("kernel", "flp-inquiry")),
         parameters=dict(parameters),
     )
+
+
+def with_command_line(pack: Pack, values: Mapping[str, str], output: str | None = None) -> Pack:
+    """The pack with what was typed on the command line: ``-p NAME VALUE`` pairs and ``--output``.
+
+    ``school_year`` replaces the pack's year; any other name is a notebook
+    parameter, as under the pack's ``parameters`` (which it overrides), read as
+    each notebook declares it (:func:`flp_inquiry.questions.value_from_text`).
+    Every value is checked before anything runs (:func:`expand_pack`).
+
+    >>> pack = with_command_line(load_pack({"school_year": 2025, "districts": ["fresno"], "output": "out"}),
+    ...                          {"school_year": "2024", "subject": "ela"}, output="build/packs/last-year")
+    >>> pack.school_year, pack.command_line, pack.output.as_posix()
+    (2024, {'subject': 'ela'}, 'build/packs/last-year')
+    >>> with_command_line(pack, {"school": "Sample Oak"})
+    Traceback (most recent call last):
+    ...
+    flp_inquiry.batch.PackError: -p school: set by the pack itself, from its schools
+    """
+    changes: dict[str, object] = {"command_line": {**pack.command_line}}
+    for name, text in values.items():
+        check_value(name, text)
+        if name == "school_year":
+            if not re.fullmatch(r"\s*\d{4}\s*", text):
+                raise ParameterError(name, text, reason="write the year the school year ends (2025 for 2024-25)")
+            changes["school_year"] = int(text)
+        elif name in JOB_PARAMETERS:
+            raise PackError(f"-p {name}: set by the pack itself, from {JOB_PARAMETERS[name]}")
+        else:
+            changes["command_line"][name] = text
+    if output is not None:
+        check_value("output", output)
+        changes["output"] = Path(output)
+    return dataclasses.replace(pack, **changes)
 
 
 def _check_schools_entry(where: str, key: str, entry: object) -> None:
@@ -324,6 +367,7 @@ def expand_pack(pack: Pack, allowed: Mapping[str, Mapping[str, Collection]] | No
         A value a notebook does not declare or the data does not allow; nothing has run.
     """
     notebooks = find_questions(pack)
+    _check_declared_somewhere({**pack.parameters, **pack.command_line}, notebooks)
     jobs: list[Job] = []
     for district in pack.districts:
         check_value("district", district)
@@ -342,12 +386,26 @@ def expand_pack(pack: Pack, allowed: Mapping[str, Mapping[str, Collection]] | No
             base = {name: value for name, value in base.items() if name in declared}
             # A notebook without a school parameter is district-wide only.
             used_slugs: set[str] = set()
+            # the pack's own values and the command line's, for the notebooks that declare them
+            extra = {**{name: value for name, value in pack.parameters.items() if name in declared},
+                     **{name: value_from_text(notebook, name, text)
+                        for name, text in pack.command_line.items() if name in declared}}
             for school in schools if "school" in declared else [ALL_SCHOOLS]:
-                parameters = {**base, **({"school": school} if "school" in declared else {}), **pack.parameters}
+                parameters = {**base, **({"school": school} if "school" in declared else {}), **extra}
                 check_parameters(notebook, parameters, district_allowed)
                 slug = _unique_slug(school, used_slugs)
                 jobs.append(Job(district, notebook.stem, school, slug, notebook, parameters))
     return jobs
+
+
+def _check_declared_somewhere(values: Mapping[str, object], notebooks: list[Path]) -> None:
+    """Refuse a value that none of the pack's notebooks has a parameter for (a typo, most likely)."""
+    declared = {notebook: notebook_parameters(notebook) for notebook in notebooks}
+    for name, value in values.items():
+        if not any(name in names for names in declared.values()):
+            known = sorted({name for names in declared.values() for name in names} - set(JOB_PARAMETERS))
+            raise ParameterError(name, value, reason="none of the pack's notebooks has such a parameter "
+                                                     f"(their own parameters: {', '.join(known) or 'none'})")
 
 
 def _schools_of(pack: Pack, district: str, allowed: Mapping[str, Collection]) -> list[str]:

@@ -76,12 +76,10 @@ def _cmd_new_question(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from flp_inquiry.batch import run_pack
+    from flp_inquiry.batch import load_pack, run_pack, with_command_line
 
-    summary = run_pack(
-        args.pack, workers=args.workers, force=args.force,
-        executor=args.executor, scheduler=args.scheduler,
-    )
+    pack = with_command_line(load_pack(args.pack), dict(args.parameter), args.output)
+    summary = run_pack(pack, workers=args.workers, force=args.force, executor=args.executor, scheduler=args.scheduler)
     print(summary.table())
     if summary.interrupted:
         return 130  # the shell's status for Ctrl-C
@@ -140,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pack", type=Path)
     p.add_argument("--workers", type=int, default=None, help="default: one per core")
     p.add_argument("--force", action="store_true", help="re-run jobs even when nothing changed")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="a value for every notebook that has the parameter, over the pack's (-p subject ela); "
+                        "-p school_year 2024 runs the pack for another year")
+    p.add_argument("--output", default=None, help="the output folder, instead of the pack's")
     p.add_argument("--executor", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, with --executor dask")
     p.set_defaults(handler=_cmd_run)

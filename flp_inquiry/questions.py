@@ -232,6 +232,62 @@ def check_parameters(notebook_path: str | Path, params: Mapping[str, object],
     return dict(params)
 
 
+def value_from_text(notebook_path: str | Path, name: str, text: str) -> object:
+    """A value typed on the command line, read as the notebook declares its parameter.
+
+    ``2024`` is a number for ``school_year: int`` and text for ``subject: str``;
+    ``true``/``false`` for a ``bool``, YAML for a ``list`` or ``dict``.  A name
+    the notebook does not declare is kept as text (:func:`check_parameters` refuses it).
+
+    >>> import tempfile, nbformat
+    >>> cell = nbformat.v4.new_code_cell('subject: str = "math"\\nschool_year: int = 2025\\nshow_widgets: bool = True')
+    >>> cell.metadata["tags"] = ["parameters"]
+    >>> path = Path(tempfile.mkdtemp()) / "q.ipynb"
+    >>> kernel = {"kernelspec": {"name": "flp-inquiry", "language": "python", "display_name": "flp-inquiry"}}
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata=kernel), path)
+    >>> value_from_text(path, "school_year", "2024"), value_from_text(path, "subject", "2024")
+    (2024, '2024')
+    >>> value_from_text(path, "show_widgets", "False")
+    False
+    >>> value_from_text(path, "school_year", "2024-25")
+    Traceback (most recent call last):
+    ...
+    flp_inquiry.errors.ParameterError: school_year = '2024-25' is not allowed: q.ipynb declares it as int: write a whole number
+    """
+    declared = notebook_parameters(notebook_path)
+    type_name = declared[name].type_name if name in declared else "str"
+    written = text.strip()
+    if type_name == "int":
+        if re.fullmatch(r"[+-]?\d+", written):
+            return int(written)
+        wanted = "a whole number"
+    elif type_name == "float":
+        try:
+            return float(written)
+        except ValueError:
+            wanted = "a number"
+    elif type_name == "bool":
+        if written.lower() in _TRUE_FALSE:
+            return _TRUE_FALSE[written.lower()]
+        wanted = "true or false"
+    elif type_name in ("list", "dict"):
+        import yaml
+
+        try:
+            value = yaml.safe_load(written)
+        except yaml.YAMLError:
+            value = None
+        if isinstance(value, _TYPES_BY_NAME[type_name]):
+            return value
+        wanted = "a YAML list, [a, b]" if type_name == "list" else "a YAML mapping, {a: 1}"
+    else:  # text, or a parameter without a type: as typed
+        return text
+    raise ParameterError(name, text, reason=f"{Path(notebook_path).name} declares it as {type_name}: write {wanted}")
+
+
+_TRUE_FALSE = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
 def question_title(notebook_path: str | Path) -> str:
     """A question's title: the notebook's first Markdown heading, else its file name in words.
 

@@ -16,7 +16,7 @@ import pytest
 from battery_report import records
 
 from flp_inquiry import cli
-from flp_inquiry.batch import PackError, expand_pack, load_pack, read_state, run_pack, slugify
+from flp_inquiry.batch import PackError, expand_pack, load_pack, read_state, run_pack, slugify, with_command_line
 from flp_inquiry.errors import ParameterError
 from flp_inquiry.executors import JobOutcome
 from flp_inquiry.questions import allowed_values
@@ -48,9 +48,10 @@ def write_harmonised(data: Path, district: str, schools_by_year: dict[int, list[
     folder = data / district
     folder.mkdir(parents=True)
     (folder / "manifest.json").write_text(json.dumps({"district": district, "created_utc": "2025-03-01T08:00:00+00:00"}))
-    rows = [(year, f"1062166{index:07d}", name) for year, names in schools_by_year.items()
+    rows = [(year, f"{district}:{index}", f"1062166{index:07d}", name) for year, names in schools_by_year.items()
             for index, name in enumerate(names)]
-    pd.DataFrame(rows, columns=["school_year", "school_cds", "school_name"]).to_parquet(folder / "enrollment.parquet")
+    pd.DataFrame(rows, columns=["school_year", "student_key", "school_cds", "school_name"]).to_parquet(
+        folder / "enrollment.parquet")
 
 
 def write_pack_file(tmp_path: Path, pack: dict) -> Path:
@@ -93,7 +94,9 @@ def test_questions_all_finds_every_notebook(tmp_path):
     ({"schools": ["Lincoln"]}, ParameterError, "Allowed values: all, Lincoln Elementary"),
     ({"districts": ["fresnoo"]}, ParameterError, "district = 'fresnoo' is not allowed"),
     ({"school_year": 2019}, ParameterError, "Allowed values: 2024, 2025"),
-    ({"parameters": {"colour": "red"}}, ParameterError, "echo.ipynb has no such parameter"),
+    ({"parameters": {"colour": "red"}}, ParameterError, "none of the pack's notebooks has such a parameter"),
+    ({"parameters": {"district": "long_beach"}}, PackError, "'district' is set by the pack itself, from its districts"),
+    ({"parameters": {"show_widgets": True}}, PackError, "a report has no live kernel"),
     ({"questions": ["../echo"]}, ParameterError, "a question is a notebook's name"),
     ({"questions": ["missing"]}, ParameterError, "Allowed values: district_only, echo"),
     ({"schools": ["../../etc"]}, ParameterError, "'..' path step"),
@@ -112,6 +115,37 @@ def test_the_command_reports_a_wrong_pack_without_a_traceback(tmp_path, capsys):
     pack_file = write_pack_file(tmp_path, make_pack(tmp_path, districts=["fresnoo"]))
     assert cli.main(["run", str(pack_file)]) == 2
     assert "is not allowed" in capsys.readouterr().err
+
+
+def test_values_from_the_command_line_go_to_the_notebooks_that_have_them(tmp_path):
+    """-p subject ela reaches the mathematics notebook, read as its declared str, and no other; -p school_year
+    2024 is the pack's year (a number for every notebook); a value no notebook has is refused."""
+    pack = load_pack(make_pack(tmp_path, questions=["mathematics", "attendance"], notebooks="notebooks",
+                               parameters={"subject": "math"}))
+    jobs = expand_pack(with_command_line(pack, {"subject": "ela", "school_year": "2024"}), ALLOWED)
+    assert [(job.question, job.parameters.get("subject"), job.parameters["school_year"]) for job in jobs] == [
+        ("mathematics", "ela", 2024), ("attendance", None, 2024)]
+    with pytest.raises(ParameterError, match="none of the pack's notebooks has such a parameter"):
+        expand_pack(with_command_line(pack, {"subjet": "ela"}), ALLOWED)
+    with pytest.raises(ParameterError, match="Allowed values: 2024, 2025"):
+        expand_pack(with_command_line(pack, {"school_year": "2023"}), ALLOWED)
+    with pytest.raises(ParameterError, match="write the year the school year ends"):
+        with_command_line(pack, {"school_year": "2024-25"})
+    with pytest.raises(PackError, match="set by the pack itself, from its data"):
+        with_command_line(pack, {"data_dir": "/elsewhere"})
+    with pytest.raises(ParameterError, match="'..' path step"):
+        with_command_line(pack, {}, output="build/../../elsewhere")
+
+
+def test_the_command_runs_a_pack_for_another_year_into_another_folder(tmp_path, capsys):
+    write_harmonised(tmp_path / "harmonised", "fresno", {2024: ["Lincoln Elementary"], 2025: ["Lincoln Elementary"]})
+    pack_file = write_pack_file(tmp_path, make_pack(tmp_path))
+    assert cli.main(["run", str(pack_file), "-p", "school_year", "2024", "--output", str(tmp_path / "last-year")]) == 0
+    report = (tmp_path / "last-year" / "fresno" / "echo" / "district.html").read_text(encoding="utf-8")
+    assert "This report is for <strong>all</strong> in fresno, 2024." in report
+    assert not (tmp_path / "out").exists()
+    assert cli.main(["run", str(pack_file), "-p", "school_year", "next"]) == 2
+    assert "school_year = 'next' is not allowed" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name, slug", [
