@@ -403,7 +403,7 @@ def _check_declared_somewhere(values: Mapping[str, object], notebooks: list[Path
     declared = {notebook: notebook_parameters(notebook) for notebook in notebooks}
     for name, value in values.items():
         if not any(name in names for names in declared.values()):
-            known = sorted({name for names in declared.values() for name in names} - set(JOB_PARAMETERS))
+            known = sorted({parameter for names in declared.values() for parameter in names} - set(JOB_PARAMETERS))
             raise ParameterError(name, value, reason="none of the pack's notebooks has such a parameter "
                                                      f"(their own parameters: {', '.join(known) or 'none'})")
 

@@ -94,7 +94,6 @@ def environment_variable(name: str, value: str):
                 os.environ[name] = before
 
 
-
 class KernelTemplate:
     """A connection to a preloaded process that forks a new kernel on request.
 

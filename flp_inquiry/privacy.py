@@ -390,9 +390,9 @@ def _count_columns(tables: list[tuple[list[str], list[list[str]]]]):
             continue
         splits = [[cell.strip() for cell in cells] for heading, cells in zip(headings, columns)
                   if not is_count_column(heading) and _is_school_years(cells)][:1]
-        labels = list(range(counted[0]))  # the columns before the first count name the row
-        if len(labels) > 1:
-            splits.append([", ".join(columns[position][row].strip() for position in labels[:-1]) for row in range(len(rows))])
+        outer = range(counted[0] - 1)  # the columns before the first count name the row: all but the last
+        if len(outer) > 0:
+            splits.append([", ".join(columns[position][row].strip() for position in outer) for row in range(len(rows))])
         for position in counted:
             yield number, headings[position], columns[position], splits
 
