@@ -59,12 +59,7 @@ def notebook_parameters(notebook_path: str | Path) -> dict[str, NotebookParamete
 
     Examples
     --------
-    >>> import tempfile, nbformat
-    >>> cell = nbformat.v4.new_code_cell('district: str = "fresno"  # fresno or long_beach')
-    >>> cell.metadata["tags"] = ["parameters"]
-    >>> path = Path(tempfile.mkdtemp()) / "q.ipynb"
-    >>> kernel = {"kernelspec": {"name": "flp-inquiry", "language": "python", "display_name": "flp-inquiry"}}
-    >>> nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata=kernel), path)
+    >>> path = _example_notebook('district: str = "fresno"  # fresno or long_beach')
     >>> notebook_parameters(path)["district"]
     NotebookParameter(name='district', type_name='str', default='"fresno"', help='fresno or long_beach')
     """
@@ -192,12 +187,7 @@ def check_parameters(notebook_path: str | Path, params: Mapping[str, object],
 
     Examples
     --------
-    >>> import tempfile, nbformat
-    >>> cell = nbformat.v4.new_code_cell('district: str = "fresno"\\nschool_year: int = 2025')
-    >>> cell.metadata["tags"] = ["parameters"]
-    >>> path = Path(tempfile.mkdtemp()) / "q.ipynb"
-    >>> kernel = {"kernelspec": {"name": "flp-inquiry", "language": "python", "display_name": "flp-inquiry"}}
-    >>> nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata=kernel), path)
+    >>> path = _example_notebook('district: str = "fresno"\\nschool_year: int = 2025')
     >>> check_parameters(path, {"district": "long_beach"}, {"district": ["fresno", "long_beach"]})
     {'district': 'long_beach'}
     >>> check_parameters(path, {"district": "fresnoo"}, {"district": ["fresno", "long_beach"]})
@@ -239,12 +229,7 @@ def value_from_text(notebook_path: str | Path, name: str, text: str) -> object:
     ``true``/``false`` for a ``bool``, YAML for a ``list`` or ``dict``.  A name
     the notebook does not declare is kept as text (:func:`check_parameters` refuses it).
 
-    >>> import tempfile, nbformat
-    >>> cell = nbformat.v4.new_code_cell('subject: str = "math"\\nschool_year: int = 2025\\nshow_widgets: bool = True')
-    >>> cell.metadata["tags"] = ["parameters"]
-    >>> path = Path(tempfile.mkdtemp()) / "q.ipynb"
-    >>> kernel = {"kernelspec": {"name": "flp-inquiry", "language": "python", "display_name": "flp-inquiry"}}
-    >>> nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata=kernel), path)
+    >>> path = _example_notebook('subject: str = "math"\\nschool_year: int = 2025\\nshow_widgets: bool = True')
     >>> value_from_text(path, "school_year", "2024"), value_from_text(path, "subject", "2024")
     (2024, '2024')
     >>> value_from_text(path, "show_widgets", "False")
@@ -286,6 +271,20 @@ def value_from_text(notebook_path: str | Path, name: str, text: str) -> object:
 
 
 _TRUE_FALSE = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _example_notebook(parameters_cell: str) -> Path:
+    """A new notebook (for the examples) whose one cell, tagged ``parameters``, is ``parameters_cell``."""
+    import tempfile
+
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(parameters_cell)
+    cell.metadata["tags"] = ["parameters"]
+    path = Path(tempfile.mkdtemp()) / "q.ipynb"
+    kernel = {"kernelspec": {"name": "flp-inquiry", "language": "python", "display_name": "flp-inquiry"}}
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell], metadata=kernel), path)
+    return path
 
 
 def question_title(notebook_path: str | Path) -> str:
