@@ -606,7 +606,7 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
         bar.close()
         _save_state(output, state, problems)
         ordered = [results.get(job.key) or JobResult(job, "interrupted", error="not run") for job in jobs]
-        _write_index(pack.title, output, ordered, titles, problems)
+        _write_index(pack, output, ordered, titles, problems)
     return PackSummary(pack.title, output, ordered, problems, interrupted, time.monotonic() - started)
 
 
@@ -680,7 +680,7 @@ def _save_state(output: Path, state: dict, problems: list[str]) -> None:
                         "the next run will redo these jobs")
 
 
-def _write_index(title: str, output: Path, results: list[JobResult], titles: Mapping[Path, str],
+def _write_index(pack: Pack, output: Path, results: list[JobResult], titles: Mapping[Path, str],
                  problems: list[str]) -> None:
     from flp_inquiry.report import JOB_STATUSES, JobRecord, render_index
 
@@ -691,6 +691,6 @@ def _write_index(title: str, output: Path, results: list[JobResult], titles: Map
         records.append(JobRecord(result.job.district, None if result.job.school == ALL_SCHOOLS else result.job.school,
                                  titles[result.job.notebook], status, round(result.seconds, 1), report, result.error))
     try:
-        render_index(records, output / INDEX_FILE, title)
+        render_index(records, output / INDEX_FILE, pack.title, school_year=pack.school_year)
     except (OSError, FlpInquiryError) as err:
         problems.append(f"could not write the index {output / INDEX_FILE}: {err}")

@@ -486,7 +486,7 @@ def render_report(notebook: str | os.PathLike | nbformat.NotebookNode, out_html:
 
 
 def render_index(jobs: Iterable[JobRecord | Mapping], out_html: str | os.PathLike, title: str, *,
-                 made: datetime | str | None = None) -> Path:
+                 school_year: int | None = None, made: datetime | str | None = None) -> Path:
     """Write a meeting pack's index page: every report by district, school and question.
 
     Parameters
@@ -497,6 +497,8 @@ def render_index(jobs: Iterable[JobRecord | Mapping], out_html: str | os.PathLik
         Where to write the index; written atomically.
     title
         The page's heading (the pack's name).
+    school_year
+        The pack's school year (``2025`` is shown as 2024-25), if it has one.
     made
         When the pack was run (default: now).
 
@@ -528,7 +530,8 @@ def render_index(jobs: Iterable[JobRecord | Mapping], out_html: str | os.PathLik
     counts = [(label, sum(job.status == status for job in records)) for status, label in JOB_STATUSES.items()]
     environment = Environment(loader=FileSystemLoader(TEMPLATES / REPORT_TEMPLATE), autoescape=True)
     html = environment.get_template(INDEX_TEMPLATE).render(
-        title=title, jobs=records, questions=questions, districts=districts, counts=counts,
+        title=title, school_year=None if school_year is None else school_year_label(school_year),
+        jobs=records, questions=questions, districts=districts, counts=counts,
         status_labels=JOB_STATUSES, made=format_time(made or datetime.now(timezone.utc)), version=__version__,
     )
     _refuse_external_references(html, "index")

@@ -143,6 +143,8 @@ def test_the_command_runs_a_pack_for_another_year_into_another_folder(tmp_path, 
     assert cli.main(["run", str(pack_file), "-p", "school_year", "2024", "--output", str(tmp_path / "last-year")]) == 0
     report = (tmp_path / "last-year" / "fresno" / "echo" / "district.html").read_text(encoding="utf-8")
     assert "This report is for <strong>all</strong> in fresno, 2024." in report
+    index = (tmp_path / "last-year" / "index.html").read_text(encoding="utf-8")
+    assert "<div><dt>School year</dt><dd>2023-24</dd></div>" in index
     assert not (tmp_path / "out").exists()
     assert cli.main(["run", str(pack_file), "-p", "school_year", "next"]) == 2
     assert "school_year = 'next' is not allowed" in capsys.readouterr().err

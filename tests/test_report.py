@@ -262,7 +262,8 @@ JOBS = [
 
 
 def test_index_is_a_table_of_schools_by_questions_per_district(tmp_path):
-    text = render_index(JOBS, tmp_path / "index.html", "March meeting pack", made="2025-03-13T16:00:00Z").read_text()
+    text = render_index(JOBS, tmp_path / "index.html", "March meeting pack", school_year=2025,
+                        made="2025-03-13T16:00:00Z").read_text()
     soup = BeautifulSoup(text, "html.parser")
     assert find_external_references(text) == [] and "https://" not in text
     assert soup.h1.get_text() == "March meeting pack"
@@ -276,7 +277,7 @@ def test_index_is_a_table_of_schools_by_questions_per_district(tmp_path):
                                   "Failed 3.5 s KeyError: 'el_status'"]
     assert [a["href"] for a in soup.find_all("a")] == [job.report for job in JOBS if job.report]
     facts = {div.dt.get_text(): div.dd.get_text() for div in soup.select("dl.facts > div")}
-    assert facts == {"Reports": "4", "OK": "2", "Failed": "1", "Unchanged (not re-run)": "1", "Made": "March 13, 2025, 9:00 AM PDT"}
+    assert facts == {"School year": "2024-25", "Reports": "4", "OK": "2", "Failed": "1", "Unchanged (not re-run)": "1", "Made": "March 13, 2025, 9:00 AM PDT"}
 
 
 def test_index_accepts_mappings_and_refuses_absolute_links(tmp_path):
