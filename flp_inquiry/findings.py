@@ -256,10 +256,12 @@ def describe_extremes(table: pd.DataFrame, keys: Sequence[str], *, what: str, un
     'Highest percent met: Students at A (52.5%); lowest: Students at B (31.0%).'
     >>> describe_extremes(t.iloc[[0, 2]], ["school"], what="percent met", unit="%")
     'Percent met: Students at A (52.5%), the only group with 11 or more students.'
+    >>> describe_extremes(t.iloc[[2]], ["school"], what="percent met", unit="%")
+    'Percent met: no group has 11 or more students.'
     """
     shown = shown_rows(table)
     if shown.empty:
-        return f"No group has 11 or more students to report {what}."
+        return f"{what[:1].upper()}{what[1:]}: no group has 11 or more students."
     phrases = group_phrase(shown, keys)
     top, bottom = shown["value"].idxmax(), shown["value"].idxmin()
     if len(shown) == 1:

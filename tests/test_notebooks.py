@@ -236,6 +236,20 @@ def test_english_learner_notebook_shows_the_level3_bottleneck(executed, district
     assert still > 55 and up < 30  # planted: about 75% stay, about 17% move up
 
 
+@pytest.mark.parametrize("district", list(DISTRICTS))
+def test_the_reclassification_extremes_name_english_learners(executed, harmonised, district):
+    """The rate is of English learners, so the sentence names them, at the school with the highest rate."""
+    text = shown_text(_finished(executed, ("english_learners", district, "all")))
+    found = re.search(r"Highest reclassification rate: English learners at (.+?) \((\d+\.\d)%\); "
+                      r"lowest: English learners at (.+?) \(", text)
+    assert found, "the reclassification extremes do not name English learners"
+    data = load_district(district, harmonised)
+    rates = metrics.reclassification_rate(data.enrollment, by=["school", "school_year"])
+    rates = rates[(rates["school_year"] == 2025) & (rates["n"] >= 11)].set_index("school")["value"]
+    assert found.group(1) == rates.idxmax() and float(found.group(2)) == round(rates.max(), 1)
+    assert found.group(3) == rates.idxmin()
+
+
 def test_long_beach_college_notebook_names_the_harbor_graduation_gap(executed):
     text = shown_text(_finished(executed, ("college_career", "long_beach", "all")))
     assert re.search(rf"Socioeconomically disadvantaged students at {HARBOR}, \d+\.\d% against \d+\.\d% for students "
