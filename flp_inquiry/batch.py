@@ -63,7 +63,8 @@ BATCH_PARAMETERS = {"show_widgets": False}
 DISTRICT_SLUG = "district"
 #: The parameters a pack fills in for each job, when the notebook declares them, and where they come from.
 JOB_PARAMETERS = {"district": "its districts", "school_year": "its school_year", "school": "its schools",
-                  "data_dir": "its data", "show_widgets": "nothing: a report has no live kernel, so widgets stay off"}
+                  "data_dir": "its data",
+                  **{name: "the run: a report has no live kernel behind it" for name in BATCH_PARAMETERS}}
 #: Statuses that count as success.
 GOOD_STATUSES = ("ok", "skipped-unchanged")
 _PACK_KEYS = {"title", "school_year", "districts", "questions", "schools", "output", "notebooks", "data",

@@ -48,7 +48,7 @@ def write_harmonised(data: Path, district: str, schools_by_year: dict[int, list[
     folder = data / district
     folder.mkdir(parents=True)
     (folder / "manifest.json").write_text(json.dumps({"district": district, "created_utc": "2025-03-01T08:00:00+00:00"}))
-    rows = [(year, f"{district}:{index}", f"1062166{index:07d}", name) for year, names in schools_by_year.items()
+    rows = [(year, f"{district}:{4048583 + index}", f"1062166{index:07d}", name) for year, names in schools_by_year.items()
             for index, name in enumerate(names)]
     pd.DataFrame(rows, columns=["school_year", "student_key", "school_cds", "school_name"]).to_parquet(
         folder / "enrollment.parquet")
