@@ -60,6 +60,8 @@ def format_change(change: float, unit: str) -> str:
 
     >>> format_change(-63.26, "points"), format_change(4.0, "%"), format_change(0.01, "%")
     ('down 63.3 points', 'up 4.0 percentage points', 'unchanged')
+    >>> format_change(2.25, "%"), format_change(-2.25, "%")  # halves away from zero, as the Dashboard
+    ('up 2.3 percentage points', 'down 2.3 percentage points')
     """
     return _signed(change, unit, "up {}", "down {}", "unchanged")
 
@@ -75,7 +77,7 @@ def format_difference(difference: float, unit: str) -> str:
 
 def _signed(amount: float, unit: str, above: str, below: str, none: str) -> str:
     """``amount``'s size (one decimal; percentage points for rates) in ``above`` or ``below``, or ``none`` if 0.0."""
-    size = abs(round(float(amount), 1))
+    size = abs(float(round_half_away([amount], 1)[0]))
     if size == 0:
         return none
     return (above if amount > 0 else below).format(f"{size:.1f} {'percentage points' if unit == '%' else unit}")

@@ -35,7 +35,7 @@ Choices the spec leaves open (one place each, so they can be changed):
   with a summative ELPAC score this year and last; ELPI levels use the grade tested.
 - **DFS**: grades 3-8 and grade 11 are always separate rows (``grade_span``), as the
   Dashboard gives them separate cut points.  Change is this year's DFS minus last
-  year's, each rounded to one decimal first, as the Dashboard publishes them.
+  year's, unrounded, then rounded to one decimal, as the Dashboard publishes it.
 """
 from __future__ import annotations
 
@@ -405,8 +405,16 @@ def dfs_grade_span(table: pd.DataFrame, grade: int | None = None) -> str:
     return "11" if len(table) and not (table["grade_span"] == "3-8").any() else "3-8"
 
 
-def _add_change(table: pd.DataFrame, year: int, keys: list[str]) -> pd.DataFrame:
-    """This year's rows of a table grouped by ``school_year`` + ``keys``, with last year's n, value and the change."""
+def add_change(table: pd.DataFrame, year: int, keys: list[str]) -> pd.DataFrame:
+    """This year's rows of a table grouped by ``school_year`` + ``keys``, with last year's n, value and the change.
+
+    The change is worked out from the unrounded figures and then rounded, as the Dashboard does: 43.0
+    after 40.05 (published 40.1) is a change of 3.0, not 43.0 - 40.1 = 2.9.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025], "n": [20, 20], "value": [40.05, 43.0]})
+    >>> add_change(t, 2025, [])[["prior_value", "value", "change"]].to_dict("records")
+    [{'prior_value': 40.05, 'value': 43.0, 'change': 3.0}]
+    """
     current = table[table["school_year"] == year]
     prior = table.loc[table["school_year"] == year - 1, [*keys, "n", "value"]]
     prior = prior.rename(columns={"n": "prior_n", "value": "prior_value"})
@@ -415,8 +423,9 @@ def _add_change(table: pd.DataFrame, year: int, keys: list[str]) -> pd.DataFrame
     else:  # one row per year: last year's (if any) sits beside this year's
         merged = current.reset_index(drop=True).join(prior.reset_index(drop=True).head(1))
     merged["prior_n"] = merged["prior_n"].astype("Int64")
-    # the Dashboard subtracts the published (one-decimal) figures
-    merged["change"] = round_half_away(round_half_away(merged["value"], 1) - round_half_away(merged["prior_value"], 1), 1)
+    # As the Dashboard does: the unrounded figures are subtracted and the change is rounded, so it can
+    # differ by 0.1 from the difference of the two published figures (a quarter of its 2017 rows do).
+    merged["change"] = round_half_away(merged["value"] - merged["prior_value"], 1)
     return merged
 
 
@@ -445,7 +454,7 @@ def distance_from_standard_change(assessments: pd.DataFrame, enrollment: pd.Data
     keys = [g for g in by if g != "school_year"]
     two_years = assessments[assessments["school_year"].isin([year - 1, year])]
     table = distance_from_standard(two_years, enrollment, subject, by=[*keys, "school_year"])
-    table = _add_change(table.drop(columns="status_level"), year, [*keys, "grade_span"])
+    table = add_change(table.drop(columns="status_level"), year, [*keys, "grade_span"])
     table = _with_span_levels(table, _check_subject(subject), change="change")
     columns = [*by, "grade_span", "n", "value", "status_level", "prior_n", "prior_value", "change",
                "change_level", "colour", "colour_name"]
@@ -820,7 +829,7 @@ METRICS: dict[str, _MetricSpec] = {
 def _elpi_with_change(data, year: int, by: list[str]) -> pd.DataFrame:
     keys = [g for g in by if g != "school_year"]
     table = english_learner_progress(data.assessments, data.enrollment, by=[*keys, "school_year"])
-    table = _add_change(table.drop(columns="status_level"), year, keys)
+    table = add_change(table.drop(columns="status_level"), year, keys)
     table = dashboard_levels(table, "elpi", change="change")
     return table[[*by, "n", "value", "status_level", "prior_n", "prior_value", "change", "change_level"]]
 

@@ -9,6 +9,7 @@ from flp_inquiry.dashboard import (
     change_level, colour, dashboard_levels, indicator_names, level_names, load_indicator, status_level,
 )
 from flp_inquiry.errors import ParameterError
+from flp_inquiry.metrics import add_change
 
 # --- status levels exactly on each cut (metrics.md): value on a cut belongs to the level above ---
 STATUS_EDGES = [
@@ -172,6 +173,31 @@ def test_fall_2017_elpi_levels_and_colours_are_reproduced(public_dir):
         assert not mismatch.any(), result.loc[has_one & mismatch.reindex(has_one.index, fill_value=False)]
         # and where the state published none, we have none either
         assert result.loc[~has_one, ours].isna().all()
+
+
+@pytest.mark.parametrize("name", ["graddownload2017f_fresno_longbeach.txt", "elpidownload2017f_fresno_longbeach.txt"])
+def test_change_is_worked_out_as_the_state_worked_it_out(public_dir, name):
+    # These two downloads carry each figure's numerator and denominator, so the unrounded figures are
+    # known. The state's change is their difference, rounded: in a quarter of the rows (45 of 211 in the
+    # graduation file) that is 0.1 away from the difference of the two published one-decimal figures.
+    published = pd.read_csv(public_dir / name, sep="\t", dtype={"cds": str}, encoding="cp1252")
+    published["group"] = published.get("studentgroup", "ALL")
+    published = published[(published["currdenom"] > 0) & (published["priordenom"] > 0) & published["change"].notna()]
+    # two ELPI schools counted more students than their denominators; the state published 100.0
+    percent = lambda numer, denom: (100 * published[numer] / published[denom]).clip(upper=100)
+    years = pd.concat([
+        pd.DataFrame({"school_year": 2017, "cds": published["cds"], "group": published["group"],
+                      "n": published["currdenom"], "value": percent("currnumer", "currdenom")}),
+        pd.DataFrame({"school_year": 2016, "cds": published["cds"], "group": published["group"],
+                      "n": published["priordenom"], "value": percent("priornumer", "priordenom")}),
+    ])
+    ours = add_change(years, 2017, ["cds", "group"])
+    assert len(ours) == len(published) > 150
+    theirs = published.set_index(["cds", "group"])["change"]
+    compared = ours.set_index(["cds", "group"])["change"] - theirs
+    assert (compared.abs() < 1e-9).all(), compared[compared.abs() >= 1e-9]
+    of_published = (published["currstatus"] - published["priorstatus"]).round(1).to_numpy() - published["change"].to_numpy()
+    assert (np.abs(of_published) > 0.05).sum() > 30  # so the test tells the two ways apart
 
 
 def test_fall_2017_elpi_colour_needs_thirty_testers_both_years(public_dir):

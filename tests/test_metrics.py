@@ -183,6 +183,20 @@ def test_colour_needs_thirty_students(students, colour):
     assert (None if pd.isna(single(table, "colour")) else single(table, "colour")) == colour
 
 
+def test_change_is_worked_out_from_the_unrounded_figures_as_the_dashboard_does():
+    # 2023: 19 students 40 points above the grade 5 minimum and one 41 above: mean 801 / 20 = 40.05,
+    # published 40.1; 2024: all 20 at 43 points, 43.0.  The change is 43.0 - 40.05 = 2.95, published
+    # 3.0: Increased (4); subtracting the published figures (43.0 - 40.1 = 2.9) would say Maintained.
+    rows, scores = [], []
+    for i in range(20):
+        for year, distance in ((2023, 41 if i == 0 else 40), (2024, 43)):
+            rows.append(enrolled(f"s{i}", year=year))
+            scores.append(scored(f"s{i}", 2502 + distance, 3, year=year))
+    table = metrics.distance_from_standard_change(assessment_table(*scores), enrollment_table(*rows), "ela", 2024)
+    assert single(table, "prior_value") == pytest.approx(40.05)
+    assert (single(table, "change"), single(table, "change_level")) == (3.0, 4)
+
+
 def test_change_of_a_group_missing_last_year_is_missing():
     enrollment = enrollment_table(enrolled("a", year=2024))
     assessments = assessment_table(scored("a", 2502, 3, year=2024))
