@@ -163,6 +163,14 @@ def test_header_shows_district_school_question_year_and_times(rendered):
     }
 
 
+def test_footer_says_what_is_hidden_and_how_a_change_is_rounded(rendered):
+    _, soup = rendered
+    footer = " ".join(soup.select_one("footer.report-footer").get_text().split())
+    assert footer.startswith("Aggregates only: groups with fewer than 11 students are not shown (marked *). "
+                             "A change is worked out before rounding, as on the California School Dashboard, "
+                             "so it can differ by 0.1 from the difference of the two figures shown. Made ")
+
+
 def test_headings_follow_the_title_without_skipping_levels(rendered):
     _, soup = rendered
     levels = [int(h.name[1]) for h in soup.find_all(re.compile(r"^h[1-6]$"))]
