@@ -34,8 +34,9 @@ Choices the spec leaves open (one place each, so they can be changed):
 - **ELPI**: current ELs (``el_status`` EL) in grades 1-12 by that year's enrollment,
   with a summative ELPAC score this year and last; ELPI levels use the grade tested.
 - **DFS**: grades 3-8 and grade 11 are always separate rows (``grade_span``), as the
-  Dashboard gives them separate cut points.  Change is this year's DFS minus last
-  year's, unrounded, then rounded to one decimal, as the Dashboard publishes it.
+  Dashboard gives them separate cut points.
+- **Change** (DFS, ELPI): this year's figure minus last year's, unrounded, then rounded
+  to one decimal, as the state's own Dashboard downloads show it was worked out.
 """
 from __future__ import annotations
 
