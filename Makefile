@@ -23,7 +23,7 @@ test: $(READY) browser
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lab: $(READY)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)  # root: a container's user
 
 # Regenerate the committed synthetic sample (deterministic: same seed, same bytes).
 sample: $(READY)

@@ -86,7 +86,8 @@ def timed(command: list[str]) -> float:
 
 def shell_loop(jobs, kernel: str, folder: Path) -> str:
     """The plain way, one job after another: papermill, then nbconvert, each its own process."""
-    lines = ["set +e"]
+    # the loop's kernels, like a pack's, leave out the Vega that only JupyterLab draws (charts.notebook_renderer)
+    lines = ["set +e", "export FLP_INQUIRY_BATCH=1"]
     for index, job in enumerate(jobs):
         params = folder / f"params_{index}.yaml"
         params.write_text(yaml.safe_dump(job.parameters, allow_unicode=True), encoding="utf-8")

@@ -14,6 +14,7 @@ to show.
 """
 from __future__ import annotations
 
+import os
 from typing import Mapping, Sequence
 
 import altair as alt
@@ -32,6 +33,50 @@ CAUTION_N = 30
 
 # Reports render charts to SVG; a fixed width keeps them readable on paper.
 WIDTH = 560
+
+VEGALITE_MIMETYPE = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').split('.')[0]}+json"
+#: What JupyterLab 4 draws with the Vega it ships (no Vega-Lite 6 there yet).
+JUPYTERLAB_VEGA_MIMETYPE = "application/vnd.vega.v5+json"
+
+
+def notebook_renderer(spec: dict, **_metadata) -> dict:
+    """Altair's renderer for this package's notebooks (``"flp-inquiry"``: :func:`use_notebook_renderer`).
+
+    Altair's default writes HTML that loads Vega from a CDN, so a coach offline or
+    behind a district firewall would see no chart. This writes the Vega-Lite spec
+    (what reports draw as SVG), the chart's description as text, and, while
+    :data:`DRAW_IN_JUPYTERLAB` holds, the chart compiled to Vega (vl-convert) for
+    JupyterLab to draw itself, offline, with its tooltips. A pack's kernels leave
+    that out: their reports never show it.
+
+    >>> bundle = notebook_renderer({"mark": "bar", "description": "One bar.", "data": {"values": [{"a": 1}]}})
+    >>> sorted(bundle), bundle["text/plain"]
+    (['application/vnd.vega.v5+json', 'application/vnd.vegalite.v6+json', 'text/plain'], 'One bar.')
+    """
+    bundle = {VEGALITE_MIMETYPE: spec, "text/plain": str(spec.get("description") or "A chart.")}
+    if DRAW_IN_JUPYTERLAB:
+        import vl_convert
+
+        vega = vl_convert.vegalite_to_vega(spec)
+        vega["$schema"] = "https://vega.github.io/schema/vega/v5.json"  # the same grammar for these charts
+        bundle[JUPYTERLAB_VEGA_MIMETYPE] = vega
+    return bundle
+
+
+#: Whether charts carry a Vega spec for JupyterLab (:func:`notebook_renderer`). A pack's kernels are started
+#: with ``FLP_INQUIRY_BATCH=1`` (and its kernel template turns it off too): their reports never show it.
+DRAW_IN_JUPYTERLAB = os.environ.get("FLP_INQUIRY_BATCH") != "1"
+
+alt.renderers.register("flp-inquiry", notebook_renderer)
+
+
+def use_notebook_renderer() -> None:
+    """Show Altair charts with :func:`notebook_renderer` from now on (every notebook's ``start_inquiry`` does).
+
+    >>> use_notebook_renderer(); alt.renderers.active
+    'flp-inquiry'
+    """
+    alt.renderers.enable("flp-inquiry")
 
 
 class NothingToDraw:

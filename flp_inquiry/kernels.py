@@ -468,6 +468,11 @@ def serve(address: str, read_ahead: str = "[]") -> None:
     except Exception:
         pass
     try:
+        # Reports draw a chart from its Vega-Lite spec: the Vega for JupyterLab is left out, and so vl-convert,
+        # whose engine's threads a fork would not carry over, never starts here.
+        from flp_inquiry import charts
+
+        charts.DRAW_IN_JUPYTERLAB = False
         from flp_inquiry.session import warm_up
 
         warm_up()

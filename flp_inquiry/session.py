@@ -254,6 +254,9 @@ def start_inquiry(
         if school not in schools:
             raise ParameterError("school", school, [ALL_SCHOOLS, *schools])
     data = store.load_district(district, folder)
+    from flp_inquiry.charts import use_notebook_renderer
+
+    use_notebook_renderer()  # charts JupyterLab draws offline, not Altair's HTML that fetches Vega from a CDN
     return Inquiry(district=district, school_year=int(school_year), school=school, data=data, data_dir=folder)
 
 

@@ -54,7 +54,8 @@ JSON.stringify(Array.from(document.querySelectorAll('figure.chart')).map(figure 
 class Chromium:
     """One headless Chromium, one tab, spoken to over the DevTools pipe (fd 3 in, fd 4 out)."""
 
-    def __init__(self, executable: Path):
+    def __init__(self, executable: Path, allowed: tuple[str, ...] = ("file:", "data:")):
+        self.allowed = allowed  # where requests may go; any other is recorded and failed
         self.profile = tempfile.mkdtemp(prefix="flp-chromium-")
         to_browser_read, self._to_browser = os.pipe()
         self._from_browser, from_browser_write = os.pipe()
@@ -81,14 +82,15 @@ class Chromium:
 
     def call(self, method: str, session: bool = False, timeout: float = 30, **params) -> dict:
         self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params}
+        call_id = self._next_id  # requests answered meanwhile (_send_quietly) take ids of their own
+        message = {"id": call_id, "method": method, "params": params}
         if session:
             message["sessionId"] = self.session
         os.write(self._to_browser, json.dumps(message).encode() + b"\0")
         deadline = time.monotonic() + timeout
         while True:
             reply = self._receive(deadline)
-            if reply.get("id") == self._next_id:
+            if reply.get("id") == call_id:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
@@ -101,9 +103,24 @@ class Chromium:
         while not any(event["method"] == "Page.loadEventFired" for event in self.events):
             self._receive(deadline)
 
-    def evaluate(self, expression: str):
-        result = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True)
-        return result["result"]["value"]
+    def evaluate(self, expression: str, timeout: float = 30):
+        """The value of a JavaScript expression; a promise is waited for."""
+        result = self.call("Runtime.evaluate", session=True, timeout=timeout, expression=expression,
+                           returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(result["exceptionDetails"])
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 60):
+        """Evaluate ``expression`` until it is truthy; its value."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self.evaluate(expression)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"still false after {timeout} s: {expression}")
+            time.sleep(0.25)
 
     def screenshot(self, path: Path) -> None:
         size = self.call("Page.getLayoutMetrics", session=True)["cssContentSize"]
@@ -148,7 +165,7 @@ class Chromium:
             self.requested.append(params["request"]["url"])
         elif event["method"] == "Fetch.requestPaused":
             url = params["request"]["url"]
-            if url.startswith(("file:", "data:")):
+            if url.startswith(self.allowed):
                 self._send_quietly("Fetch.continueRequest", requestId=params["requestId"])
             else:
                 self.blocked.append(url)
@@ -161,13 +178,17 @@ class Chromium:
         os.write(self._to_browser, json.dumps(message).encode() + b"\0")
 
 
-@pytest.fixture(scope="module")
-def browser():
+def require_chromium() -> None:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: run 'make browser' (Debian's chromium) to run the browser tests"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
     chromium = Chromium(CHROMIUM)
     yield chromium
     chromium.close()
