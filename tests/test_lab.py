@@ -130,6 +130,7 @@ def test_a_coach_runs_the_explorer_in_jupyterlab_and_picks_another_group(lab):
                                   timeout=60)
         assert len(charts) >= 2
         assert browser.blocked == []  # nothing fetched from any host but the local server
+        browser.evaluate("document.querySelector('.widget-dropdown').scrollIntoView()")  # the dropdowns in sight
         browser.screenshot(SCREENSHOTS / "lab-explorer.png")
     finally:
         browser.close()
