@@ -29,7 +29,7 @@ import yaml
 
 from flp_inquiry.batch import expand_pack, load_pack
 from flp_inquiry.jobs import stop_kernel
-from flp_inquiry.kernels import ReadyClient
+from flp_inquiry.kernels import BATCH_ENVIRONMENT, ReadyClient
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -87,7 +87,7 @@ def timed(command: list[str]) -> float:
 def shell_loop(jobs, kernel: str, folder: Path) -> str:
     """The plain way, one job after another: papermill, then nbconvert, each its own process."""
     # the loop's kernels, like a pack's, leave out the Vega that only JupyterLab draws (charts.notebook_renderer)
-    lines = ["set +e", "export FLP_INQUIRY_BATCH=1"]
+    lines = ["set +e", *(f"export {name}={value}" for name, value in BATCH_ENVIRONMENT.items())]
     for index, job in enumerate(jobs):
         params = folder / f"params_{index}.yaml"
         params.write_text(yaml.safe_dump(job.parameters, allow_unicode=True), encoding="utf-8")

@@ -63,8 +63,8 @@ def notebook_renderer(spec: dict, **_metadata) -> dict:
     return bundle
 
 
-#: Whether charts carry a Vega spec for JupyterLab (:func:`notebook_renderer`). A pack's kernels are started
-#: with ``FLP_INQUIRY_BATCH=1`` (and its kernel template turns it off too): their reports never show it.
+#: Whether charts carry a Vega spec for JupyterLab (:func:`notebook_renderer`). A pack's kernels run with
+#: ``FLP_INQUIRY_BATCH=1`` (:data:`flp_inquiry.kernels.BATCH_ENVIRONMENT`): their reports never show it.
 DRAW_IN_JUPYTERLAB = os.environ.get("FLP_INQUIRY_BATCH") != "1"
 
 alt.renderers.register("flp-inquiry", notebook_renderer)

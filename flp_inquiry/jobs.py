@@ -142,8 +142,8 @@ def start_kernel(kernel_name: str, cwd: str | None = None, *, forked: bool = Tru
         folder = cwd if cwd and os.path.isdir(cwd) else None
         # The kernel's own messages (not cell output) go to the job's log, not the terminal.
         manager.flp_messages = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
-        # a kernel started the usual way is told it runs a report, as the template's kernels know already
-        usual = {} if template is not None else {"env": {**os.environ, "FLP_INQUIRY_BATCH": "1"}}
+        # a kernel forked from the template has the template's environment, which has the batch settings
+        usual = {} if template is not None else {"env": {**os.environ, **kernels.BATCH_ENVIRONMENT}}
         run_sync(manager.start_kernel)(cwd=folder, stdout=manager.flp_messages, stderr=manager.flp_messages,
                                        extra_arguments=JOB_KERNEL_ARGUMENTS, **usual)
     return manager

@@ -67,6 +67,10 @@ _log = logging.getLogger(__name__)
 #: while it starts a kernel or a template (:func:`flp_inquiry.jobs.start_kernel`, :meth:`KernelTemplate.start`):
 #: neither inherits a passing setting.
 ENVIRONMENT_LOCK = threading.RLock()
+#: What a pack's kernels (forked from a template, or started the usual way) find in their environment:
+#: their charts leave out the Vega only JupyterLab draws (:data:`flp_inquiry.charts.DRAW_IN_JUPYTERLAB`), and so
+#: vl-convert, whose engine's threads a fork would not carry over, never starts in a template.
+BATCH_ENVIRONMENT = {"FLP_INQUIRY_BATCH": "1"}
 
 
 @contextlib.contextmanager
@@ -135,7 +139,7 @@ class KernelTemplate:
             process = subprocess.Popen(
                 [*python, "-c", "import sys; from flp_inquiry.kernels import serve; serve(*sys.argv[1:])", address,
                  json.dumps([list(pair) for pair in read_ahead])],
-                stdin=subprocess.PIPE, close_fds=True)
+                stdin=subprocess.PIPE, close_fds=True, env={**os.environ, **BATCH_ENVIRONMENT})
         deadline = time.monotonic() + patience
         while True:
             try:
@@ -468,11 +472,6 @@ def serve(address: str, read_ahead: str = "[]") -> None:
     except Exception:
         pass
     try:
-        # Reports draw a chart from its Vega-Lite spec: the Vega for JupyterLab is left out, and so vl-convert,
-        # whose engine's threads a fork would not carry over, never starts here.
-        from flp_inquiry import charts
-
-        charts.DRAW_IN_JUPYTERLAB = False
         from flp_inquiry.session import warm_up
 
         warm_up()

@@ -28,6 +28,9 @@ PROBE_CELLS = [
     "import ipywidgets\nipywidgets.IntSlider(value=3)",
     # a job's kernel writes no input history to ~/.ipython; In still works, in memory
     "print(get_ipython().history_manager.enabled, In[-1].startswith('print(get_ipython()'))",
+    # the package's charts in a job's kernel: the Vega-Lite spec a report draws, not the Vega only JupyterLab draws
+    "from flp_inquiry.charts import use_notebook_renderer\nuse_notebook_renderer()\n"
+    "alt.Chart(pd.DataFrame({'x': [1, 2]}), description='Two bars.').mark_bar().encode(x='x')",
     "1 / 0",
 ]
 
@@ -74,6 +77,7 @@ def test_a_forked_kernel_shows_what_a_usual_kernel_shows(tmp_path):
     assert usual[1][1].startswith("ZMQInteractiveShell ")
     assert "application/vnd.jupyter.widget-view+json" in usual[4][1]
     assert usual[5] == ("stream", "False True\n")
+    assert usual[6] == ("data", ["application/vnd.vegalite.v6+json", "text/plain"], "Two bars.")
     assert usual[-1] == ("error", "ZeroDivisionError", "division by zero")
 
 
