@@ -36,7 +36,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import yaml
-
 from bench_pack import BIN, PROJECT, bare_kernel_seconds, shell_loop, timed
 
 #: School year every measurement is for (the generator's latest).
@@ -51,7 +50,7 @@ TARGETS = {"harmonise_seconds": 20.0, "harmonise_peak_mib": 2048.0, "reload_seco
 # --------------------------------------------------------------------------- data
 def ensure_exports(data: Path, scale: float, seed: int) -> Path:
     """The synthetic exports of both districts at ``scale``, generated only when missing."""
-    from flp_inquiry.sample import write_sample
+    from flp_inquiry.ingest.sample import write_sample
 
     folder = data / f"scale-{scale:g}"
     done = folder / ".complete"  # written last: a half-generated folder is generated again
@@ -63,7 +62,7 @@ def ensure_exports(data: Path, scale: float, seed: int) -> Path:
 
 def district_size(district: str, harmonised: Path) -> dict:
     """Students a year (primary enrollments, mean over years) and schools of a harmonised district."""
-    from flp_inquiry.store import read_table
+    from flp_inquiry.ingest.store import read_table
 
     enrollment = read_table(district, "enrollment", harmonised, columns=["school_year", "school_cds", "primary"])
     per_year = enrollment[enrollment["primary"].astype(bool)].groupby("school_year").size()
@@ -73,7 +72,7 @@ def district_size(district: str, harmonised: Path) -> dict:
 # --------------------------------------------------------------------------- measurements
 def measure_harmonise(district: str, source: Path, harmonised: Path) -> dict:
     """Harmonise in a fresh interpreter: its peak memory is harmonising's alone."""
-    from flp_inquiry.store import read_manifest
+    from flp_inquiry.ingest.store import read_manifest
 
     child = subprocess.run([sys.executable, str(Path(__file__).with_name("harmonise_child.py")), district,
                             str(source), str(harmonised)], capture_output=True, text=True, check=True)
@@ -93,14 +92,14 @@ def median_seconds(function, repeats: int = 3) -> float:
 
 
 def measure_reload(district: str, harmonised: Path) -> float:
-    from flp_inquiry.store import load_district
+    from flp_inquiry.ingest.store import load_district
 
     return median_seconds(lambda: load_district(district, harmonised))
 
 
 def measure_metrics(district: str, harmonised: Path, by: list[str]) -> dict[str, float]:
     """Each metric as the CLI computes it: load what it needs, compute, suppress."""
-    from flp_inquiry.metrics import METRICS, metric_table
+    from flp_inquiry.measures.metrics import METRICS, metric_table
 
     seconds = {}
     for metric, spec in METRICS.items():
@@ -113,7 +112,7 @@ def measure_metrics(district: str, harmonised: Path, by: list[str]) -> dict[str,
 
 def write_extracts(harmonised: Path) -> dict[str, float]:
     """Each district's aggregate extract, where notebooks look for the partner's figures."""
-    from flp_inquiry.extract import write_extract
+    from flp_inquiry.measures.extract import write_extract
 
     seconds = {}
     for district in DISTRICTS:
@@ -131,8 +130,8 @@ def measure_notebooks(questions: list[Path], district: str, harmonised: Path, fo
     """One district-wide run of each question (kernel start-up included, as in a pack)."""
     import papermill
 
-    from flp_inquiry.batch import BATCH_PARAMETERS  # as a pack run sets them
-    from flp_inquiry.questions import notebook_parameters
+    from flp_inquiry.inquiry.questions import notebook_parameters
+    from flp_inquiry.packs.pack import BATCH_PARAMETERS  # as a pack run sets them
 
     folder.mkdir(parents=True, exist_ok=True)
     seconds = {}
@@ -150,7 +149,7 @@ def measure_notebooks(questions: list[Path], district: str, harmonised: Path, fo
 
 def pack_settings(question: str, harmonised: Path, output: Path, schools_per_district: int | None) -> dict:
     """One question for every school of both districts (or the first N of each, for a quick check)."""
-    from flp_inquiry.store import list_schools
+    from flp_inquiry.ingest.store import list_schools
 
     if schools_per_district is None:
         schools = {district: [*list_schools(district, harmonised)["school_name"]] for district in DISTRICTS}
@@ -181,7 +180,7 @@ def measure_pack(settings: dict, folder: Path) -> dict:
 
 def measure_loop(settings: dict, sample_jobs: int, folder: Path) -> dict:
     """The papermill + nbconvert shell loop on an even sample of the pack's jobs, scaled to all of them."""
-    from flp_inquiry.batch import expand_pack, load_pack
+    from flp_inquiry.packs.pack import expand_pack, load_pack
 
     jobs = expand_pack(load_pack(settings))
     every = max(1, len(jobs) // sample_jobs)

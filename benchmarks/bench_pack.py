@@ -27,9 +27,9 @@ from pathlib import Path
 
 import yaml
 
-from flp_inquiry.batch import expand_pack, load_pack
-from flp_inquiry.jobs import stop_kernel
-from flp_inquiry.kernels import BATCH_ENVIRONMENT, ReadyClient
+from flp_inquiry.packs.jobs import stop_kernel
+from flp_inquiry.packs.kernels import BATCH_ENVIRONMENT, ReadyClient
+from flp_inquiry.packs.pack import expand_pack, load_pack
 
 PROJECT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

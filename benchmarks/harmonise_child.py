@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from flp_inquiry.harmonise import harmonise_district
+from flp_inquiry.ingest.harmonise import harmonise_district
 
 
 def peak_mib() -> float:

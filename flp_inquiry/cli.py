@@ -17,7 +17,7 @@ DEFAULT_DATA = Path("build/harmonised")
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from flp_inquiry.sample import write_sample
+    from flp_inquiry.ingest.sample import write_sample
 
     for folder in write_sample(args.out, scale=args.scale, seed=args.seed):
         print(f"wrote {folder}")
@@ -25,7 +25,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_harmonise(args: argparse.Namespace) -> int:
-    from flp_inquiry.harmonise import harmonise_district
+    from flp_inquiry.ingest.harmonise import harmonise_district
 
     folder = harmonise_district(args.district, args.source, args.out, mapping=args.mapping)
     print(f"wrote {folder}")
@@ -33,7 +33,7 @@ def _cmd_harmonise(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from flp_inquiry.store import summarise_districts
+    from flp_inquiry.ingest.store import summarise_districts
 
     print(summarise_districts(args.data).to_string(index=False))
     return 0
@@ -46,8 +46,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
-    from flp_inquiry.dashboard import round_half_away
-    from flp_inquiry.metrics import metric_table
+    from flp_inquiry.measures.dashboard import round_half_away
+    from flp_inquiry.measures.metrics import metric_table
 
     by = [c.strip() for c in (args.by or "").split(",") if c.strip()]
     table = metric_table(
@@ -62,21 +62,22 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    from flp_inquiry.extract import write_extract
+    from flp_inquiry.measures.extract import write_extract
 
     print(f"wrote {write_extract(args.district, args.year, data=args.data, out=args.out)}")
     return 0
 
 
 def _cmd_new_question(args: argparse.Namespace) -> int:
-    from flp_inquiry.new_question import new_question
+    from flp_inquiry.inquiry.new_question import new_question
 
     print(f"wrote {new_question(args.title, folder=args.folder)}")
     return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from flp_inquiry.batch import load_pack, run_pack, with_command_line
+    from flp_inquiry.packs.batch import run_pack
+    from flp_inquiry.packs.pack import load_pack, with_command_line
 
     pack = with_command_line(load_pack(args.pack), dict(args.parameter), args.output)
     summary = run_pack(pack, workers=args.workers, force=args.force, executor=args.executor, scheduler=args.scheduler)

@@ -1,6 +1,6 @@
 """The partnership's codes: districts, student groups, tests, grades and the canonical tables' names.
 
-Plain constants, apart from the pandera models in :mod:`flp_inquiry.schema` that
+Plain constants, apart from the pandera models in :mod:`flp_inquiry.ingest.schema` that
 check them, so that code reading harmonised data (notebooks, reports, the
 batch runner) does not import pandera.
 """

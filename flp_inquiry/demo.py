@@ -5,9 +5,9 @@ from pathlib import Path
 
 import yaml
 
-from flp_inquiry.extract import ensure_extract
-from flp_inquiry.harmonise import harmonise_district
-from flp_inquiry.store import is_up_to_date, summarise_districts
+from flp_inquiry.ingest.harmonise import harmonise_district
+from flp_inquiry.ingest.store import is_up_to_date, summarise_districts
+from flp_inquiry.measures.extract import ensure_extract
 
 DEMO_DISTRICTS = ("fresno", "long_beach")
 SAMPLE_PACK = Path("packs/sample.yaml")
@@ -37,7 +37,7 @@ def run_demo(sample_dir: Path = Path("data/sample"), out: Path = Path("build"), 
 
     Returns the exit status: 0 when every report was made, 1 otherwise.
     """
-    from flp_inquiry.batch import run_pack
+    from flp_inquiry.packs.batch import run_pack
 
     harmonised = Path(out) / "harmonised"
     harmonise_sample(Path(sample_dir), harmonised)

@@ -3,7 +3,7 @@
 A test wraps what it checks in :func:`checking` (or calls :func:`record`): the case is
 recorded as not handled when the check starts and as handled only when it ends without a
 failure, so a failing check shows "no" in the table.  ``tests/conftest.py`` registers this
-module as a pytest plugin (``pytest_plugins = ["battery_report"]``), whose
+module as a pytest plugin (``pytest_plugins = ["tests.battery_report"]``), whose
 ``pytest_terminal_summary`` hook prints the table, in the Markdown of README.md's
 "Bad input and faults" section.
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from flp_inquiry.sample import HARBOR, PENASCO
+from flp_inquiry.ingest.sample import HARBOR, PENASCO
 
 PROJECT = Path(__file__).resolve().parents[1]
+FIXTURES = PROJECT / "tests" / "fixtures"
 SHARED = PROJECT.parent / "shared"
 PUBLIC = SHARED / "data" / "public"
 SAMPLE = PROJECT / "data" / "sample"
@@ -35,8 +36,8 @@ def sample_dir() -> Path:
 @pytest.fixture(scope="session")
 def sample_harmonised(tmp_path_factory) -> Path:
     """Both districts' committed sample, harmonised once for the session into a temporary folder."""
-    from flp_inquiry.harmonise import harmonise_district
-    from flp_inquiry.schema import DISTRICTS
+    from flp_inquiry.ingest.harmonise import harmonise_district
+    from flp_inquiry.ingest.schema import DISTRICTS
 
     out = tmp_path_factory.mktemp("build") / "harmonised"
     for district in DISTRICTS:
@@ -55,7 +56,7 @@ class PackRun:
     summary: object
 
     def executed(self, district: str, question: str, school: str = "all") -> Path:
-        from flp_inquiry.batch import DISTRICT_SLUG, slugify
+        from flp_inquiry.packs.pack import DISTRICT_SLUG, slugify
 
         slug = DISTRICT_SLUG if school == "all" else slugify(school)
         return self.output / "_executed" / district / question / f"{slug}.ipynb"
@@ -70,7 +71,7 @@ def sample_pack(sample_harmonised, tmp_path_factory) -> PackRun:
 
     Notebook tests read the executed notebooks; report tests read the rendered HTML.
     """
-    from flp_inquiry.batch import run_pack
+    from flp_inquiry.packs.batch import run_pack
 
     output = tmp_path_factory.mktemp("pack") / "sample"
     summary = run_pack({
@@ -82,4 +83,4 @@ def sample_pack(sample_harmonised, tmp_path_factory) -> PackRun:
     return PackRun(output, sample_harmonised, summary)
 
 
-pytest_plugins = ["battery_report"]
+pytest_plugins = ["tests.battery_report"]

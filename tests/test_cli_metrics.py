@@ -10,9 +10,17 @@ import pytest
 
 from flp_inquiry.cli import main
 from flp_inquiry.errors import ParameterError
-from flp_inquiry.metrics import METRICS, metric_table
-from test_metrics import (assessment_table, course, course_table, enrolled, enrollment_table, outcome,
-                          outcome_table, scored)
+from flp_inquiry.measures.metrics import METRICS, metric_table
+from tests.measures.test_metrics import (
+    assessment_table,
+    course,
+    course_table,
+    enrolled,
+    enrollment_table,
+    outcome,
+    outcome_table,
+    scored,
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import tomllib
 
 import yaml
 
-from conftest import PROJECT
+from tests.conftest import PROJECT
 
 
 def _name(requirement: str) -> set[str]:

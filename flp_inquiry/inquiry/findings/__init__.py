@@ -1,0 +1,104 @@
+"""Plain sentences from metric tables, for the prose of the inquiry notebooks.
+
+Each function takes a tidy metric table (grouping columns, ``n``, ``value``, as
+:mod:`flp_inquiry.measures.metrics` returns them, suppressed or not) and says one thing
+about it in words a principal reads: the largest change, the biggest gap, who
+contributes most, what stands out.  A figure for fewer than 11 students is never
+quoted: every function looks only at the rows :func:`shown_rows` keeps, which are
+the rows :func:`flp_inquiry.measures.suppression.suppress_small_cells` leaves visible.
+A change is quoted only when both years are shown.
+
+Units: ``"%"`` for rates (changes and gaps then read as percentage points) and
+``"points"`` for Distance from Standard (scale-score points).
+"""
+from flp_inquiry.inquiry.findings.changes import (  # noqa: F401
+    UNUSUAL_CHANGE_RATIO,
+    describe_decomposition,
+    describe_growth_by_grade,
+    describe_largest_change,
+    describe_largest_changes,
+    describe_matched_growth,
+    describe_unusual_changes,
+    largest_change,
+    summarise_largest_changes,
+    year_changes,
+)
+from flp_inquiry.inquiry.findings.comparisons import (  # noqa: F401
+    describe_biggest_gap,
+    describe_bottleneck,
+    describe_contributions,
+    describe_extremes,
+    describe_funnel,
+)
+from flp_inquiry.inquiry.findings.glance import (  # noqa: F401
+    ALGEBRA_GRADES,
+    COMMON_INDICATORS,
+    algebra_trends,
+    common_metrics,
+    describe_algebra,
+    describe_colours,
+    indicator_trends,
+    partner_figures,
+    with_partner,
+)
+from flp_inquiry.inquiry.findings.scope import (  # noqa: F401
+    GRADES_COUNTED,
+    counted_here,
+    describe_grades_not_counted,
+    describe_nothing_drawn,
+    grades_words,
+    where_counted,
+)
+from flp_inquiry.inquiry.findings.words import (  # noqa: F401
+    as_markdown,
+    bullets,
+    format_change,
+    format_difference,
+    format_value,
+    group_phrase,
+    scope_sentence,
+    shown_rows,
+    value_in,
+)
+
+__all__ = [
+    "ALGEBRA_GRADES",
+    "COMMON_INDICATORS",
+    "GRADES_COUNTED",
+    "UNUSUAL_CHANGE_RATIO",
+    "algebra_trends",
+    "as_markdown",
+    "bullets",
+    "common_metrics",
+    "counted_here",
+    "describe_algebra",
+    "describe_biggest_gap",
+    "describe_bottleneck",
+    "describe_colours",
+    "describe_contributions",
+    "describe_decomposition",
+    "describe_extremes",
+    "describe_funnel",
+    "describe_grades_not_counted",
+    "describe_growth_by_grade",
+    "describe_largest_change",
+    "describe_largest_changes",
+    "describe_matched_growth",
+    "describe_nothing_drawn",
+    "describe_unusual_changes",
+    "format_change",
+    "format_difference",
+    "format_value",
+    "grades_words",
+    "group_phrase",
+    "indicator_trends",
+    "largest_change",
+    "partner_figures",
+    "scope_sentence",
+    "shown_rows",
+    "summarise_largest_changes",
+    "value_in",
+    "where_counted",
+    "with_partner",
+    "year_changes",
+]

@@ -1,0 +1,239 @@
+"""Findings about change: from last year to this, which groups moved most, and what the change is made of.
+
+A change is quoted only when both years are shown (11 or more students each).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import pandas as pd
+
+from flp_inquiry.inquiry import labels
+from flp_inquiry.inquiry.findings.words import (
+    format_change,
+    format_value,
+    group_phrase,
+    shown_rows,
+)
+
+#: A change this many times the typical (median) change of the other groups stands out.
+UNUSUAL_CHANGE_RATIO = 3.0
+def year_changes(table: pd.DataFrame, keys: Sequence[str], year: int) -> pd.DataFrame:
+    """Groups shown both in ``year`` and the year before, with both values and the change.
+
+    ``table`` is grouped by ``school_year`` and ``keys``.
+
+    Returns
+    -------
+    DataFrame
+        ``*keys, prior_n, prior_value, n, value, change``, largest change (either way) first.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"school_year": [2024, 2025, 2024, 2025], "grade": [6, 6, 7, 7],
+    ...                   "n": [40, 38, 30, 9], "value": [-50.0, -40.0, -60.0, -90.0]})
+    >>> year_changes(t, ["grade"], 2025).to_dict("records")
+    [{'grade': 6, 'prior_n': 40.0, 'prior_value': -50.0, 'n': 38.0, 'value': -40.0, 'change': 10.0}]
+    """
+    keys = list(keys)
+    shown = shown_rows(table)
+    now = shown.loc[shown["school_year"] == year, [*keys, "n", "value"]]
+    before = shown.loc[shown["school_year"] == year - 1, [*keys, "n", "value"]]
+    before = before.rename(columns={"n": "prior_n", "value": "prior_value"})
+    both = before.merge(now, on=keys) if keys else pd.concat(
+        [before.reset_index(drop=True), now.reset_index(drop=True)], axis=1).dropna()
+    both["change"] = both["value"] - both["prior_value"]
+    order = both["change"].abs().sort_values(ascending=False, kind="stable").index
+    return both.loc[order].reset_index(drop=True)
+
+
+def summarise_largest_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str,
+                              lead: str, count: int = 3) -> str:
+    """``lead`` followed by :func:`describe_largest_changes`, or ``""`` (left out of bullets) when there are none.
+
+    With one group to compare, :func:`describe_largest_change` says it (a list of one has no "largest").
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025], "school": ["A", "A"], "n": [8, 8], "value": [20.0, 25.0]})
+    >>> summarise_largest_changes(t, ["school"], 2025, what="percent met", unit="%", lead="The largest changes:")
+    ''
+    >>> summarise_largest_changes(t.assign(n=11), ["school"], 2025, what="percent met", unit="%", lead="The largest changes:")
+    'Percent met of students at A went from 20.0% in 2023-24 to 25.0% in 2024-25 (up 5.0 percentage points).'
+    """
+    changes = describe_largest_changes(table, keys, year, what=what, unit=unit, count=count)
+    if len(changes) == 1:
+        return describe_largest_change(table, keys, year, what=what, unit=unit)
+    return " ".join([lead, *changes]) if changes else ""
+
+
+def describe_largest_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str,
+                             count: int = 3) -> list[str]:
+    """The ``count`` groups whose ``what`` changed most from last year (either way), one sentence each.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025] * 3, "school": ["A", "A", "B", "B", "C", "C"],
+    ...                   "n": [40, 40, 30, 30, 30, 8], "value": [20.0, 25.0, 30.0, 18.0, 10.0, 60.0]})
+    >>> describe_largest_changes(t, ["school"], 2025, what="percent met", unit="%", count=2)
+    ['Students at B: from 30.0% to 18.0% (down 12.0 percentage points).', 'Students at A: from 20.0% to 25.0% (up 5.0 percentage points).']
+    """
+    changes = year_changes(table, keys, year).head(count)
+    phrases = group_phrase(changes, keys)
+    return [f"{phrase}: from {format_value(row['prior_value'], unit)} to {format_value(row['value'], unit)} "
+            f"({format_change(row['change'], unit)})." for phrase, (_, row) in zip(phrases, changes.iterrows())]
+
+
+def describe_largest_change(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str) -> str:
+    """The group whose ``what`` changed most from last year, in one sentence.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025, 2024, 2025], "grade": [7, 7, 7, 7],
+    ...                   "el_status": ["EL", "EL", "EO", "EO"], "n": [35, 20, 64, 69],
+    ...                   "value": [-124.1, -187.4, -57.8, -73.2]})
+    >>> describe_largest_change(t, ["grade", "el_status"], 2025, what="math distance from standard", unit="points")
+    'The largest change in math distance from standard from 2023-24 to 2024-25: English learners in Grade 7, from -124.1 points to -187.4 points (down 63.3 points).'
+
+    One figure (one group, or one left with 11 or more students both years) is no "largest":
+
+    >>> describe_largest_change(t[t["el_status"] == "EL"], [], 2025, what="math distance from standard", unit="points")
+    'Math distance from standard went from -124.1 points in 2023-24 to -187.4 points in 2024-25 (down 63.3 points).'
+    >>> describe_largest_change(t.assign(n=[35, 20, 64, 9]), ["grade", "el_status"], 2025, what="math distance from standard", unit="points")
+    'Math distance from standard of English learners in Grade 7 went from -124.1 points in 2023-24 to -187.4 points in 2024-25 (down 63.3 points), the only group with 11 or more students in both years.'
+    """
+    span = f"from {labels.school_year_label(year - 1)} to {labels.school_year_label(year)}"
+    changes = year_changes(table, keys, year)
+    if changes.empty:
+        return f"No group has 11 or more students in both years to compare {what} {span}."
+    if len(changes) > 1:
+        largest = describe_largest_changes(table, keys, year, what=what, unit=unit, count=1)
+        return f"The largest change in {what} {span}: {largest[0].replace(': from', ', from', 1)}"
+    row = changes.iloc[0]
+    before, after = format_value(row["prior_value"], unit), format_value(row["value"], unit)
+    of = f" of {group_phrase(changes, keys, capital=False).iloc[0]}" if keys else ""
+    if format_change(row["change"], unit) == "unchanged" and before == after:
+        sentence = (f"{labels.sentence_start(what)}{of} was {after} in {labels.school_year_label(year)}, unchanged from "
+                    f"{labels.school_year_label(year - 1)}")
+    else:
+        sentence = (f"{labels.sentence_start(what)}{of} went from {before} in {labels.school_year_label(year - 1)} to "
+                    f"{after} in {labels.school_year_label(year)} ({format_change(row['change'], unit)})")
+    groups = table.loc[table["school_year"].isin([year - 1, year]), list(keys)].drop_duplicates() if keys else table.iloc[:1]
+    return sentence + (", the only group with 11 or more students in both years." if len(groups) > 1 else ".")
+
+
+def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str) -> list[str]:
+    """Changes much bigger than the others' (``UNUSUAL_CHANGE_RATIO`` x the median change): what is surprising.
+
+    >>> t = pd.DataFrame({"school_year": [2024] * 4 + [2025] * 4, "school": list("ABCD") * 2,
+    ...                   "n": [40] * 8, "value": [20.0, 22.0, 18.0, 17.0, 21.0, 20.0, 19.0, 45.0]})
+    >>> describe_unusual_changes(t, ["school"], 2025, what="chronic absence", unit="%")
+    ['At D, chronic absence moved far more than elsewhere: from 17.0% to 45.0% (up 28.0 percentage points), against a typical change of 1.5 percentage points.']
+    >>> by_grade = t.assign(grade=t["school"].map({"A": 3, "B": 4, "C": 5, "D": 6})).drop(columns="school")
+    >>> describe_unusual_changes(by_grade, ["grade"], 2025, what="chronic absence", unit="%")[0][:40]
+    'In Grade 6, chronic absence moved far mo'
+    """
+    changes = year_changes(table, keys, year)
+    if len(changes) < 3:
+        return []
+    sizes = changes["change"].abs()
+    typical = float(sizes.median())
+    unusual = changes[sizes > max(UNUSUAL_CHANGE_RATIO * typical, 1.0)]
+    words = "percentage points" if unit == "%" else unit
+    place = group_phrase(unusual, keys, capital=False)
+    place = place.str.replace("^students at ", "At ", regex=True).str.replace("^students in ", "In ", regex=True)
+    place = place.where(place.str.startswith(("At ", "In ")), "For " + place)
+    return [f"{who}, {what} moved far more than elsewhere: from {format_value(r['prior_value'], unit)} to "
+            f"{format_value(r['value'], unit)} ({format_change(r['change'], unit)}), against a typical change of "
+            f"{typical:.1f} {words}."
+            for who, (_, r) in zip(place, unusual.iterrows())]
+
+
+def largest_change(table: pd.DataFrame, keys: Sequence[str], year: int) -> dict | None:
+    """The group (``keys`` values) whose value changed most since last year, among shown groups; None if none.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025, 2024, 2025], "grade": [6, 6, 7, 7],
+    ...                   "n": [40, 38, 30, 25], "value": [-50.0, -40.0, -60.0, -90.0]})
+    >>> largest_change(t, ["grade"], 2025)
+    {'grade': 7, 'prior_value': -60.0, 'value': -90.0, 'change': -30.0}
+    """
+    changes = year_changes(table, keys, year)
+    if changes.empty:
+        return None
+    return changes.iloc[[0]][[*keys, "prior_value", "value", "change"]].to_dict("records")[0]
+
+
+
+def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: str, unit: str,
+                           keys: Sequence[str] | None = None) -> str:
+    """Composition against performance, from :func:`flp_inquiry.inquiry.decomposition.decompose_change`.
+
+    Only the total and units left shown by suppression (a ``*`` in ``performance``
+    means hidden; :func:`flp_inquiry.inquiry.tables.decomposition_table` hides them) are quoted.
+    ``keys`` (default ``[unit_col]``) name the unit's students, as in :func:`describe_contributions`.
+
+    >>> d = pd.DataFrame({"school": ["A", "B", "C", "Total"], "before_n": [40, 30, 5, 75], "after_n": [50, 30, 4, 84],
+    ...     "composition": [1.0, -0.5, "*", 0.5], "performance": [-20.0, -2.0, "*", -22.0], "change": [-19.0, -2.5, "*", -21.5]})
+    >>> describe_decomposition(d, "school", what="math distance from standard", unit="points")
+    'Since last year, math distance from standard went down 21.5 points: up 0.5 points from who is enrolled where (composition) and down 22.0 points from how students did (performance). The biggest part of the performance change: Students at A (down 20.0 points).'
+
+    A hidden total (under 11 students in either year) is not taken apart:
+
+    >>> describe_decomposition(d.assign(change=["*"] * 4), "school", what="math distance from standard", unit="points")
+    'Fewer than 11 students in one of the two years: the change in math distance from standard cannot be taken apart.'
+    """
+    total = decomposition.iloc[-1]
+    if pd.isna(pd.to_numeric(pd.Series([total["change"]]), errors="coerce").iloc[0]):
+        return f"Fewer than 11 students in one of the two years: the change in {what} cannot be taken apart."
+    moved = format_change(total["change"], unit)
+    sentence = (f"Since last year, {what} {'was unchanged' if moved == 'unchanged' else 'went ' + moved}: "
+                f"{format_change(total['composition'], unit)} from who is enrolled where (composition) and "
+                f"{format_change(total['performance'], unit)} from how students did (performance).")
+    groups = decomposition.iloc[:-1]
+    performance = pd.to_numeric(groups["performance"], errors="coerce")
+    counts = [pd.to_numeric(groups[n], errors="coerce") for n in ("before_n", "after_n")]
+    keep = performance.notna() & (counts[0] >= 11) & (counts[1] >= 11)
+    shown = groups[keep].assign(performance=performance[keep])
+    if not shown.empty:
+        top = shown.loc[[shown["performance"].abs().idxmax()]]
+        who = group_phrase(top, list(keys) if keys is not None else [unit_col]).iloc[0]
+        which = "The only part of the performance change that can be shown" if len(shown) == 1 and len(groups) > 1 \
+            else "The biggest part of the performance change"
+        sentence += f" {which}: {who} ({format_change(top['performance'].iloc[0], unit)})."
+    return sentence
+
+
+def describe_matched_growth(growth: pd.DataFrame, *, words: str) -> str:
+    """Did the same students fall? From :func:`flp_inquiry.inquiry.cohorts.matched_cohort_growth` (one row).
+
+    ``words`` name the students followed, as their groups were when they started.
+
+    >>> g = pd.DataFrame({"n": [25], "dfs_from": [-120.0], "dfs_to": [-160.5], "dfs_change": [-40.5]})
+    >>> describe_matched_growth(g, words="English learners in Grade 6 last year")
+    'The same students (English learners in Grade 6 last year, tested again this year) went from -120.0 points to -160.5 points (down 40.5 points): the change is in these students, not only a different cohort.'
+    >>> describe_matched_growth(g.assign(n=[9]), words="English learners in Grade 6 last year")
+    'Fewer than 11 English learners in Grade 6 last year were tested again this year: the same students cannot be followed here.'
+    """
+    shown = shown_rows(growth, value="dfs_change")
+    if shown.empty:
+        return f"Fewer than 11 {words} were tested again this year: the same students cannot be followed here."
+    row = shown.iloc[0]
+    reading = ("the change is in these students, not only a different cohort" if abs(row["dfs_change"]) >= 10
+               else "these students held about steady, so a change between cohorts is about who arrived, not growth")
+    return (f"The same students ({words}, tested again this year) went from "
+            f"{format_value(row['dfs_from'], 'points')} to {format_value(row['dfs_to'], 'points')} "
+            f"({format_change(row['dfs_change'], 'points')}): {reading}.")
+
+
+def describe_growth_by_grade(growth: pd.DataFrame, subject_words: str) -> str:
+    """Where the same students gained and lost most, from :meth:`flp_inquiry.inquiry.session.Inquiry.matched_growth` by grade.
+
+    >>> g = pd.DataFrame({"grade": [6, 7, 8], "n": [50, 45, 8], "dfs_change": [-4.0, -21.5, 30.0]})
+    >>> describe_growth_by_grade(g, "math")
+    'Following the same students from last year: in math they lost most ground arriving in Grade 7 (down 21.5 points) and did best arriving in Grade 6 (down 4.0 points).'
+    >>> describe_growth_by_grade(g.assign(dfs_change=[4.0, 0.5, 30.0]), "math")
+    'Following the same students from last year: in math they gained least arriving in Grade 7 (up 0.5 points) and did best arriving in Grade 6 (up 4.0 points).'
+    """
+    shown = shown_rows(growth, value="dfs_change")
+    if shown.empty:
+        return f"Too few students were tested in {subject_words} both years to follow the same students."
+    worst, best = shown.loc[shown["dfs_change"].idxmin()], shown.loc[shown["dfs_change"].idxmax()]
+    # "lost most ground" only for a fall; when every grade gained, the weakest gained least
+    weakest = "lost most ground" if worst["dfs_change"] < 0 else "gained least"
+    return (f"Following the same students from last year: in {subject_words} they {weakest} arriving in "
+            f"{labels.grade_label(worst['grade'])} ({format_change(worst['dfs_change'], 'points')}) and did best arriving in "
+            f"{labels.grade_label(best['grade'])} ({format_change(best['dfs_change'], 'points')}).")

@@ -1,0 +1,156 @@
+"""The words every finding is made of: figures, changes, differences and groups as people.
+
+A figure for fewer than 11 students is never quoted: every finding looks only at the rows
+:func:`shown_rows` keeps, the rows :func:`flp_inquiry.measures.suppression.suppress_small_cells`
+leaves visible.  Units: ``"%"`` for rates (changes and gaps then read as percentage points) and
+``"points"`` for Distance from Standard (scale-score points).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import pandas as pd
+
+from flp_inquiry.inquiry import labels
+from flp_inquiry.measures.dashboard import round_half_away
+from flp_inquiry.measures.suppression import too_small
+
+#: Group types that describe who the students are (said first in a phrase, in this order).
+_WHO = ("attendance", "sed", "gender", "ethnicity", "el_status", "years_as_el", "swd", "pathway")
+def shown_rows(table: pd.DataFrame, value: str = "value", n: str = "n") -> pd.DataFrame:
+    """The rows a reader may see (11 or more students), with ``n`` and ``value`` as numbers.
+
+    >>> t = pd.DataFrame({"school": ["A", "B", "C"], "n": [10, 11, "*"], "value": [50.0, 45.5, "*"]})
+    >>> shown_rows(t)[["school", "n", "value"]].to_dict("records")
+    [{'school': 'B', 'n': 11.0, 'value': 45.5}]
+    """
+    if table.empty:
+        return table.assign(**{n: pd.Series(dtype=float), value: pd.Series(dtype=float)})
+    # the rows suppress_small_cells would leave showing, without making the suppressed copy of the table
+    values = pd.to_numeric(table[value], errors="coerce")
+    shown = ~too_small(table[n]) & values.notna().to_numpy()
+    return table[shown].assign(**{n: pd.to_numeric(table.loc[shown, n], errors="coerce").astype(float),
+                                  value: values[shown].astype(float)})
+
+
+def format_value(value: float, unit: str) -> str:
+    """A figure as the reader sees it: one decimal (halves away from zero, as the Dashboard), with its unit.
+
+    >>> format_value(45.25, "%"), format_value(-72.44, "points")
+    ('45.3%', '-72.4 points')
+    """
+    value = float(round_half_away([value], 1)[0])
+    return f"{value:.1f}%" if unit == "%" else f"{value:.1f} {unit}"
+
+
+def format_change(change: float, unit: str) -> str:
+    """A change in words: up or down, in percentage points for rates.
+
+    >>> format_change(-63.26, "points"), format_change(4.0, "%"), format_change(0.01, "%")
+    ('down 63.3 points', 'up 4.0 percentage points', 'unchanged')
+    >>> format_change(2.25, "%"), format_change(-2.25, "%")  # halves away from zero, as the Dashboard
+    ('up 2.3 percentage points', 'down 2.3 percentage points')
+    """
+    return _signed(change, unit, "up {}", "down {}", "unchanged")
+
+
+def format_difference(difference: float, unit: str) -> str:
+    """How far one group is above or below another, in words (a gap is not a change over time).
+
+    >>> format_difference(-40.0, "%"), format_difference(12.34, "points"), format_difference(0.04, "points")
+    ('40.0 percentage points lower', '12.3 points higher', 'about the same')
+    """
+    return _signed(difference, unit, "{} higher", "{} lower", "about the same")
+
+
+def _signed(amount: float, unit: str, above: str, below: str, none: str) -> str:
+    """``amount``'s size (one decimal; percentage points for rates) in ``above`` or ``below``, or ``none`` if 0.0."""
+    size = abs(float(round_half_away([amount], 1)[0]))
+    if size == 0:
+        return none
+    return (above if amount > 0 else below).format(f"{size:.1f} {'percentage points' if unit == '%' else unit}")
+
+
+def group_phrase(table: pd.DataFrame, keys: Sequence[str], capital: bool = True) -> pd.Series:
+    """Each row's group in words, as people: who the students are, then their grade, then their school.
+
+    Words that say who the students are come first (``chronically absent``,
+    ``socioeconomically disadvantaged``), the last one naming them
+    (:func:`flp_inquiry.inquiry.labels.people_label`).  ``capital=False`` gives the words as
+    they read inside a sentence.
+
+    >>> t = pd.DataFrame({"school": ["Sample Oak"], "grade": [7], "el_status": ["EL"]})
+    >>> group_phrase(t, ["school", "grade", "el_status"]).tolist()
+    ['English learners in Grade 7 at Sample Oak']
+    >>> group_phrase(t.assign(el_status="RFEP"), ["grade", "el_status"], capital=False).tolist()
+    ['reclassified (RFEP) students in Grade 7']
+    >>> group_phrase(t, ["grade"]).tolist(), group_phrase(t, []).tolist(), group_phrase(t.assign(grade=0), ["grade"]).tolist()
+    (['Students in Grade 7'], ['All students'], ['Students in kindergarten'])
+    """
+    keys = [k for k in keys if k != "school_year"]
+    # who the students are (a describing group before a naming one); then names that are not
+    # groupings (an indicator, a course) stand alone
+    who = sorted((k for k in keys if k in _WHO or k not in labels.GROUP_TYPE_LABELS),
+                 key=lambda k: _WHO.index(k) if k in _WHO else len(_WHO))
+    phrase = pd.Series("", index=table.index)
+    for position, key in enumerate(who):
+        people = table[key].map(lambda value, key=key: labels.people_label(key, value)).astype(str)
+        if position < len(who) - 1:  # "socioeconomically disadvantaged" before "English learners"
+            people = people.map(_describing)
+        phrase = phrase.str.cat(people, sep=" ").str.strip()
+    phrase = phrase.mask(phrase == "", "students" if keys else "all students")
+    if "grade" in keys:
+        phrase = phrase + " in " + table["grade"].map(labels.grade_words).astype(str)  # (str: also when empty)
+    if "school" in keys:
+        phrase = phrase + " at " + table["school"].astype(str)
+    return phrase.map(labels.sentence_start) if capital else phrase
+
+
+def _describing(people: str) -> str:
+    """People words as words describing others: ``chronically absent students`` -> ``chronically absent``."""
+    if people.startswith("students not "):
+        return people.removeprefix("students ")
+    return people.removesuffix(" students")
+
+
+def as_markdown(heading: str, sentences: Sequence[str], level: int = 2) -> str:
+    """A Markdown section: a heading and one bullet per sentence (empty sentences left out).
+
+    >>> print(as_markdown("What the data shows", ["Math rose.", ""]))
+    ## What the data shows
+    <BLANKLINE>
+    - Math rose.
+    """
+    return f"{'#' * level} {heading}\n\n{bullets(sentences)}"
+
+
+def bullets(sentences: Sequence[str]) -> str:
+    """One Markdown bullet per sentence (empty ones left out).
+
+    >>> print(bullets(["Math rose.", "", "ELA held."]))
+    - Math rose.
+    - ELA held.
+    """
+    return "\n".join(f"- {sentence}" for sentence in sentences if sentence)
+
+
+def scope_sentence(district_name: str, school: str, year: int) -> str:
+    """Whom and when a notebook is about.
+
+    >>> scope_sentence("Fresno Unified", "all", 2025)
+    'All schools of Fresno Unified, school year 2024-25 (with earlier years for trends).'
+    """
+    where = f"All schools of {district_name}" if school == "all" else f"{school}, {district_name}"
+    return f"{where}, school year {labels.school_year_label(year)} (with earlier years for trends)."
+
+
+def value_in(table: pd.DataFrame, year: int) -> float | None:
+    """The shown value of a one-group table (``school_year``, ``n``, ``value``) in ``year``; None if hidden or absent.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025], "n": [40, 9], "value": [20.0, 30.0]})
+    >>> value_in(t, 2024), value_in(t, 2025), value_in(t, 2026)
+    (20.0, None, None)
+    """
+    shown = shown_rows(table)
+    shown = shown[shown["school_year"] == year]
+    return float(shown["value"].iloc[0]) if len(shown) else None

@@ -1,0 +1,35 @@
+"""Stage 2, measures: the state's metric definitions on the canonical tables, the Dashboard's rules,
+and the rules for what may be shown (suppression, the privacy scan, the partner's aggregate extract).
+
+| module | concern |
+|---|---|
+| ``reference`` | the state's reference tables: Level 3 minimums, ELPI split points |
+| ``students`` | who is counted where: primary enrollments, groupings, shares |
+| ``assessment`` | Smarter Balanced: percent met, participation, Distance from Standard and its change |
+| ``english_learners`` | ELPI, reclassification, long-term ELs and those at risk |
+| ``outcomes`` | chronic absenteeism, algebra by grade 8/9, D/F rates, graduation, a-g |
+| ``metrics`` | every metric by name (``METRICS``) and ``metric_table``, the CLI's entry point |
+| ``dashboard`` | status level, change level and colour, cut points as data |
+| ``suppression`` | small-cell rules: ``suppress_small_cells`` |
+| ``privacy`` | the scan for student ids and small counts in what is shown |
+| ``extract`` | the cross-district aggregate extract |
+"""
+from flp_inquiry._exports import lazy_exports as _lazy_exports
+
+#: Public names, and the module each lives in (imported on first use).
+EXPORTS = {
+    "METRICS": "flp_inquiry.measures.metrics:METRICS",
+    "metric_table": "flp_inquiry.measures.metrics:metric_table",
+    "percent_met": "flp_inquiry.measures.assessment:percent_met",
+    "distance_from_standard": "flp_inquiry.measures.assessment:distance_from_standard",
+    "dfs_grade_span": "flp_inquiry.measures.assessment:dfs_grade_span",
+    "english_learner_progress": "flp_inquiry.measures.english_learners:english_learner_progress",
+    "chronic_absenteeism": "flp_inquiry.measures.outcomes:chronic_absenteeism",
+    "graduation_rate": "flp_inquiry.measures.outcomes:graduation_rate",
+    "dashboard_levels": "flp_inquiry.measures.dashboard:dashboard_levels",
+    "suppress_small_cells": "flp_inquiry.measures.suppression:suppress_small_cells",
+    "scan_report": "flp_inquiry.measures.privacy:scan_report",
+    "write_extract": "flp_inquiry.measures.extract:write_extract",
+    "read_extracts": "flp_inquiry.measures.extract:read_extracts",
+}
+__getattr__, __dir__ = _lazy_exports(__name__, EXPORTS)

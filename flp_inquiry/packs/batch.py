@@ -1,0 +1,365 @@
+"""Running a meeting pack: every job in parallel, only when something changed, and its index.
+
+A pack (:mod:`flp_inquiry.packs.pack`) expands to one job per district x question x school.  A job
+is skipped when its notebook, parameters, harmonised data (every district's ``manifest.json``:
+reports set the partner beside) and the package (its version and the hash of its code and report
+templates) are the same as at its last good run (kept in ``<output>/_state.json``).
+
+Output layout::
+
+    <output>/index.html
+    <output>/<district>/<question>/<school slug, or "district">.html
+    <output>/_executed/<district>/<question>/<slug>.ipynb   (failed jobs too, with the error)
+    <output>/_logs/<district>/<question>/<slug>.log
+    <output>/_state.json
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Collection, Mapping
+
+import flp_inquiry
+from flp_inquiry.errors import FlpInquiryError
+from flp_inquiry.inquiry.questions import ALL_SCHOOLS, question_title
+from flp_inquiry.packs.pack import Job, Pack, PackError, expand_pack, load_pack
+
+STATE_FILE = "_state.json"
+INDEX_FILE = "index.html"
+#: Statuses that count as success.
+GOOD_STATUSES = ("ok", "skipped-unchanged")
+#: Seconds between saves of the run's state while jobs finish (always saved at the end).
+_STATE_SAVE_SECONDS = 2.0
+
+@dataclass
+class JobResult:
+    """How a job ended: ``ok``, ``failed``, ``skipped-unchanged`` or ``interrupted``."""
+
+    job: Job
+    status: str
+    seconds: float = 0.0
+    error: str = ""
+    report: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True for a job that ran well or did not need to run."""
+        return self.status in GOOD_STATUSES
+
+
+@dataclass
+class PackSummary:
+    """The outcome of :func:`run_pack`: one result per job, and problems with the run itself."""
+
+    title: str
+    output: Path
+    results: list[JobResult]
+    problems: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when every job ran well or was unchanged and the run finished."""
+        return not self.interrupted and not self.problems and all(result.ok for result in self.results)
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs ended with each status."""
+        counts: dict[str, int] = {}
+        for result in self.results:
+            counts[result.status] = counts.get(result.status, 0) + 1
+        return counts
+
+    def table(self) -> str:
+        """A plain-text table of every job, failures first, then the totals."""
+        rows = sorted(self.results, key=lambda result: (result.ok, result.job.key))
+        width = max([len(result.job.key) for result in rows] + [3])
+        lines = [f"{'job':<{width}}  {'status':<17}  {'seconds':>7}  error"]
+        for result in rows:
+            error = result.error.strip().splitlines()[0][:100] if result.error.strip() else ""
+            lines.append(f"{result.job.key:<{width}}  {result.status:<17}  {result.seconds:7.1f}  {error}")
+        totals = ", ".join(f"{n} {status}" for status, n in sorted(self.counts().items()))
+        lines.append(f"{len(self.results)} jobs ({totals}) in {self.seconds:.1f} s; reports in {self.output}")
+        lines.extend(f"problem: {problem}" for problem in self.problems)
+        if self.interrupted:
+            lines.append("stopped before the end: run the same command again to finish the jobs not done")
+        return "\n".join(lines)
+
+
+def job_fingerprint(notebook_sha256: str, parameters: Mapping, data_sha256: str, kernel: str,
+                    version: str = flp_inquiry.__version__) -> str:
+    """The hash that says whether a job must run again: notebook, parameters, data, kernel, package version.
+
+    >>> a = job_fingerprint("n1", {"district": "fresno"}, "d1", "flp-inquiry")
+    >>> a == job_fingerprint("n1", {"district": "fresno"}, "d1", "flp-inquiry"), a == job_fingerprint("n2", {"district": "fresno"}, "d1", "flp-inquiry")
+    (True, False)
+    """
+    text = json.dumps({"notebook": notebook_sha256, "parameters": dict(parameters), "data": data_sha256,
+                       "kernel": kernel, "version": version}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def code_fingerprint() -> str:
+    """The package version and a hash of the code and templates that make a report.
+
+    A fix to a metric, a chart or the report template re-makes the reports it touches,
+    even before the version number moves.
+
+    >>> code_fingerprint().startswith(flp_inquiry.__version__ + "+")
+    True
+    """
+    package = Path(flp_inquiry.__file__).parent
+    files = sorted(p for p in [*package.rglob("*"), *(flp_inquiry.TEMPLATES / "report").rglob("*")]
+                   if p.is_file() and p.suffix in {".py", ".yaml", ".csv", ".j2", ".css", ".json"})
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode("utf-8") + path.read_bytes())
+    return f"{flp_inquiry.__version__}+{digest.hexdigest()[:16]}"
+
+
+def longest_first(jobs: list[Job], state: Mapping) -> list[Job]:
+    """The order to hand jobs to workers: the longest at their last good run first, new jobs before all.
+
+    With the short jobs last, workers run out of work at nearly the same moment
+    instead of one waiting on a long job that started late.
+
+    >>> jobs = [Job("fresno", q, "all", "district", Path(f"{q}.ipynb"), {}) for q in ("a", "b", "c", "d")]
+    >>> state = {"fresno/a/district": {"seconds": 0.5}, "fresno/b/district": {"seconds": 1.2},
+    ...          "fresno/d/district": {"seconds": 0.5}}
+    >>> [job.question for job in longest_first(jobs, state)]
+    ['c', 'b', 'a', 'd']
+    """
+    def last_seconds(job: Job) -> float:
+        seconds = (state.get(job.key) or {}).get("seconds")
+        return float(seconds) if isinstance(seconds, (int, float)) else float("inf")
+
+    return sorted(jobs, key=last_seconds, reverse=True)  # stable: equal times keep the pack's order
+
+
+def read_state(output: Path) -> dict:
+    """The last good run of each job (``{key: {"fingerprint": ..., ...}}``); empty if none or unreadable.
+
+    >>> read_state(Path("/nonexistent"))
+    {}
+    """
+    try:
+        state = json.loads((Path(output) / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state.get("jobs", {}) if isinstance(state, dict) else {}
+
+
+def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, force: bool = False,
+             executor: str = "local", scheduler: str | None = None, progress: bool = True,
+             allowed: Mapping[str, Mapping[str, Collection]] | None = None) -> PackSummary:
+    """Run a meeting pack: check every job, skip unchanged ones, run the rest in parallel, write the reports.
+
+    Parameters
+    ----------
+    pack
+        A pack file, a mapping of its keys, or a :class:`Pack`.
+    workers
+        Local worker processes (default: one per core).
+    force
+        Run every job even when nothing changed since its last good run.
+    executor, scheduler
+        ``"local"``, or ``"dask"`` with the scheduler's address.
+    progress
+        Show a progress bar and a line per failed job on standard error.
+    allowed
+        Allowed parameter values by district, instead of reading them from the harmonised data.
+
+    Returns
+    -------
+    PackSummary
+        ``.ok`` is False if any job failed, the run was stopped, or the index or state could not be written.
+
+    Raises
+    ------
+    PackError, ParameterError
+        The pack or a value in it is wrong (nothing has run), or the output folder cannot be written.
+    """
+    from flp_inquiry.packs.kernels import start_template_for
+
+    started = time.monotonic()
+    pack = pack if isinstance(pack, Pack) else load_pack(pack)
+    # Local kernels are forked from a template that imports pandas, Altair and this package, and reads
+    # the districts, once; it starts first, on another core, while this process imports the runner and
+    # checks the jobs (flp_inquiry.packs.kernels).
+    template = None
+    if executor == "local":
+        template = start_template_for(pack.kernel, [(d, os.path.abspath(pack.data)) for d in pack.districts])
+    try:
+        from flp_inquiry.packs.executors import check_executor
+
+        check_executor(executor, scheduler)
+        return _run_loaded_pack(pack, started, workers=workers, force=force, executor=executor,
+                                scheduler=scheduler, progress=progress, allowed=allowed, template=template)
+    finally:
+        if template is not None:
+            template.close()
+
+
+def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, scheduler, progress, allowed,
+                     template) -> PackSummary:
+    from tqdm import tqdm
+
+    from flp_inquiry.packs.executors import run_jobs
+    from flp_inquiry.packs.job_spec import JobSpec
+
+    jobs = expand_pack(pack, allowed)
+    output = Path(os.path.abspath(pack.output))
+    _check_writable(output)
+    state = read_state(output)
+    manifests = {district: _manifest(pack.data, district) for district in pack.districts}
+    notebook_hashes = {job.notebook: _sha256(job.notebook.read_bytes()) for job in jobs}
+    # a report may set its district beside the partner's figures, so any district's new data re-runs it
+    partnership = _sha256("".join(_manifest(pack.data, d.name)[0] for d in sorted(Path(pack.data).glob("*/"))
+                                  if d.is_dir()).encode("utf-8"))
+    code = code_fingerprint()
+    fingerprints = {job.key: job_fingerprint(notebook_hashes[job.notebook], job.parameters,
+                                             partnership, pack.kernel, version=code) for job in jobs}
+    results: dict[str, JobResult] = {}
+    to_run: list[Job] = []
+    for job in jobs:
+        if not force and _unchanged(job, output, state.get(job.key), fingerprints[job.key]):
+            results[job.key] = JobResult(job, "skipped-unchanged", report=job.report_path(output))
+        else:
+            to_run.append(job)
+
+    to_run = longest_first(to_run, state)
+    titles = {job.notebook: question_title(job.notebook) for job in jobs}
+    made = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    specs = [JobSpec(job.key, job.notebook.name, job.parameters, pack.kernel, pack.timeout, os.getcwd(),
+                     _header(job, titles[job.notebook], manifests[job.district][1], made))
+             for job in to_run]
+    sources = {job.notebook.name: job.notebook.read_text(encoding="utf-8") for job in to_run}
+    by_key = {job.key: job for job in to_run}
+    problems: list[str] = []
+    bar = tqdm(total=len(to_run), unit="job", disable=not progress or not to_run, desc=pack.title[:30])
+    last_saved = time.monotonic()
+
+    def record(outcome) -> None:
+        nonlocal last_saved
+        job = by_key[outcome.key]
+        result = _store_outcome(job, outcome, output)
+        results[job.key] = result
+        if result.status == "ok":
+            state[job.key] = {"fingerprint": fingerprints[job.key], "seconds": round(result.seconds, 2),
+                              "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        else:
+            state.pop(job.key, None)
+            if progress and result.status == "failed":
+                bar.write(f"FAILED {job.key}: {result.error.strip().splitlines()[0] if result.error.strip() else ''}"
+                          f" (log: {job.log_path(output)})")
+        bar.update(1)
+        if time.monotonic() - last_saved > _STATE_SAVE_SECONDS:
+            _save_state(output, state, problems)
+            last_saved = time.monotonic()
+
+    interrupted = False
+    # The index is written from the report module's templates: import it while the jobs run, not after.
+    threading.Thread(target=importlib.import_module, args=("flp_inquiry.packs.report",), daemon=True).start()
+    try:
+        run_jobs(specs, sources, record, executor=executor, workers=workers, scheduler=scheduler, template=template)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+        _save_state(output, state, problems)
+        ordered = [results.get(job.key) or JobResult(job, "interrupted", error="not run") for job in jobs]
+        _write_index(pack, output, ordered, titles, problems)
+    return PackSummary(pack.title, output, ordered, problems, interrupted, time.monotonic() - started)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _manifest(data: Path, district: str) -> tuple[str, dict]:
+    """The hash of a district's harmonised manifest (``"none"`` if missing) and the manifest itself."""
+    try:
+        raw = (data / district / "manifest.json").read_bytes()
+    except OSError:
+        return "none", {}
+    try:
+        return _sha256(raw), json.loads(raw)
+    except ValueError:
+        return _sha256(raw), {}
+
+
+def _check_writable(output: Path) -> None:
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        probe = output / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise PackError(f"cannot write to the output folder {output}: {err.strerror}") from err
+
+
+def _unchanged(job: Job, output: Path, last_good: Mapping | None, fingerprint: str) -> bool:
+    if not last_good or last_good.get("fingerprint") != fingerprint:
+        return False
+    # A deleted report or executed notebook is made again.
+    return job.executed_path(output).is_file() and job.report_path(output).is_file()
+
+
+def _header(job: Job, title: str, manifest: Mapping, made: str) -> dict:
+    return {"district": job.district, "question": title, "school_year": job.parameters.get("school_year", ""),
+            "data_as_of": manifest.get("created_utc") or made,
+            "school": None if job.school == ALL_SCHOOLS else job.school, "made": made}
+
+
+def _store_outcome(job: Job, outcome, output: Path) -> JobResult:
+    """Write what a worker made; a file that cannot be written fails this job only."""
+    from flp_inquiry.files import write_atomic
+
+    status, error = outcome.status, outcome.error
+    report = None
+    try:
+        if outcome.executed is not None:
+            write_atomic(job.executed_path(output), outcome.executed)
+        write_atomic(job.log_path(output), outcome.log)
+        if status == "ok" and outcome.report_html is not None:
+            report = write_atomic(job.report_path(output), outcome.report_html)
+        elif status != "ok":
+            # A report from an earlier run would not match this run's data: principals must not get it.
+            job.report_path(output).unlink(missing_ok=True)
+    except OSError as err:
+        status, error = "failed", f"could not write the job's files in {output}: {err}"
+    return JobResult(job, status, outcome.seconds, error, report)
+
+
+def _save_state(output: Path, state: dict, problems: list[str]) -> None:
+    from flp_inquiry.files import write_atomic
+
+    text = json.dumps({"package_version": flp_inquiry.__version__, "jobs": state}, indent=1, sort_keys=True)
+    try:
+        write_atomic(output / STATE_FILE, text)
+    except OSError as err:
+        problems.append(f"could not save the run's state in {output / STATE_FILE} ({err}); "
+                        "the next run will redo these jobs")
+
+
+def _write_index(pack: Pack, output: Path, results: list[JobResult], titles: Mapping[Path, str],
+                 problems: list[str]) -> None:
+    from flp_inquiry.packs.index import JOB_STATUSES, JobRecord, render_index
+
+    records = []
+    for result in results:
+        status = result.status if result.status in JOB_STATUSES else "failed"
+        report = result.report.relative_to(output).as_posix() if result.report and result.ok else None
+        records.append(JobRecord(result.job.district, None if result.job.school == ALL_SCHOOLS else result.job.school,
+                                 titles[result.job.notebook], status, round(result.seconds, 1), report, result.error))
+    try:
+        render_index(records, output / INDEX_FILE, pack.title, school_year=pack.school_year)
+    except (OSError, FlpInquiryError) as err:
+        problems.append(f"could not write the index {output / INDEX_FILE}: {err}")
