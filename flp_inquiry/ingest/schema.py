@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
-from typing import Optional
 
 import pandas as pd
 import pandera.pandas as pa

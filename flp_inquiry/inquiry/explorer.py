@@ -31,18 +31,18 @@ SECTIONS = {
 
 
 def section_outputs(analysis: Analysis, section: str, heading: bool = True) -> list:
-    """The Markdown, charts and tables of one section (``shows``, ``surprising``, ``hypotheses``), in order.
+    """The sentences, charts and tables of one section (``shows``, ``surprising``, ``hypotheses``), in order.
 
-    >>> section_outputs(Analysis(None, None), "surprising")[0].data
-    '### What is surprising\\n\\n- Nothing stands out beyond what chance could explain.'
-    >>> section_outputs(Analysis(None, None), "surprising", heading=False)[0].data
-    '- Nothing stands out beyond what chance could explain.'
+    >>> print(section_outputs(Analysis(None, None), "surprising")[0])
+    What is surprising
+    <BLANKLINE>
+    - Nothing stands out beyond what chance could explain.
+    >>> print(section_outputs(Analysis(None, None), "surprising", heading=False)[0])
+    - Nothing stands out beyond what chance could explain.
     """
-    from IPython.display import Markdown
-
     title, chart_names, table_names = SECTIONS[section]
     sentences = analysis.sentences.get(section) or ["Nothing stands out beyond what chance could explain."]
-    outputs = [Markdown(findings.as_markdown(title, sentences, level=3) if heading else findings.bullets(sentences))]
+    outputs = [findings.section(title, sentences, level=3) if heading else findings.bullets(sentences)]
     outputs += [analysis.charts[name] for name in chart_names if name in analysis.charts]
     outputs += [analysis.tables[name] for name in table_names if name in analysis.tables]
     return outputs
@@ -174,26 +174,25 @@ def grade_choice(grade: str) -> tuple[str, str]:
     return ("All grades" if grade == ALL_GRADES else labels.grade_label(int(grade)), grade)
 
 
-def findings_heading(analysis: Analysis):
-    """The Markdown heading naming the pattern and its scope.
+def findings_heading(analysis: Analysis) -> findings.Prose:
+    """The heading naming the pattern and its scope.
 
     >>> import pandas as pd
     >>> from flp_inquiry.measures.metrics import _example
     >>> from flp_inquiry.ingest.store import DistrictData
     >>> assessments, enrollment = _example()
     >>> inquiry = Inquiry("fresno", 2024, "all", DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame()))
-    >>> findings_heading(Analysis(inquiry, check_pattern(inquiry, "dfs", "math", "el_status", "EL", "7"))).data
-    '## Math distance from standard of English learners in Grade 7: Fresno Unified, 2023-24'
+    >>> print(findings_heading(Analysis(inquiry, check_pattern(inquiry, "dfs", "math", "el_status", "EL", "7"))))
+    Math distance from standard of English learners in Grade 7: Fresno Unified, 2023-24
 
     When the pattern's grade was changed for a school, the sentence saying why follows the heading.
 
     >>> findings_heading(Analysis(inquiry, check_pattern(inquiry, "dfs", "math", "el_status", "EL", "4"),
-    ...                           note="A has no English learners in Grade 7 ...")).data.splitlines()[-1]
+    ...                           note="A has no English learners in Grade 7 ...")).text.splitlines()[-1]
     'A has no English learners in Grade 7 ...'
     """
-    from IPython.display import Markdown
-
     pattern, inquiry = analysis.pattern, analysis.inquiry
     what = pattern.metric_words
-    heading = f"## {what[0].upper()}{what[1:]} of {pattern.group_words}: {inquiry.scope_label}, {inquiry.year_label}"
-    return Markdown(f"{heading}\n\n{analysis.note}" if analysis.note else heading)
+    heading = findings.heading(f"{what[0].upper()}{what[1:]} of {pattern.group_words}: {inquiry.scope_label}, "
+                               f"{inquiry.year_label}", 2)
+    return heading + findings.paragraph(analysis.note) if analysis.note else heading

@@ -15,7 +15,7 @@ import pandas as pd
 
 from flp_inquiry.inquiry.patterns import CHRONICALLY_ABSENT, NOT_CHRONICALLY_ABSENT
 from flp_inquiry.inquiry.session import METRIC_TABLES, Inquiry
-from flp_inquiry.measures import metrics
+from flp_inquiry.measures.metrics import FUNCTIONS
 from flp_inquiry.measures.students import primary_enrollment
 from flp_inquiry.memo import Recent
 
@@ -43,7 +43,7 @@ def per_student(inquiry: Inquiry, name: str, **options) -> pd.DataFrame:
     def values() -> pd.DataFrame:
         own_school = data.enrollment.assign(school_name=data.enrollment["student_key"])
         tables = [own_school if table == "enrollment" else getattr(data, table) for table in METRIC_TABLES[name]]
-        table = getattr(metrics, name)(*tables, by=["school", "school_year"], **options)
+        table = FUNCTIONS[name](*tables, by=["school", "school_year"], **options)
         return table.rename(columns={"school": "student_key"})[["school_year", "student_key", "value"]]
 
     # The explorer asks for the same split several times per pattern (all grades, then the focus grade).

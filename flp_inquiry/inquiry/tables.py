@@ -12,6 +12,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from flp_inquiry.inquiry import labels
+from flp_inquiry.inquiry.prose import paragraph
 from flp_inquiry.measures.dashboard import round_half_away
 from flp_inquiry.measures.suppression import CAUTION_N, HIDDEN, suppress_small_cells
 
@@ -76,7 +77,7 @@ class ReaderTable(Styler):
         from IPython.display import display
 
         if self.hidden_note:
-            display({"text/markdown": self.hidden_note, "text/plain": self.hidden_note}, raw=True)
+            display(paragraph(self.hidden_note))
         if not self.shows_rows:
             return
         display({"text/html": self.to_html(), "text/plain": self.data.to_string(index=False)}, raw=True)
@@ -177,7 +178,9 @@ def reader_table(
     if caution.any() or not counted.all():
         shown["Note"] = reasons.where(~counted, caution.map({True: CAUTION_NOTE, False: ""}))
     shown = shown.reset_index(drop=True)
-    styled = ReaderTable(shown).hide(axis="index").format(precision=decimals, na_rep="")
+    # every cell and heading escaped: a school or course name is text, never markup (pandas' Styler escapes nothing)
+    styled = ReaderTable(shown).hide(axis="index").format(precision=decimals, na_rep="", escape="html")
+    styled = styled.format_index(escape="html", axis=1)
     count_columns = [c for c in counts if c in table]
     styled.hidden_note = _every_row_hidden(table.loc[counted, count_columns], hidden.loc[counted, count_columns], what)
     return styled

@@ -18,6 +18,7 @@ import vl_convert
 from bs4 import BeautifulSoup
 
 from flp_inquiry.errors import FlpInquiryError
+from flp_inquiry.packs.active_content import find_external_references
 from flp_inquiry.packs.kernels import environment_variable
 
 #: The alt text of an image whose notebook gave none (nbconvert's own says "No description has been provided").
@@ -33,18 +34,6 @@ _CHART_KINDS = {
     "square": "Dot chart", "tick": "Strip chart", "rect": "Heat map", "arc": "Pie chart", "boxplot": "Box plot",
     "errorbar": "Chart with error bars", "rule": "Chart", "text": "Text chart",
 }
-# Anything that makes a browser fetch a file: the report must hold none.
-_EXTERNAL_REFERENCES = [
-    re.compile(r"<script\b[^>]*\bsrc\s*=[^>]*>", re.IGNORECASE),
-    re.compile(r"<link\b[^>]*>", re.IGNORECASE),
-    re.compile(r"<(iframe|object|embed|base)\b[^>]*>", re.IGNORECASE),
-    re.compile(r"""\b(src|srcset|poster|background|xlink:href)\s*=\s*["']?(?!data:|#)[^\s"'>]+""", re.IGNORECASE),
-    re.compile(r"""<(image|use|feImage)\b[^>]*\bhref\s*=\s*["']?(?!data:|#)[^\s"'>]+""", re.IGNORECASE),
-    re.compile(r"@import\b[^;]*", re.IGNORECASE),
-    re.compile(r"""url\(\s*["']?(?!data:|#)[^)]*\)""", re.IGNORECASE),
-]
-
-
 class ReportError(FlpInquiryError):
     """A report or index could not be made self-contained, or its input is not usable."""
 
@@ -180,19 +169,6 @@ def clean_html_output(markup: str) -> str:
         if not _NUMERIC_CELL.match(cell.get_text(strip=True)):
             cell["class"] = [*cell.get("class", []), "text"]  # words read left-aligned, numbers right
     return str(soup)
-
-
-def find_external_references(html: str) -> list[str]:
-    """Everything in ``html`` that would make a browser fetch a file (the report must hold none).
-
-    Links a reader may click (``<a href>``) are not fetches and are allowed.
-
-    >>> find_external_references('<a href="https://www.cde.ca.gov">CDE</a><img src="data:image/png;base64,AA==">')
-    []
-    >>> find_external_references('<script src="https://cdn.jsdelivr.net/npm/vega@6"></script><p style="background:url(x.png)">')
-    ['<script src="https://cdn.jsdelivr.net/npm/vega@6">', 'src="https://cdn.jsdelivr.net/npm/vega@6', 'url(x.png)']
-    """
-    return [match.group() for pattern in _EXTERNAL_REFERENCES for match in pattern.finditer(html)]
 
 
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt\s*=)", re.IGNORECASE)

@@ -164,7 +164,7 @@ class PrincipalReportPreprocessor(Preprocessor):
     Printed text (streams) is dropped; an error becomes a one-line notice (never
     a traceback); charts become inline-SVG figures; images are inlined; HTML
     outputs are cleaned; widgets and scripts are dropped.  Afterwards each
-    output holds one of ``text/html``, ``text/markdown`` or ``text/plain``.
+    output holds ``text/html`` (a Markdown output's HTML escaped: :func:`markdown_as_text_html`) or ``text/plain``.
     """
 
     def preprocess(self, nb, resources):
@@ -209,10 +209,29 @@ class PrincipalReportPreprocessor(Preprocessor):
                 return {"text/html": image_figure(mimetype, data[mimetype], alt)}
         if "text/html" in data:
             return {"text/html": clean_html_output(data["text/html"])}
-        for mimetype in ("text/markdown", "text/plain"):
-            if mimetype in data:
-                return {mimetype: data[mimetype]}
+        if "text/markdown" in data:
+            # a coach's own Markdown output: its emphasis kept, any HTML in it (a name from an export) shown as text
+            return {"text/html": clean_html_output(f'<div class="prose">{markdown_as_text_html(data["text/markdown"])}</div>')}
+        if "text/plain" in data:
+            return {"text/plain": data["text/plain"]}
         return None
+
+
+_TEXT_ONLY_MARKDOWN = None
+
+
+def markdown_as_text_html(markdown: str) -> str:
+    """Markdown from a notebook's output as HTML in which raw HTML is text and no link runs script.
+
+    >>> markdown_as_text_html("- **Sample <img src=x onerror=alert(1)>** [x](javascript:alert(1))")
+    '<ul>\\n<li><strong>Sample &lt;img src=x onerror=alert(1)&gt;</strong> <a href="#harmful-link">x</a></li>\\n</ul>\\n'
+    """
+    global _TEXT_ONLY_MARKDOWN
+    if _TEXT_ONLY_MARKDOWN is None:
+        import mistune
+
+        _TEXT_ONLY_MARKDOWN = mistune.create_markdown(escape=True)
+    return _TEXT_ONLY_MARKDOWN(markdown)
 
 
 def render_report(notebook: str | os.PathLike | nbformat.NotebookNode, out_html: str | os.PathLike,

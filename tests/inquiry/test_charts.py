@@ -32,7 +32,8 @@ def test_a_table_whose_every_row_is_hidden_is_one_sentence(counts, note):
     reader = tables.reader_table(table, COLUMNS, what="the table by grade")
     assert reader.hidden_note == note
     if note:
-        assert shown(reader) == [{"text/markdown": note, "text/plain": note}] and not reader.shows_rows
+        assert shown(reader) == [{"text/html": f'<div class="prose"><p>{note}</p></div>', "text/plain": note}]
+        assert not reader.shows_rows
     else:
         assert [list(data) for data in shown(reader)] == [["text/html", "text/plain"]]
 

@@ -105,11 +105,11 @@ def shown_outputs(notebook: nbformat.NotebookNode) -> list[dict]:
 
 
 def shown_text(notebook: nbformat.NotebookNode) -> str:
-    """What a reader sees as text: Markdown outputs and the text of HTML outputs (tables)."""
+    """What a reader sees as text: sentences (as their plain text: bullets ``- ``) and the text of tables."""
     parts = []
     for data in shown_outputs(notebook):
-        if "text/markdown" in data:
-            parts.append(data["text/markdown"])
+        if data.get("text/html", "").startswith('<div class="prose">'):
+            parts.append(data["text/plain"])
         elif "text/html" in data and chart_spec(data) is None:
             parts.append(BeautifulSoup(data["text/html"], "html.parser").get_text(" ", strip=True))
     return "\n".join(parts)

@@ -10,6 +10,9 @@ A change is quoted only when both years are shown.
 
 Units: ``"%"`` for rates (changes and gaps then read as percentage points) and
 ``"points"`` for Distance from Standard (scale-score points).
+
+Sentences are plain text; :mod:`flp_inquiry.inquiry.prose` shows them (``bullets``,
+``section``, ``paragraph``) so that text from data is only ever text.
 """
 from flp_inquiry.inquiry.findings.changes import (  # noqa: F401
     UNUSUAL_CHANGE_RATIO,
@@ -50,25 +53,34 @@ from flp_inquiry.inquiry.findings.scope import (  # noqa: F401
     where_counted,
 )
 from flp_inquiry.inquiry.findings.words import (  # noqa: F401
-    as_markdown,
-    bullets,
     format_change,
     format_difference,
     format_value,
     group_phrase,
+    scope_note,
     scope_sentence,
     shown_rows,
     value_in,
 )
 
+# what sentences are shown as
+from flp_inquiry.inquiry.prose import Code, Emphasis, Prose, Strong, bullets, heading, paragraph, section  # noqa: F401,E402
+
 __all__ = [
+    "Code",
+    "Emphasis",
+    "Prose",
+    "Strong",
+    "bullets",
+    "heading",
+    "paragraph",
+    "section",
+    "scope_note",
     "ALGEBRA_GRADES",
     "COMMON_INDICATORS",
     "GRADES_COUNTED",
     "UNUSUAL_CHANGE_RATIO",
     "algebra_trends",
-    "as_markdown",
-    "bullets",
     "common_metrics",
     "counted_here",
     "describe_algebra",

@@ -12,6 +12,7 @@ from typing import Sequence
 import pandas as pd
 
 from flp_inquiry.inquiry import labels
+from flp_inquiry.inquiry.prose import Code, Prose, Strong, paragraph
 from flp_inquiry.measures.dashboard import round_half_away
 from flp_inquiry.measures.suppression import too_small
 
@@ -113,27 +114,6 @@ def _describing(people: str) -> str:
     return people.removesuffix(" students")
 
 
-def as_markdown(heading: str, sentences: Sequence[str], level: int = 2) -> str:
-    """A Markdown section: a heading and one bullet per sentence (empty sentences left out).
-
-    >>> print(as_markdown("What the data shows", ["Math rose.", ""]))
-    ## What the data shows
-    <BLANKLINE>
-    - Math rose.
-    """
-    return f"{'#' * level} {heading}\n\n{bullets(sentences)}"
-
-
-def bullets(sentences: Sequence[str]) -> str:
-    """One Markdown bullet per sentence (empty ones left out).
-
-    >>> print(bullets(["Math rose.", "", "ELA held."]))
-    - Math rose.
-    - ELA held.
-    """
-    return "\n".join(f"- {sentence}" for sentence in sentences if sentence)
-
-
 def scope_sentence(district_name: str, school: str, year: int) -> str:
     """Whom and when a notebook is about.
 
@@ -142,6 +122,18 @@ def scope_sentence(district_name: str, school: str, year: int) -> str:
     """
     where = f"All schools of {district_name}" if school == "all" else f"{school}, {district_name}"
     return f"{where}, school year {labels.school_year_label(year)} (with earlier years for trends)."
+
+
+def scope_note(inquiry) -> Prose:
+    """The line under a report's question: whom and when it is about, the data's date, the ``*`` rule.
+
+    >>> from flp_inquiry.inquiry.session import Inquiry
+    >>> print(scope_note(Inquiry("fresno", 2025, "Sample <Oak>", None)).html.replace("1970-01-01", "..."))
+    <div class="prose"><p><strong>Sample &lt;Oak&gt;, Fresno Unified, school year 2024-25 (with earlier years for trends).</strong> Data harmonised unknown. Groups of fewer than 11 students are shown as <code>*</code>.</p></div>
+    """
+    harmonised = inquiry.data_as_of[:10] if inquiry.data is not None else "unknown"
+    return paragraph(Strong(scope_sentence(inquiry.district_name, inquiry.school, inquiry.school_year)),
+                     f" Data harmonised {harmonised}. Groups of fewer than 11 students are shown as ", Code("*"), ".")
 
 
 def value_in(table: pd.DataFrame, year: int) -> float | None:
