@@ -5,6 +5,7 @@ The tables returned are **not suppressed**: pass them through
 """
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import Sequence
 
 import numpy as np
@@ -60,9 +61,10 @@ def matched_cohort_growth(
     -------
     DataFrame
         ``*by, n, mean_scale_score_from, mean_scale_score_to, scale_score_change,
-        dfs_from, dfs_to, dfs_change, percent_met_from, percent_met_to,
-        percent_met_change``; ``n`` matched students, DFS in points, percent met
-        0-100, changes = to - from.  Not suppressed: pass every column after
+        dfs_from, dfs_to, dfs_change, dfs_change_low, dfs_change_high, percent_met_from,
+        percent_met_to, percent_met_change``; ``n`` matched students, DFS in points, percent met
+        0-100, changes = to - from; ``dfs_change_low``/``high``: the 95% interval of the mean
+        change (mean +/- 1.96 x the standard deviation of the students' changes / sqrt(n); none for one student).  Not suppressed: pass every column after
         ``n`` as ``values`` to :func:`flp_inquiry.measures.suppression.suppress_small_cells`.
 
     Examples
@@ -115,7 +117,8 @@ def matched_cohort_growth(
     pairs = pairs.merge(students, on="student_key", how="inner")
 
     columns = {"mean_scale_score": "scale_score", "dfs": "distance", "percent_met": "met"}
-    aggregations = {"n": ("student_key", "size")}
+    pairs = pairs.assign(distance_change=pairs["distance_to"] - pairs["distance_from"])
+    aggregations = {"n": ("student_key", "size"), "_change_sd": ("distance_change", "std")}
     for name, source in columns.items():
         aggregations[f"{name}_from"] = (f"{source}_from", "mean")
         aggregations[f"{name}_to"] = (f"{source}_to", "mean")
@@ -129,6 +132,10 @@ def matched_cohort_growth(
                          ("percent_met", "percent_met_change")):
         growth[change] = growth[f"{name}_to"] - growth[f"{name}_from"]
     growth["n"] = growth["n"].astype("int64")
+    # the 95% interval of the students' mean change (a normal approximation: the change of each student, n of them)
+    margin = NormalDist().inv_cdf(0.975) * growth.pop("_change_sd") / np.sqrt(growth["n"].where(growth["n"] > 1))
+    growth["dfs_change_low"], growth["dfs_change_high"] = growth["dfs_change"] - margin, growth["dfs_change"] + margin
     order = [*by, "n", "mean_scale_score_from", "mean_scale_score_to", "scale_score_change",
-             "dfs_from", "dfs_to", "dfs_change", "percent_met_from", "percent_met_to", "percent_met_change"]
+             "dfs_from", "dfs_to", "dfs_change", "dfs_change_low", "dfs_change_high",
+             "percent_met_from", "percent_met_to", "percent_met_change"]
     return growth[order]

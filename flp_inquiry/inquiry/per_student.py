@@ -72,14 +72,42 @@ def achievement_by_chronic_absence(inquiry: Inquiry, subject: str, by: Sequence[
     """
     parts = []
     for label, rows in _attendance_halves(inquiry).items():
-        table = inquiry.with_rows("assessments", rows).metric(measure, subject=subject, by=list(by))
+        half = inquiry.with_rows("assessments", rows)
+        table = half.metric(measure, subject=subject, by=list(by))
         if "grade_span" in table:
             table = table[table["grade_span"] == "3-8"].drop(columns=["grade_span", "status_level"])
+        if measure == "distance_from_standard":
+            table = _with_mean_intervals(half, table, subject, list(by))
         parts.append(table.assign(attendance=label))
     result = pd.concat(parts, ignore_index=True)
     by = list(by)
-    result = result[[*by, "attendance", "n", "value"]].sort_values([*by, "attendance"], kind="stable")
+    columns = [*by, "attendance", "n", "value", *(["low", "high"] if "low" in result else [])]
+    result = result[columns].sort_values([*by, "attendance"], kind="stable")
     return result.reset_index(drop=True)
+
+
+def _with_mean_intervals(inquiry: Inquiry, table: pd.DataFrame, subject: str, by: list[str]) -> pd.DataFrame:
+    """``table`` (a group's mean Distance from Standard) with the 95% interval of each mean (``low``, ``high``).
+
+    From each student's own distance (:func:`per_student`), grouped as the table is:
+    mean +/- 1.96 x their standard deviation / sqrt(n); none for fewer than two students.
+    """
+    from flp_inquiry.inquiry.findings.verdicts import mean_interval
+
+    distances = per_student(inquiry, "distance_from_standard", subject=subject)
+    wanted = dict.fromkeys(["grade", "school", *(g for g in by if g != "school_year")])
+    students = primary_enrollment(inquiry.scoped_data.enrollment)
+    students = students[students["grade"].isin(range(3, 9))]  # the table's span: grades 3-8
+    rows = distances.merge(students[["school_year", "student_key", *wanted]], on=["school_year", "student_key"])
+    if not inquiry.whole_district:
+        rows = rows[rows["school"] == inquiry.school]
+    keys = list(by)
+    if not keys:
+        low, high = mean_interval(rows["value"])
+        return table.assign(low=low, high=high)
+    bounds = rows.groupby(keys, dropna=False)["value"].apply(mean_interval)
+    bounds = pd.DataFrame(bounds.tolist(), index=bounds.index, columns=["low", "high"]).reset_index()
+    return table.merge(bounds, on=keys, how="left")
 
 
 def _attendance_halves(inquiry: Inquiry) -> dict[str, pd.DataFrame]:
@@ -133,6 +161,33 @@ def a_g_by_algebra(inquiry: Inquiry, by: Sequence[str] = ()) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=[*by, "pathway", "n", "value"])
     return pd.concat(parts, ignore_index=True)[[*by, "pathway", "n", "value"]]
+
+
+def reclassification_after_level4(inquiry: Inquiry, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Of last year's English learners at ELPAC level 4 and still ELs at the start of this year, the percent
+    reclassified during it (``value``), and the percent still English learners at its end (``still_el``).
+
+    The state expects ELs who reach level 4 to be reclassified (with the district's other criteria):
+    many level-4 ELs left as ELs point to the criteria, not language growth.  Groups are this
+    year's.  Not suppressed.
+
+    >>> from flp_inquiry.measures.metrics import _example
+    >>> from flp_inquiry.ingest.store import DistrictData
+    >>> assessments, enrollment = _example()
+    >>> f3 = enrollment[enrollment["student_key"] == "f:3"].assign(school_year=2023, grade=4)  # an EL at B in 2023 too
+    >>> data = DistrictData("fresno", pd.concat([enrollment, f3], ignore_index=True), assessments, pd.DataFrame(), pd.DataFrame())
+    >>> inquiry = Inquiry("fresno", 2024, "all", data)
+    >>> reclassification_after_level4(inquiry, by=["school_year"])  # f:3: level 4 in 2023, still EL in 2024
+       school_year  n  value  still_el
+    0         2024  1    0.0     100.0
+    """
+    levels = _elpac_levels(inquiry)
+    reached = levels.loc[levels["level"] == 4, ["school_year", "student_key"]]
+    reached = reached.assign(school_year=reached["school_year"] + 1)
+    enrollment = inquiry.scoped_data.enrollment
+    rows = enrollment.merge(reached, on=["school_year", "student_key"])
+    table = inquiry.with_rows("enrollment", rows).metric("reclassification_rate", by=list(by))
+    return table.assign(still_el=100.0 - table["value"])
 
 
 def _elpac_levels(inquiry: Inquiry) -> pd.DataFrame:

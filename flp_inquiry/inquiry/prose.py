@@ -25,46 +25,61 @@ from typing import Sequence, Union
 
 
 @dataclass(frozen=True)
-class Emphasis:
+class _Marked:
+    text: str
+    tag = ""
+
+    @property
+    def html(self) -> str:
+        return f"<{self.tag}>{html.escape(str(self.text), quote=False)}</{self.tag}>"
+
+
+class Emphasis(_Marked):
     """Words set in italics (a hypothesis's "if"), shown as text whatever they hold."""
 
-    text: str
+    tag = "em"
 
 
-@dataclass(frozen=True)
-class Strong:
+class Strong(_Marked):
     """Words set in bold (whom a report is about)."""
 
-    text: str
+    tag = "strong"
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(_Marked):
     """Words set as written in code type (a value such as ``*``)."""
 
-    text: str
+    tag = "code"
 
 
-Part = Union[str, Emphasis, Strong, Code]
-#: A sentence: plain text, or text in parts.
+#: A part of a sentence: text, or anything with ``html`` and ``text`` (a word set apart, a claim's
+#: figure or pointer: :mod:`flp_inquiry.inquiry.claims`).
+Part = Union[str, _Marked]
+#: A sentence: plain text, text in parts, or a claim (which knows its parts).
 Line = Union[str, Sequence[Part]]
-
-_TAGS = {Emphasis: "em", Strong: "strong", Code: "code"}
 
 
 def _parts(line: Line) -> tuple[Part, ...]:
-    return (line,) if isinstance(line, (str, Emphasis, Strong, Code)) else tuple(line)
+    if hasattr(line, "parts"):  # a claim: its text, figures and pointers
+        return tuple(line.parts)
+    return (line,) if isinstance(line, str) or hasattr(line, "html") else tuple(line)
 
 
 def _part_html(part: Part) -> str:
     if isinstance(part, str):
         return html.escape(part, quote=False)
-    tag = _TAGS[type(part)]
-    return f"<{tag}>{html.escape(str(part.text), quote=False)}</{tag}>"
+    return part.html
 
 
 def _part_text(part: Part) -> str:
     return part if isinstance(part, str) else str(part.text)
+
+
+def _line_attributes(kind: str) -> str:
+    """A hypothesis's list item says so, with its verdict (``class="hypothesis" data-verdict="supported"``)."""
+    if kind.startswith("hypothesis "):
+        return f' class="hypothesis" data-verdict="{html.escape(kind.removeprefix("hypothesis "))}"'
+    return ""
 
 
 def _is_empty(line: Line) -> bool:
@@ -78,6 +93,8 @@ class Block:
     kind: str  # "heading", "paragraph" or "bullets"
     lines: tuple[tuple[Part, ...], ...]
     level: int = 0
+    #: What each line is (a claim's kind: ``finding``, ``hypothesis supported`` ...), or ``""``.
+    kinds: tuple[str, ...] = ()
 
     @property
     def html(self) -> str:
@@ -86,7 +103,8 @@ class Block:
             return f"<h{self.level}>{rendered[0]}</h{self.level}>"
         if self.kind == "paragraph":
             return f"<p>{rendered[0]}</p>"
-        return "<ul>\n" + "".join(f"<li>{line}</li>\n" for line in rendered) + "</ul>"
+        kinds = self.kinds or ("",) * len(rendered)
+        return "<ul>\n" + "".join(f"<li{_line_attributes(kind)}>{line}</li>\n" for line, kind in zip(rendered, kinds)) + "</ul>"
 
     @property
     def text(self) -> str:
@@ -156,8 +174,9 @@ def bullets(lines: Sequence[Line]) -> Prose:
     >>> bullets(["", ""])._repr_mimebundle_()
     {}
     """
-    kept = tuple(_parts(line) for line in lines if not _is_empty(line))
-    return Prose((Block("bullets", kept),) if kept else ())
+    kept = [line for line in lines if not _is_empty(line)]
+    kinds = tuple(str(getattr(line, "kind", "")) for line in kept)
+    return Prose((Block("bullets", tuple(_parts(line) for line in kept), kinds=kinds),) if kept else ())
 
 
 def section(title: str, lines: Sequence[Line], level: int = 2) -> Prose:

@@ -42,6 +42,7 @@ from traitlets.config import Config
 from flp_inquiry import TEMPLATES, __version__
 from flp_inquiry.codes import DISTRICTS
 from flp_inquiry.files import write_atomic
+from flp_inquiry.inquiry.glossary import glossary_html, terms_used
 from flp_inquiry.inquiry.labels import school_year_label
 from flp_inquiry.measures.privacy import MAX_ROWS, MIN_N, as_id_set, check_notebook_outputs, check_report
 from flp_inquiry.packs.figures import (
@@ -188,6 +189,8 @@ class PrincipalReportPreprocessor(Preprocessor):
                     # checks the whole notebook once, after this preprocessor)
                     kept.append(nbformat.from_dict({"output_type": "display_data", "data": data, "metadata": {}}))
             cell.outputs = kept
+        # the words the report uses that a principal may not know, explained at its end
+        resources.setdefault("report", {})["glossary"] = glossary_html(terms_used(_report_words(nb)))
         return nb, resources
 
     def principal_data(self, output, chart_number: int = 1) -> dict[str, str] | None:
@@ -218,6 +221,20 @@ class PrincipalReportPreprocessor(Preprocessor):
 
 
 _TEXT_ONLY_MARKDOWN = None
+
+
+_TAG = re.compile(r"<svg\b.*?</svg>|<[^>]+>", re.DOTALL | re.IGNORECASE)
+
+
+def _report_words(nb) -> str:
+    """The words a reader sees in a prepared notebook: its Markdown cells and outputs, without markup or charts."""
+    texts = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data = output.get("data", {})
+            texts.append(html_text.unescape(_TAG.sub(" ", data["text/html"])) if "text/html" in data
+                         else data.get("text/plain", ""))
+    return "\n".join(texts)
 
 
 def markdown_as_text_html(markdown: str) -> str:

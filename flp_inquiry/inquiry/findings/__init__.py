@@ -45,6 +45,8 @@ from flp_inquiry.inquiry.findings.glance import (  # noqa: F401
     with_partner,
 )
 from flp_inquiry.inquiry.findings.scope import (  # noqa: F401
+    grades_in_scope_words,
+    scope_grades,
     GRADES_COUNTED,
     counted_here,
     describe_grades_not_counted,
@@ -63,10 +65,34 @@ from flp_inquiry.inquiry.findings.words import (  # noqa: F401
     value_in,
 )
 
+from flp_inquiry.inquiry.findings.verdicts import with_interval_words  # noqa: F401,E402
+from flp_inquiry.inquiry.findings.hypotheses import (  # noqa: F401,E402
+    attendance_hypotheses,
+    college_career_hypotheses,
+    english_learner_hypotheses,
+    show_hypotheses,
+)
+from flp_inquiry.inquiry.findings.next_steps import (  # noqa: F401,E402
+    attendance_questions,
+    college_career_questions,
+    english_learner_questions,
+)
+from flp_inquiry.inquiry.findings.question_text import the_question  # noqa: F401,E402
 # what sentences are shown as
 from flp_inquiry.inquiry.prose import Code, Emphasis, Prose, Strong, bullets, heading, paragraph, section  # noqa: F401,E402
 
 __all__ = [
+    "with_interval_words",
+    "the_question",
+    "attendance_hypotheses",
+    "college_career_hypotheses",
+    "english_learner_hypotheses",
+    "show_hypotheses",
+    "attendance_questions",
+    "college_career_questions",
+    "english_learner_questions",
+    "scope_grades",
+    "grades_in_scope_words",
     "Code",
     "Emphasis",
     "Prose",

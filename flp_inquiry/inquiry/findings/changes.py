@@ -9,12 +9,8 @@ from typing import Sequence
 import pandas as pd
 
 from flp_inquiry.inquiry import labels
-from flp_inquiry.inquiry.findings.words import (
-    format_change,
-    format_value,
-    group_phrase,
-    shown_rows,
-)
+from flp_inquiry.inquiry.claims import Claim, Figure, See
+from flp_inquiry.inquiry.findings.words import group_phrase, shown_rows, with_source
 
 #: A change this many times the typical (median) change of the other groups stands out.
 UNUSUAL_CHANGE_RATIO = 3.0
@@ -47,8 +43,14 @@ def year_changes(table: pd.DataFrame, keys: Sequence[str], year: int) -> pd.Data
     return both.loc[order].reset_index(drop=True)
 
 
+def _moved(before: float, after: float, unit: str) -> list:
+    """``from A to B (up C)`` as claim parts: the two figures, and the change worked out from them."""
+    first, second = Figure.of(before, unit), Figure.of(after, unit)
+    return ["from ", first, " to ", second, " (", Figure.change(first, second), ")"]
+
+
 def summarise_largest_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str,
-                              lead: str, count: int = 3) -> str:
+                              lead: str, count: int = 3, source=None) -> Claim | str:
     """``lead`` followed by :func:`describe_largest_changes`, or ``""`` (left out of bullets) when there are none.
 
     With one group to compare, :func:`describe_largest_change` says it (a list of one has no "largest").
@@ -61,12 +63,17 @@ def summarise_largest_changes(table: pd.DataFrame, keys: Sequence[str], year: in
     """
     changes = describe_largest_changes(table, keys, year, what=what, unit=unit, count=count)
     if len(changes) == 1:
-        return describe_largest_change(table, keys, year, what=what, unit=unit)
-    return " ".join([lead, *changes]) if changes else ""
+        return describe_largest_change(table, keys, year, what=what, unit=unit, source=source)
+    if not changes:
+        return ""
+    parts = [lead]
+    for change in changes:
+        parts += [" ", change]
+    return with_source(Claim.of(*parts), source)
 
 
 def describe_largest_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str,
-                             count: int = 3) -> list[str]:
+                             count: int = 3) -> list[Claim]:
     """The ``count`` groups whose ``what`` changed most from last year (either way), one sentence each.
 
     >>> t = pd.DataFrame({"school_year": [2024, 2025] * 3, "school": ["A", "A", "B", "B", "C", "C"],
@@ -76,11 +83,12 @@ def describe_largest_changes(table: pd.DataFrame, keys: Sequence[str], year: int
     """
     changes = year_changes(table, keys, year).head(count)
     phrases = group_phrase(changes, keys)
-    return [f"{phrase}: from {format_value(row['prior_value'], unit)} to {format_value(row['value'], unit)} "
-            f"({format_change(row['change'], unit)})." for phrase, (_, row) in zip(phrases, changes.iterrows())]
+    return [Claim.of(f"{phrase}: ", *_moved(row["prior_value"], row["value"], unit), ".")
+            for phrase, (_, row) in zip(phrases, changes.iterrows())]
 
 
-def describe_largest_change(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str) -> str:
+def describe_largest_change(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str,
+                            source=None) -> Claim | str:
     """The group whose ``what`` changed most from last year, in one sentence.
 
     >>> t = pd.DataFrame({"school_year": [2024, 2025, 2024, 2025], "grade": [7, 7, 7, 7],
@@ -101,28 +109,33 @@ def describe_largest_change(table: pd.DataFrame, keys: Sequence[str], year: int,
     if changes.empty:
         return f"No group has 11 or more students in both years to compare {what} {span}."
     if len(changes) > 1:
-        largest = describe_largest_changes(table, keys, year, what=what, unit=unit, count=1)
-        return f"The largest change in {what} {span}: {largest[0].replace(': from', ', from', 1)}"
+        row = changes.iloc[0]
+        who = group_phrase(changes.iloc[[0]], keys).iloc[0]
+        return with_source(Claim.of(f"The largest change in {what} {span}: {who}, ",
+                                    *_moved(row["prior_value"], row["value"], unit), "."), source)
     row = changes.iloc[0]
-    before, after = format_value(row["prior_value"], unit), format_value(row["value"], unit)
+    before, after = Figure.of(row["prior_value"], unit), Figure.of(row["value"], unit)
     of = f" of {group_phrase(changes, keys, capital=False).iloc[0]}" if keys else ""
-    if format_change(row["change"], unit) == "unchanged" and before == after:
-        sentence = (f"{labels.sentence_start(what)}{of} was {after} in {labels.school_year_label(year)}, unchanged from "
-                    f"{labels.school_year_label(year - 1)}")
+    last, this = labels.school_year_label(year - 1), labels.school_year_label(year)
+    change = Figure.change(before, after)
+    if change.text == "unchanged" and before.text == after.text:
+        parts = [f"{labels.sentence_start(what)}{of} was ", after, f" in {this}, unchanged from {last}"]
     else:
-        sentence = (f"{labels.sentence_start(what)}{of} went from {before} in {labels.school_year_label(year - 1)} to "
-                    f"{after} in {labels.school_year_label(year)} ({format_change(row['change'], unit)})")
+        parts = [f"{labels.sentence_start(what)}{of} went from ", before, f" in {last} to ", after, f" in {this} (",
+                 change, ")"]
     groups = table.loc[table["school_year"].isin([year - 1, year]), list(keys)].drop_duplicates() if keys else table.iloc[:1]
-    return sentence + (", the only group with 11 or more students in both years." if len(groups) > 1 else ".")
+    parts.append(", the only group with 11 or more students in both years." if len(groups) > 1 else ".")
+    return with_source(Claim.of(*parts), source)
 
 
-def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str) -> list[str]:
+def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str,
+                             source=None) -> list[Claim]:
     """Changes much bigger than the others' (``UNUSUAL_CHANGE_RATIO`` x the median change): what is surprising.
 
     >>> t = pd.DataFrame({"school_year": [2024] * 4 + [2025] * 4, "school": list("ABCD") * 2,
     ...                   "n": [40] * 8, "value": [20.0, 22.0, 18.0, 17.0, 21.0, 20.0, 19.0, 45.0]})
     >>> describe_unusual_changes(t, ["school"], 2025, what="chronic absence", unit="%")
-    ['At D, chronic absence moved far more than elsewhere: from 17.0% to 45.0% (up 28.0 percentage points), against a typical change of 1.5 percentage points.']
+    ['At D, chronic absence moved far more than elsewhere: from 17.0% to 45.0% (up 28.0 percentage points), more than three times the typical change of the 4 groups compared.']
     >>> by_grade = t.assign(grade=t["school"].map({"A": 3, "B": 4, "C": 5, "D": 6})).drop(columns="school")
     >>> describe_unusual_changes(by_grade, ["grade"], 2025, what="chronic absence", unit="%")[0][:40]
     'In Grade 6, chronic absence moved far mo'
@@ -133,13 +146,13 @@ def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int
     sizes = changes["change"].abs()
     typical = float(sizes.median())
     unusual = changes[sizes > max(UNUSUAL_CHANGE_RATIO * typical, 1.0)]
-    words = "percentage points" if unit == "%" else unit
     place = group_phrase(unusual, keys, capital=False)
     place = place.str.replace("^students at ", "At ", regex=True).str.replace("^students in ", "In ", regex=True)
     place = place.where(place.str.startswith(("At ", "In ")), "For " + place)
-    return [f"{who}, {what} moved far more than elsewhere: from {format_value(r['prior_value'], unit)} to "
-            f"{format_value(r['value'], unit)} ({format_change(r['change'], unit)}), against a typical change of "
-            f"{typical:.1f} {words}."
+    return [with_source(Claim.of(f"{who}, {what} moved far more than elsewhere: ",
+                                 *_moved(r["prior_value"], r["value"], unit),
+                                 f", more than three times the typical change of the {len(changes)} groups compared."),
+                        source)
             for who, (_, r) in zip(place, unusual.iterrows())]
 
 
@@ -159,17 +172,20 @@ def largest_change(table: pd.DataFrame, keys: Sequence[str], year: int) -> dict 
 
 
 def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: str, unit: str,
-                           keys: Sequence[str] | None = None) -> str:
+                           keys: Sequence[str] | None = None, source=None) -> Claim | str:
     """Composition against performance, from :func:`flp_inquiry.inquiry.decomposition.decompose_change`.
 
     Only the total and units left shown by suppression (a ``*`` in ``performance``
     means hidden; :func:`flp_inquiry.inquiry.tables.decomposition_table` hides them) are quoted.
     ``keys`` (default ``[unit_col]``) name the unit's students, as in :func:`describe_contributions`.
+    A unit's part is its share of the total change (weighted by its students), not the change of
+    its own figure: the sentence gives both, so it reads with the table's rows.
 
     >>> d = pd.DataFrame({"school": ["A", "B", "C", "Total"], "before_n": [40, 30, 5, 75], "after_n": [50, 30, 4, 84],
+    ...     "before_value": [-30.0, -50.0, "*", -40.0], "after_value": [-50.0, -52.0, "*", -61.5],
     ...     "composition": [1.0, -0.5, "*", 0.5], "performance": [-20.0, -2.0, "*", -22.0], "change": [-19.0, -2.5, "*", -21.5]})
     >>> describe_decomposition(d, "school", what="math distance from standard", unit="points")
-    'Since last year, math distance from standard went down 21.5 points: up 0.5 points from who is enrolled where (composition) and down 22.0 points from how students did (performance). The biggest part of the performance change: Students at A (down 20.0 points).'
+    'Since last year, math distance from standard went down 21.5 points: up 0.5 points from who is enrolled where (composition) and down 22.0 points from how students did (performance). The largest part of the performance change is at A: down 20.0 points of it (its own figure went from -30.0 points to -50.0 points).'
 
     A hidden total (under 11 students in either year) is not taken apart:
 
@@ -179,32 +195,49 @@ def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: 
     total = decomposition.iloc[-1]
     if pd.isna(pd.to_numeric(pd.Series([total["change"]]), errors="coerce").iloc[0]):
         return f"Fewer than 11 students in one of the two years: the change in {what} cannot be taken apart."
-    moved = format_change(total["change"], unit)
-    sentence = (f"Since last year, {what} {'was unchanged' if moved == 'unchanged' else 'went ' + moved}: "
-                f"{format_change(total['composition'], unit)} from who is enrolled where (composition) and "
-                f"{format_change(total['performance'], unit)} from how students did (performance).")
+    change, composition, performance = (Figure(float(total[c]), unit, "value", _moved_words(float(total[c]), unit))
+                                        for c in ("change", "composition", "performance"))
+    parts = [f"Since last year, {what} ", "was unchanged" if change.text == "unchanged" else "went ", change,
+             ": ", composition, " from who is enrolled where (composition) and ", performance,
+             " from how students did (performance)."]
+    if change.text == "unchanged":
+        parts[2] = ""
     groups = decomposition.iloc[:-1]
-    performance = pd.to_numeric(groups["performance"], errors="coerce")
+    numbers = {c: pd.to_numeric(groups[c], errors="coerce") for c in ("performance", "before_value", "after_value")}
     counts = [pd.to_numeric(groups[n], errors="coerce") for n in ("before_n", "after_n")]
-    keep = performance.notna() & (counts[0] >= 11) & (counts[1] >= 11)
-    shown = groups[keep].assign(performance=performance[keep])
+    keep = numbers["performance"].notna() & (counts[0] >= 11) & (counts[1] >= 11)
+    shown = groups[keep].assign(**{c: values[keep] for c, values in numbers.items()})
     if not shown.empty:
         top = shown.loc[[shown["performance"].abs().idxmax()]]
         who = group_phrase(top, list(keys) if keys is not None else [unit_col]).iloc[0]
+        where = who.removeprefix("Students ") if who.startswith("Students at ") else f"among {who[:1].lower()}{who[1:]}"
+        row = top.iloc[0]
         which = "The only part of the performance change that can be shown" if len(shown) == 1 and len(groups) > 1 \
-            else "The biggest part of the performance change"
-        sentence += f" {which}: {who} ({format_change(top['performance'].iloc[0], unit)})."
-    return sentence
+            else "The largest part of the performance change"
+        part = Figure(float(row["performance"]), unit, "value", _moved_words(float(row["performance"]), unit))
+        parts += [f" {which} is {where}: ", part, " of it (its own figure went ",
+                  *_moved(row["before_value"], row["after_value"], unit)[:4], ")."]
+    return with_source(Claim.of(*parts), source)
 
 
-def describe_matched_growth(growth: pd.DataFrame, *, words: str) -> str:
+def _moved_words(amount: float, unit: str) -> str:
+    """A part of a change as it is written: ``up 0.5 points``, ``down 22.0 points``, ``unchanged``."""
+    return Figure.change(0.0, amount, unit).text
+
+
+def describe_matched_growth(growth: pd.DataFrame, *, words: str, source=None) -> Claim | str:
     """Did the same students fall? From :func:`flp_inquiry.inquiry.cohorts.matched_cohort_growth` (one row).
 
-    ``words`` name the students followed, as their groups were when they started.
+    ``words`` name the students followed, as their groups were when they started.  The change is
+    read with its 95% interval: a fall or a rise only when the interval is all on one side of 0.
 
-    >>> g = pd.DataFrame({"n": [25], "dfs_from": [-120.0], "dfs_to": [-160.5], "dfs_change": [-40.5]})
+    >>> g = pd.DataFrame({"n": [25], "dfs_from": [-120.0], "dfs_to": [-160.5], "dfs_change": [-40.5],
+    ...                   "dfs_change_low": [-52.1], "dfs_change_high": [-28.9]})
     >>> describe_matched_growth(g, words="English learners in Grade 6 last year")
-    'The same students (English learners in Grade 6 last year, tested again this year) went from -120.0 points to -160.5 points (down 40.5 points): the change is in these students, not only a different cohort.'
+    'The same students (English learners in Grade 6 last year, tested again this year) went from -120.0 points to -160.5 points (down 40.5 points; 95% interval -52.1 to -28.9): they fell, more than chance would make it.'
+    >>> describe_matched_growth(g.assign(dfs_change=[-5.9], dfs_to=[-125.9], dfs_change_low=[-14.0], dfs_change_high=[2.2]),
+    ...                         words="English learners in Grade 6 last year").split(": ")[-1]
+    'the interval holds 0, so these students may not have changed at all.'
     >>> describe_matched_growth(g.assign(n=[9]), words="English learners in Grade 6 last year")
     'Fewer than 11 English learners in Grade 6 last year were tested again this year: the same students cannot be followed here.'
     """
@@ -212,14 +245,21 @@ def describe_matched_growth(growth: pd.DataFrame, *, words: str) -> str:
     if shown.empty:
         return f"Fewer than 11 {words} were tested again this year: the same students cannot be followed here."
     row = shown.iloc[0]
-    reading = ("the change is in these students, not only a different cohort" if abs(row["dfs_change"]) >= 10
-               else "these students held about steady, so a change between cohorts is about who arrived, not growth")
-    return (f"The same students ({words}, tested again this year) went from "
-            f"{format_value(row['dfs_from'], 'points')} to {format_value(row['dfs_to'], 'points')} "
-            f"({format_change(row['dfs_change'], 'points')}): {reading}.")
+    moved = _moved(row["dfs_from"], row["dfs_to"], "points")
+    low, high = (float(row[c]) if c in row and pd.notna(row[c]) else None for c in ("dfs_change_low", "dfs_change_high"))
+    if low is None or high is None:
+        return with_source(Claim.of(f"The same students ({words}, tested again this year) went ", *moved, "."), source)
+    interval = [f"; 95% interval {Figure.of(low, 'points').text.removesuffix(' points')} to "
+                f"{Figure.of(high, 'points').text.removesuffix(' points')})"]
+    if low > 0 or high < 0:
+        reading = f": they {'rose' if low > 0 else 'fell'}, more than chance would make it."
+    else:
+        reading = ": the interval holds 0, so these students may not have changed at all."
+    return with_source(Claim.of(f"The same students ({words}, tested again this year) went ", *moved[:-1],
+                                *interval, reading), source)
 
 
-def describe_growth_by_grade(growth: pd.DataFrame, subject_words: str) -> str:
+def describe_growth_by_grade(growth: pd.DataFrame, subject_words: str, source=None) -> Claim | str:
     """Where the same students gained and lost most, from :meth:`flp_inquiry.inquiry.session.Inquiry.matched_growth` by grade.
 
     >>> g = pd.DataFrame({"grade": [6, 7, 8], "n": [50, 45, 8], "dfs_change": [-4.0, -21.5, 30.0]})
@@ -232,8 +272,18 @@ def describe_growth_by_grade(growth: pd.DataFrame, subject_words: str) -> str:
     if shown.empty:
         return f"Too few students were tested in {subject_words} both years to follow the same students."
     worst, best = shown.loc[shown["dfs_change"].idxmin()], shown.loc[shown["dfs_change"].idxmax()]
+    if len(shown) == 1:
+        return with_source(Claim.of(f"Following the same students from last year: in {subject_words}, those arriving in "
+                                    f"{labels.grade_label(worst['grade'])} changed ",
+                                    _change_of(worst["dfs_change"]), ", the only grade with 11 or more of them."), source)
     # "lost most ground" only for a fall; when every grade gained, the weakest gained least
     weakest = "lost most ground" if worst["dfs_change"] < 0 else "gained least"
-    return (f"Following the same students from last year: in {subject_words} they {weakest} arriving in "
-            f"{labels.grade_label(worst['grade'])} ({format_change(worst['dfs_change'], 'points')}) and did best arriving in "
-            f"{labels.grade_label(best['grade'])} ({format_change(best['dfs_change'], 'points')}).")
+    return with_source(Claim.of(
+        f"Following the same students from last year: in {subject_words} they {weakest} arriving in "
+        f"{labels.grade_label(worst['grade'])} (", _change_of(worst["dfs_change"]), ") and did best arriving in "
+        f"{labels.grade_label(best['grade'])} (", _change_of(best["dfs_change"]), ")."), source)
+
+
+def _change_of(amount: float) -> Figure:
+    """A change the table shows as its own figure (the same students' mean change), written ``up 4.0 points``."""
+    return Figure(float(amount), "points", "value", _moved_words(float(amount), "points"))

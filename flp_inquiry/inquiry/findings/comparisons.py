@@ -1,4 +1,7 @@
 """Findings that compare groups within one year: highest and lowest, gaps, contributions, funnel limits.
+
+A gap between two groups is a difference, not a cause: the sentences say how far apart the groups
+are and whether chance alone could make it (95% intervals), never why.
 """
 from __future__ import annotations
 
@@ -7,16 +10,15 @@ from typing import Hashable, Sequence
 import pandas as pd
 
 from flp_inquiry.inquiry import labels
-from flp_inquiry.inquiry.findings.words import (
-    format_difference,
-    format_value,
-    group_phrase,
-    shown_rows,
-)
+from flp_inquiry.inquiry.claims import Claim, Figure
+from flp_inquiry.inquiry.findings.words import group_phrase, shown_rows, with_source
 from flp_inquiry.inquiry.intervals import group_gaps
 
+#: Fewer units than this with 11 or more students: no funnel plot (a funnel of two dots shows nothing).
+FUNNEL_MIN_UNITS = 5
 
-def describe_extremes(table: pd.DataFrame, keys: Sequence[str], *, what: str, unit: str) -> str:
+
+def describe_extremes(table: pd.DataFrame, keys: Sequence[str], *, what: str, unit: str, source=None) -> Claim | str:
     """Highest and lowest group of a one-year table, in one sentence.
 
     >>> t = pd.DataFrame({"school": ["A", "B", "C"], "n": [40, 30, 5], "value": [52.5, 31.0, 90.0]})
@@ -29,18 +31,20 @@ def describe_extremes(table: pd.DataFrame, keys: Sequence[str], *, what: str, un
     """
     shown = shown_rows(table)
     if shown.empty:
-        return f"{what[:1].upper()}{what[1:]}: no group has 11 or more students."
+        return f"{labels.sentence_start(what)}: no group has 11 or more students."
     phrases = group_phrase(shown, keys)
     top, bottom = shown["value"].idxmax(), shown["value"].idxmin()
     if len(shown) == 1:
-        return (f"{what[:1].upper()}{what[1:]}: {phrases[top]} ({format_value(shown.at[top, 'value'], unit)}), "
-                f"the only group with 11 or more students.")
-    return (f"Highest {what}: {phrases[top]} ({format_value(shown.at[top, 'value'], unit)}); "
-            f"lowest: {phrases[bottom]} ({format_value(shown.at[bottom, 'value'], unit)}).")
+        return with_source(Claim.of(f"{labels.sentence_start(what)}: {phrases[top]} (",
+                                    Figure.of(shown.at[top, "value"], unit),
+                                    "), the only group with 11 or more students."), source)
+    return with_source(Claim.of(f"Highest {what}: {phrases[top]} (", Figure.of(shown.at[top, "value"], unit),
+                                f"); lowest: {phrases[bottom]} (", Figure.of(shown.at[bottom, "value"], unit), ")."),
+                       source)
 
 
 def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashable, *, what: str, unit: str,
-                         keys: Sequence[str] = (), focus: Hashable | None = None) -> str:
+                         keys: Sequence[str] = (), focus: Hashable | None = None, source=None) -> Claim | str:
     """The biggest gap between a group (``focus``, or any) and the ``reference`` group (within ``keys`` cells).
 
     For rates (``unit="%"``) the sentence says whether the two groups' 95% Wilson
@@ -49,7 +53,7 @@ def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashabl
 
     >>> t = pd.DataFrame({"el_status": ["EL", "RFEP", "EO"], "n": [20, 18, 40], "value": [20.0, 70.0, 60.0]})
     >>> describe_biggest_gap(t, "el_status", "EO", what="percent met", unit="%")
-    'The biggest gap in percent met: English learners, 20.0% against 60.0% for English-only students (40.0 percentage points lower; the 95% intervals do not overlap, so chance alone is unlikely).'
+    'The biggest gap in percent met: English learners, 20.0% against 60.0% for English-only students (40.0 percentage points lower; the 95% intervals do not overlap, so chance alone is unlikely to make it).'
     >>> describe_biggest_gap(t.assign(n=[20, 8, 40]), "el_status", "EO", what="percent met", unit="%").split(" (")[0]
     'The gap in percent met: English learners, 20.0% against 60.0% for English-only students'
     """
@@ -79,18 +83,19 @@ def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashabl
         return f"No group of 11 or more students to compare {what} with {reference_words}."
     top = gaps.loc[[gaps["gap"].abs().idxmax()]]
     row = top.iloc[0]
+    value, against = Figure.of(row["value"], unit), Figure.of(row["reference_value"], unit)
     chance = ""
     if unit == "%":
-        chance = ("; the 95% intervals do not overlap, so chance alone is unlikely" if not bool(row["intervals_overlap"])
-                  else "; the 95% intervals overlap, so it could be chance")
+        chance = ("; the 95% intervals do not overlap, so chance alone is unlikely to make it"
+                  if not bool(row["intervals_overlap"]) else "; the 95% intervals overlap, so it could be chance")
     which = "The gap" if len(gaps) == 1 else "The biggest gap"
-    return (f"{which} in {what}: {group_phrase(top, [*keys, group_col]).iloc[0]}, "
-            f"{format_value(row['value'], unit)} against {format_value(row['reference_value'], unit)} for "
-            f"{reference_words} ({format_difference(row['gap'], unit)}{chance}).")
+    return with_source(Claim.of(f"{which} in {what}: {group_phrase(top, [*keys, group_col]).iloc[0]}, ", value,
+                                " against ", against, f" for {reference_words} (", Figure.difference(value, against),
+                                f"{chance})."), source)
 
 
 def describe_contributions(contributions: pd.DataFrame, unit_col: str, *, what: str,
-                           keys: Sequence[str] | None = None, unit: str = "points") -> str:
+                           keys: Sequence[str] | None = None, unit: str = "points", source=None) -> Claim | str:
     """Who makes up most of a gap, from :func:`flp_inquiry.inquiry.decomposition.contributions_to_gap`.
 
     ``keys`` (default ``[unit_col]``) are the columns that name the group: with the
@@ -100,60 +105,66 @@ def describe_contributions(contributions: pd.DataFrame, unit_col: str, *, what: 
     ...                   "share": [0.74, 0.25, 0.01], "difference": [-20.0, -30.0, -55.0],
     ...                   "contribution": [-14.8, -7.5, -0.55], "percent_of_total": [64.8, 32.8, 2.4]})
     >>> describe_contributions(t, "school", what="the gap to the state")
-    'Students at B contribute most to the gap to the state: 64.8% of it (-14.8 points of the total).'
+    'Students at B make up most of the gap to the state: 64.8% of it (-14.8 points of the total).'
     >>> describe_contributions(t.assign(el_status="EL"), "school", what="the gap", keys=["school", "el_status"])[:40]
-    'English learners at B contribute most to'
+    'English learners at B make up most of th'
     """
     shown = shown_rows(contributions, value="contribution")
     shown = shown.dropna(subset=["percent_of_total"]) if "percent_of_total" in shown else shown
     if shown.empty:
         unit_words = labels.GROUP_TYPE_LABELS.get(unit_col, unit_col).lower()
         return (f"No {unit_words} can be shown on its own (fewer than 11 students, or hidden so that a smaller one "
-                f"cannot be worked out from the total): who contributes most to {what} cannot be said.")
+                f"cannot be worked out from the total): which make up most of {what} cannot be said.")
     top = shown.loc[[shown["percent_of_total"].idxmax()]]
     subject = group_phrase(top, list(keys) if keys is not None else [unit_col]).iloc[0]
     top = top.iloc[0]
     words = "percentage points" if unit == "%" else unit
-    return (f"{subject} contribute most to {what}: {top['percent_of_total']:.1f}% of it "
-            f"({top['contribution']:.1f} {words} of the total).")
+    share = Figure.of(top["percent_of_total"], "%")
+    part = Figure(float(top["contribution"]), unit, "value", f"{Figure.of(top['contribution'], unit).shown:.1f} {words}")
+    return with_source(Claim.of(f"{subject} make up most of {what}: ", share, " of it (", part, " of the total)."), source)
 
 
-def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str) -> str:
+def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str, min_units: int = FUNNEL_MIN_UNITS,
+                    source=None) -> Claim | str:
     """Which units fall outside the 99.8% funnel limits (:func:`flp_inquiry.inquiry.intervals.funnel_limits`).
 
-    >>> t = pd.DataFrame({"school": ["A", "B"], "n": [100, 100], "value": [55.0, 70.0],
-    ...                   "funnel_zone": ["inside 95%", "outside 99.8%"]})
+    A funnel needs at least ``min_units`` units with 11 or more students to say anything;
+    with fewer, the sentence says so (and no plot is drawn).
+
+    >>> t = pd.DataFrame({"school": list("ABCDE"), "n": [100] * 5, "value": [55.0, 70.0, 50.0, 52.0, 58.0],
+    ...                   "funnel_zone": ["inside 95%", "outside 99.8%", "inside 95%", "inside 95%", "inside 99.8%"]})
     >>> describe_funnel(t, "school", what="chronic absence")
     'Outside the 99.8% limits for chronic absence (unlikely to be chance alone): B (70.0%).'
+    >>> describe_funnel(t.assign(funnel_zone="inside 95%"), "school", what="chronic absence")
+    'Every school with 11 or more students is inside the 99.8% limits for chronic absence: the differences could be chance given the numbers of students.'
 
-    One unit with 11 or more students is named:
+    Fewer than five units with 11 or more students: no funnel.
 
-    >>> describe_funnel(t.assign(n=[100, 8]), "school", what="chronic absence")
-    'A, the one school with 11 or more students, is inside the 99.8% limits for chronic absence: the differences could be chance given the numbers of students.'
-
-    With every unit under 11 students (or none at all) there is nothing to compare:
-
-    >>> describe_funnel(t.assign(n=[8, 10]), "school", what="chronic absence")
-    'No school has 11 or more students to plot for chronic absence, so no school can be held against the funnel limits.'
+    >>> describe_funnel(t.iloc[:2], "school", what="chronic absence")
+    'Only 2 schools have 11 or more students for chronic absence: too few to hold against funnel limits.'
+    >>> describe_funnel(t.assign(n=8), "school", what="chronic absence")
+    'No school has 11 or more students for chronic absence, so no school can be held against funnel limits.'
     """
     shown = shown_rows(limits)
     unit = labels.GROUP_TYPE_LABELS.get(unit_col, unit_col).lower()
     if shown.empty:
-        return (f"No {unit} has 11 or more students to plot for {what}, "
-                f"so no {unit} can be held against the funnel limits.")
+        return f"No {unit} has 11 or more students for {what}, so no {unit} can be held against funnel limits."
+    if len(shown) < min_units:
+        have = "has" if len(shown) == 1 else "have"
+        return (f"Only {len(shown)} {unit}{'s' if len(shown) != 1 else ''} {have} 11 or more students for {what}: "
+                "too few to hold against funnel limits.")
     outside = shown[shown["funnel_zone"].astype(str).str.startswith("outside")]
     if outside.empty:
-        if len(shown) == 1:
-            every = f"{labels.group_label(unit_col, shown[unit_col].iloc[0])}, the one {unit} with 11 or more students, is"
-        else:
-            every = f"Every {unit} with 11 or more students is"
-        return (f"{every} inside the 99.8% limits for {what}: "
-                "the differences could be chance given the numbers of students.")
-    named = ", ".join(f"{labels.group_label(unit_col, r[unit_col])} ({r['value']:.1f}%)" for _, r in outside.iterrows())
-    return f"Outside the 99.8% limits for {what} (unlikely to be chance alone): {named}."
+        return with_source(Claim.of(f"Every {unit} with 11 or more students is inside the 99.8% limits for {what}: "
+                                    "the differences could be chance given the numbers of students."), source)
+    parts = [f"Outside the 99.8% limits for {what} (unlikely to be chance alone): "]
+    for number, (_, row) in enumerate(outside.iterrows()):
+        parts += [", " if number else "", f"{labels.group_label(unit_col, row[unit_col])} (", Figure.of(row["value"], "%"),
+                  ")"]
+    return with_source(Claim.of(*parts, "."), source)
 
 
-def describe_bottleneck(bottleneck: pd.DataFrame, year: int) -> str:
+def describe_bottleneck(bottleneck: pd.DataFrame, year: int, source=None) -> Claim | str:
     """The ELPAC level-3 bottleneck in words, from :func:`flp_inquiry.inquiry.per_student.level3_bottleneck`.
 
     >>> t = pd.DataFrame({"school_year": [2025], "n": [80], "value": [72.5], "moved_up": [15.0]})
@@ -165,6 +176,7 @@ def describe_bottleneck(bottleneck: pd.DataFrame, year: int) -> str:
     if shown.empty:
         return f"Fewer than 11 English learners were at ELPAC level 3 last year and tested again in {labels.school_year_label(year)}."
     row = shown.iloc[0]
-    return (f"Level-3 bottleneck: of last year's English learners at ELPAC level 3, {format_value(row['value'], '%')} were "
-            f"still at level 3 in {labels.school_year_label(year)} and {format_value(row['moved_up'], '%')} reached "
-            f"level 4 ({int(row['n'])} students).")
+    return with_source(Claim.of(
+        "Level-3 bottleneck: of last year's English learners at ELPAC level 3, ", Figure.of(row["value"], "%"),
+        f" were still at level 3 in {labels.school_year_label(year)} and ", Figure.of(row["moved_up"], "%"),
+        " reached level 4 (", Figure.count(row["n"]), ")."), source)

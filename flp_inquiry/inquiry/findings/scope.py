@@ -119,3 +119,34 @@ def describe_nothing_drawn(table: pd.DataFrame, *, what: str) -> str:
     ''
     """
     return "" if len(shown_rows(table)) else f"No group has 11 or more students to draw {what}."
+
+
+def scope_grades(inquiry, grades: Sequence[int] | None = None) -> list[int]:
+    """The grades (of ``grades``, default all) the inquiry's scope has students in, this school year.
+
+    >>> from flp_inquiry.measures.metrics import _example
+    >>> from flp_inquiry.inquiry.session import Inquiry
+    >>> from flp_inquiry.ingest.store import DistrictData
+    >>> _, enrollment = _example()
+    >>> data = DistrictData("fresno", enrollment, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
+    >>> scope_grades(Inquiry("fresno", 2024, "A", data)), scope_grades(Inquiry("fresno", 2024, "B", data), range(3, 9))
+    ([4, 5], [5, 8])
+    """
+    enrolled = inquiry.enrollment
+    enrolled = enrolled[(enrolled["school_year"] == inquiry.school_year) & enrolled["primary"].astype(bool)]
+    have = {int(grade) for grade in enrolled["grade"].unique()}
+    return sorted(have if grades is None else have & {int(grade) for grade in grades})
+
+
+def grades_in_scope_words(inquiry, grades: Sequence[int] | None = None) -> str:
+    """:func:`scope_grades` in words (``grades K-5``, ``grade 11``), or ``no grades`` when there are none.
+
+    >>> from flp_inquiry.measures.metrics import _example
+    >>> from flp_inquiry.inquiry.session import Inquiry
+    >>> from flp_inquiry.ingest.store import DistrictData
+    >>> _, enrollment = _example()
+    >>> grades_in_scope_words(Inquiry("fresno", 2024, "A", DistrictData("fresno", enrollment, pd.DataFrame(), pd.DataFrame(), pd.DataFrame())))
+    'grades 4-5'
+    """
+    have = scope_grades(inquiry, grades)
+    return grades_words(have) if have else "no grades"

@@ -124,6 +124,32 @@ def scope_sentence(district_name: str, school: str, year: int) -> str:
     return f"{where}, school year {labels.school_year_label(year)} (with earlier years for trends)."
 
 
+def with_source(claim, source):
+    """``claim`` pointing at the table ``source`` (a reader table) its figures can be read in; as is without one.
+
+    The pointer goes before the sentence's last full stop, and is left out when the table shows no rows.
+
+    >>> from flp_inquiry.inquiry.claims import Claim
+    >>> class Table:
+    ...     caption, table_id, shows_rows = "Math by grade", "t-math-by-grade", True
+    >>> with_source(Claim.of("Math rose."), Table())
+    'Math rose (table: Math by grade).'
+    >>> with_source(Claim.of("Math rose."), None)
+    'Math rose.'
+    """
+    from flp_inquiry.inquiry.claims import Claim, See
+
+    if source is None or not isinstance(claim, str) or not claim:
+        return claim
+    parts = list(claim.parts) if isinstance(claim, Claim) else [str(claim)]
+    last = parts[-1]
+    if isinstance(last, str) and last.endswith("."):
+        parts[-1:] = [last[:-1], See(source), "."] if last[:-1] else [See(source), "."]
+    else:
+        parts.append(See(source))
+    return Claim(parts, getattr(claim, "kind", "finding"))
+
+
 def scope_note(inquiry) -> Prose:
     """The line under a report's question: whom and when it is about, the data's date, the ``*`` rule.
 
