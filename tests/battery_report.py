@@ -7,8 +7,9 @@ module as a pytest plugin (``pytest_plugins = ["tests.battery_report"]``), whose
 ``pytest_terminal_summary`` hook prints the table, in the Markdown of README.md's
 "Bad input and faults" section.
 
-Groups: ``HARMONISING`` (tests/test_bad_input_battery.py) and ``PACK_RUNS`` (fault
-injection in meeting-pack runs, flp_inquiry/batch.py: its tests record into that group).
+Groups: ``HARMONISING`` (tests/test_bad_input_battery.py), ``PACK_RUNS`` (fault
+injection in meeting-pack runs, flp_inquiry/batch.py: its tests record into that group) and
+``DASHBOARD_CHECKS`` (``flp-inquiry dashboard check`` on bad or unknown downloads, tests/test_cli_dashboard.py).
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ import pytest
 
 HARMONISING = "Harmonising a district's export"
 PACK_RUNS = "Meeting-pack runs (batch.py)"
-GROUPS = (HARMONISING, PACK_RUNS)
+DASHBOARD_CHECKS = "Dashboard downloads (flp-inquiry dashboard check)"
+GROUPS = (HARMONISING, PACK_RUNS, DASHBOARD_CHECKS)
 
 #: (group, case, district) -> handled; filled as the tests run, in the order they ran.
 RESULTS: dict[tuple[str, str, str], bool] = {}
