@@ -75,6 +75,21 @@ def _cmd_new_question(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dashboard_check(args: argparse.Namespace) -> int:
+    from flp_inquiry.measures.dashboard_check import check_download, check_exit_status
+
+    reports, unreadable = [], 0
+    for file in args.files:
+        try:
+            reports.append(check_download(file))
+        except FlpInquiryError as err:  # one file the command cannot read: the others are still checked
+            print(f"flp-inquiry dashboard check: {file}: {err}", file=sys.stderr)
+            unreadable += 1
+            continue
+        print(reports[-1].to_text(), end="\n\n")
+    return 2 if unreadable else check_exit_status(reports)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from flp_inquiry.packs.batch import run_pack
     from flp_inquiry.packs.pack import load_pack, with_command_line
@@ -129,6 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)
     p.add_argument("--out", type=Path, default=Path("build/extracts"))
     p.set_defaults(handler=_cmd_extract)
+
+    p = sub.add_parser("dashboard", help="the California School Dashboard's own files")
+    dashboard = p.add_subparsers(dest="dashboard_command", required=True)
+    c = dashboard.add_parser(
+        "check", help="work out a Dashboard download's status levels, change levels and colours again from its rows",
+        description="For every row of each Dashboard download, work out the status level, change level and colour "
+                    "again from the row's own status, change and counts, and test every rule of "
+                    "dashboard_indicators.yaml on it. Exit status 0: every row reproduced; 1: a row is not; "
+                    "2: a file could not be read or is not a Dashboard download the settings know.")
+    c.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    c.set_defaults(handler=_cmd_dashboard_check)
 
     p = sub.add_parser("new-question", help="start a new inquiry notebook from the template")
     p.add_argument("title")

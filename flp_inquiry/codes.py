@@ -20,6 +20,27 @@ MARKS = ["A", "B", "C", "D", "F"]
 GRADES = list(range(-1, 13))
 SBAC_GRADES = [3, 4, 5, 6, 7, 8, 11]
 
+#: The California School Dashboard's student groups the package works out (``dashboard_group``), in the
+#: Dashboard's order, in words a principal reads (flp_inquiry.measures.dashboard_groups says who is in each
+#: and which Dashboard groups are left out: foster and homeless youth, LTEL).
+DASHBOARD_GROUP_LABELS: dict[str, str] = {
+    "ALL": "All students",
+    "EL": "English learners (the Dashboard's group: in ELA and mathematics also students reclassified within four years)",
+    "ELO": "English learners only (current English learners)",
+    "RFP": "Reclassified fluent English proficient within four years (RFEP)",
+    "EO": "English only",
+    "SED": "Socioeconomically disadvantaged",
+    "SWD": "Students with disabilities",
+    "AA": "African American",
+    "AI": "American Indian or Alaska Native",
+    "AS": "Asian",
+    "FI": "Filipino",
+    "HI": "Hispanic",
+    "PI": "Pacific Islander",
+    "WH": "White",
+    "MR": "Two or more races",
+}
+
 TABLES = ("enrollment", "assessments", "math_courses", "outcomes")
 #: Rows of these tables belong to an enrolled student: their (student_key, school_year)
 #: must be a row of enrollment.  Outcomes are not among them (a dropout is not enrolled).

@@ -8,8 +8,9 @@ module as a pytest plugin (``pytest_plugins = ["tests.battery_report"]``), whose
 "Bad input and faults" section.
 
 Groups: ``HARMONISING`` (tests/ingest/test_bad_input_battery.py), ``PACK_RUNS`` (fault
-injection in meeting-pack runs, flp_inquiry/packs/batch.py: its tests record into that group) and
-``NAMES_IN_REPORTS`` (hostile school names, tests/packs/test_hostile_names.py).
+injection in meeting-pack runs, flp_inquiry/packs/batch.py: its tests record into that group),
+``NAMES_IN_REPORTS`` (hostile school names, tests/packs/test_hostile_names.py) and
+``DASHBOARD_CHECKS`` (``flp-inquiry dashboard check`` on bad or unknown downloads, tests/test_cli_dashboard.py).
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ import pytest
 HARMONISING = "Harmonising a district's export"
 PACK_RUNS = "Meeting-pack runs (batch.py)"
 NAMES_IN_REPORTS = "Names from an export, in reports"
-GROUPS = (HARMONISING, PACK_RUNS, NAMES_IN_REPORTS)
+DASHBOARD_CHECKS = "Dashboard downloads (flp-inquiry dashboard check)"
+GROUPS = (HARMONISING, PACK_RUNS, NAMES_IN_REPORTS, DASHBOARD_CHECKS)
 
 #: (group, case, district) -> handled; filled as the tests run, in the order they ran.
 RESULTS: dict[tuple[str, str, str], bool] = {}

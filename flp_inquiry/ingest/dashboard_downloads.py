@@ -1,7 +1,12 @@
-"""California School Dashboard download files (tab-delimited, lower-case names), read by column name.
+"""California School Dashboard download files (tab-delimited, lower-case names), read by column name,
+and the blank counts in them that are zeros (:func:`fill_blank_parts`).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
 import pandas as pd
 
 from flp_inquiry.errors import InputDataError, Problem
@@ -104,3 +109,76 @@ def read_dashboard_download(source: Source) -> pd.DataFrame:
     if problems:
         raise InputDataError(problems)
     return pd.DataFrame(frame)[["cds", *[c for c in header if c != "cds"]]].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class BlankParts:
+    """What :func:`fill_blank_parts` found in the rows of one total and its parts.
+
+    ``filled`` is the frame with the blanks that are zeros set to 0; the masks are per row:
+    ``checked`` the rows with a total, ``zeros`` those whose blanks were zeros, ``hidden`` those
+    keeping blanks that hide students (the known parts add up to less than the total), and
+    ``inconsistent`` those whose parts cannot make the total (more than it, or less with no blank).
+    """
+
+    total: str
+    parts: tuple[str, ...]
+    filled: pd.DataFrame
+    checked: pd.Series
+    zeros: pd.Series
+    zero_cells: int
+    hidden: pd.Series
+    inconsistent: pd.Series
+    known_sum: pd.Series
+
+
+def fill_blank_parts(frame: pd.DataFrame, total: str, parts: Sequence[str]) -> BlankParts:
+    """Blank counts that are zeros, set to 0: a blank part whose row's other parts add up to its total.
+
+    A Dashboard download leaves a count blank both where it is zero and where it is suppressed
+    (fewer than 11).  Where the row's known parts already add up to the total, every blank part
+    of it is 0 (the 2017 ELPI download: Valley Prep's LTELs, 13 + 0 + 17 + blank = 30); where they
+    add up to less, a blank hides students and stays missing.  Parts the frame lacks are ignored
+    (``parts`` of the result names those it has: none without the total column); a row without a
+    total is left as it is.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A download as :func:`read_dashboard_download` gives it (never changed).
+    total : str
+        The column the parts add up to (``currnumer``).
+    parts : sequence of str
+        The columns that add up to it (``curradvanced``, ``currmaintained``, ...).
+
+    Returns
+    -------
+    BlankParts
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"total": [30, 32, 32], "a": [13, 20, 20], "b": [17, None, 2], "c": [None, 10, 10]},
+    ...                     dtype="Int64")
+    >>> found = fill_blank_parts(rows, "total", ["a", "b", "c"])
+    >>> found.filled["c"].tolist(), found.zeros.tolist(), found.hidden.tolist(), found.zero_cells
+    ([0, 10, 10], [True, False, False], [False, True, False], 1)
+    """
+    present = [p for p in parts if p in frame.columns]
+    if total not in frame.columns or not present:
+        nothing = pd.Series(False, index=frame.index)
+        return BlankParts(total, (), frame, nothing, nothing, 0, nothing, nothing,
+                          pd.Series(np.nan, index=frame.index))
+    totals = pd.to_numeric(frame[total], errors="coerce").astype("float64")
+    values = frame[present].apply(pd.to_numeric, errors="coerce").astype("float64")
+    blanks = values.isna()
+    known_sum = values.fillna(0).sum(axis=1)
+    checked = totals.notna()
+    some_blank = blanks.any(axis=1)
+    zeros = checked & some_blank & (known_sum == totals)
+    hidden = checked & some_blank & (known_sum < totals)
+    inconsistent = checked & (known_sum != totals) & ~hidden
+    filled = frame.copy()
+    for column in present:
+        filled[column] = filled[column].mask(zeros & blanks[column], 0)
+    return BlankParts(total, tuple(present), filled, checked, zeros, int(blanks[zeros].sum().sum()), hidden,
+                      inconsistent, known_sum)

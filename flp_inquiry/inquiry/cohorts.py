@@ -15,7 +15,7 @@ from flp_inquiry.errors import ParameterError
 from flp_inquiry.inquiry.intervals import _as_list
 from flp_inquiry.measures.assessment import scored_results
 from flp_inquiry.measures.reference import distance_to_level3
-from flp_inquiry.measures.students import GROUPINGS, SUBJECTS, primary_enrollment
+from flp_inquiry.measures.students import GROUPINGS, MULTI_GROUPINGS, SUBJECTS, primary_enrollment
 from flp_inquiry.measures.suppression import require_columns
 
 # ---------------------------------------------------------------------------
@@ -48,7 +48,8 @@ def matched_cohort_growth(
     from_year, to_year : int
         School years (the year each ends), ``from_year`` < ``to_year``.
     by : str or sequence of str
-        Groupings of :data:`flp_inquiry.measures.students.GROUPINGS` except ``school_year``.
+        Groupings of :data:`flp_inquiry.measures.students.GROUPINGS` except ``school_year`` and
+        ``dashboard_group`` (several groups per student).
     groups_year : int, optional
         The year whose enrollment gives the groups (e.g. ``to_year`` to group by
         the school the students attend now).
@@ -87,8 +88,8 @@ def matched_cohort_growth(
     """
     by = _as_list(by)
     for name in by:
-        if name not in GROUPINGS or name == "school_year":
-            raise ParameterError("by", name, [g for g in GROUPINGS if g != "school_year"])
+        if name not in GROUPINGS or name == "school_year" or name in MULTI_GROUPINGS:  # one group per student here
+            raise ParameterError("by", name, [g for g in GROUPINGS if g != "school_year" and g not in MULTI_GROUPINGS])
     from_year, to_year = int(from_year), int(to_year)
     if to_year <= from_year:
         raise ParameterError("to_year", to_year, reason=f"must be after from_year ({from_year})")

@@ -4,7 +4,7 @@ Kept in one place so every chart, table and heading says the same thing.
 """
 from __future__ import annotations
 
-from flp_inquiry.codes import DISTRICTS
+from flp_inquiry.codes import DASHBOARD_GROUP_LABELS, DISTRICTS
 
 GROUP_TYPE_LABELS = {
     "school": "School",
@@ -16,6 +16,7 @@ GROUP_TYPE_LABELS = {
     "gender": "Gender",
     "school_year": "School year",
     "years_as_el": "Years as an English learner",
+    "dashboard_group": "Dashboard student group",
 }
 
 GROUP_LABELS = {
@@ -36,6 +37,8 @@ GROUP_LABELS = {
     },
     "sed": {True: "Socioeconomically disadvantaged", False: "Not socioeconomically disadvantaged"},
     "swd": {True: "Students with disabilities", False: "Students without disabilities"},
+    # the Dashboard's groups, whose "English learners" are not the el_status breakdown's
+    "dashboard_group": DASHBOARD_GROUP_LABELS,
 }
 
 #: Groups as people, in the middle of a sentence (``for reclassified (RFEP) students``); other groups'

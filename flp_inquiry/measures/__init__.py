@@ -9,7 +9,11 @@ and the rules for what may be shown (suppression, the privacy scan, the partner'
 | ``english_learners`` | ELPI, reclassification, long-term ELs and those at risk |
 | ``outcomes`` | chronic absenteeism, algebra by grade 8/9, D/F rates, graduation, a-g |
 | ``metrics`` | every metric by name (``METRICS``) and ``metric_table``, the CLI's entry point |
-| ``dashboard`` | status level, change level and colour, cut points as data |
+| ``dashboard`` | status level, change level and colour, the state's rules as data (``dashboard_indicators.yaml``) |
+| ``dashboard_rules`` | each of the state's rules tested on the rows of a Dashboard download |
+| ``dashboard_check`` | ``flp-inquiry dashboard check``: a download's levels and colours worked out again |
+| ``dashboard_groups`` | the Dashboard's student groups (EL = current ELs + RFEP within four years), ``dashboard_group`` |
+| ``dashboard_projection`` | the projected Dashboard of a district or school: indicator x group, Red and Orange first |
 | ``suppression`` | small-cell rules: ``suppress_small_cells`` |
 | ``privacy`` | the scan for student ids and small counts in what is shown |
 | ``extract`` | the cross-district aggregate extract |
@@ -27,6 +31,10 @@ EXPORTS = {
     "chronic_absenteeism": "flp_inquiry.measures.outcomes:chronic_absenteeism",
     "graduation_rate": "flp_inquiry.measures.outcomes:graduation_rate",
     "dashboard_levels": "flp_inquiry.measures.dashboard:dashboard_levels",
+    "indicator_for": "flp_inquiry.measures.dashboard:indicator_for",
+    "check_download": "flp_inquiry.measures.dashboard_check:check_download",
+    "dashboard_groups": "flp_inquiry.measures.dashboard_groups:dashboard_groups",
+    "projected_dashboard": "flp_inquiry.measures.dashboard_projection:projected_dashboard",
     "suppress_small_cells": "flp_inquiry.measures.suppression:suppress_small_cells",
     "scan_report": "flp_inquiry.measures.privacy:scan_report",
     "write_extract": "flp_inquiry.measures.extract:write_extract",

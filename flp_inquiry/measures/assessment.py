@@ -9,6 +9,7 @@ import pandas as pd
 
 from flp_inquiry.codes import SBAC_GRADES
 from flp_inquiry.measures.dashboard import LEVEL_DTYPE, dashboard_levels, round_half_away, status_level
+from flp_inquiry.measures.dashboard_groups import el_group_rfep_years, with_dashboard_groups
 from flp_inquiry.measures.reference import distance_to_level3
 from flp_inquiry.measures.students import (
     GROUPINGS,
@@ -58,6 +59,12 @@ def _scored_with_groups(assessments: pd.DataFrame, enrollment: pd.DataFrame, sub
 _recent_scored = Recent(size=6)
 
 
+def _academic_groups(rows: pd.DataFrame, enrollment: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """``rows`` once per Dashboard group where ``by`` has ``dashboard_group``: the academic indicator's
+    groups, whose EL holds students reclassified within four years."""
+    return with_dashboard_groups(rows, enrollment, by, el_group_rfep_years("ela_3_8"))
+
+
 def percent_met(assessments: pd.DataFrame, enrollment: pd.DataFrame, subject: str, by: Sequence[str] = ()) -> pd.DataFrame:
     """Percent of students with a score who met or exceeded the standard (level 3 or 4).
 
@@ -84,7 +91,7 @@ def percent_met(assessments: pd.DataFrame, enrollment: pd.DataFrame, subject: st
     1      B  1    0.0
     """
     by = _check_by(by)
-    scored = _scored_with_groups(assessments, enrollment, _check_subject(subject))
+    scored = _academic_groups(_scored_with_groups(assessments, enrollment, _check_subject(subject)), enrollment, by)
     return _share(scored, by, scored["level"].fillna(0) >= 3)
 
 
@@ -113,6 +120,7 @@ def participation_rate(assessments: pd.DataFrame, enrollment: pd.DataFrame, subj
     students = primary_enrollment(enrollment)
     students = students[students["grade"].isin(SBAC_GRADES)]
     tested = students.merge(scored.assign(_tested=True), on=["school_year", "student_key"], how="left")
+    tested = _academic_groups(tested, enrollment, by)
     return _share(tested, by, tested["_tested"].fillna(False).astype(bool))
 
 
@@ -162,9 +170,9 @@ def distance_from_standard(assessments: pd.DataFrame, enrollment: pd.DataFrame, 
     """
     by = _check_by(by)
     subject = _check_subject(subject)
-    scored = _scored_with_groups(assessments, enrollment, subject)
+    scored = _academic_groups(_scored_with_groups(assessments, enrollment, subject), enrollment, by)
     keys = [*by, "grade_span"]
-    grouped = scored.groupby(keys, sort=True, dropna=False)["distance"]
+    grouped = scored.groupby(keys, sort=True, dropna=False, observed=True)["distance"]
     table = pd.concat([grouped.size().rename("n"), grouped.mean().rename("value")], axis=1).reset_index()
     return _with_span_levels(table, subject, change=None)
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from flp_inquiry.measures.assessment import ASSESSMENT_COLUMNS
 from flp_inquiry.measures.dashboard import dashboard_levels
+from flp_inquiry.measures.dashboard_groups import RFEP_YEARS_IN_EL, el_group_rfep_years, with_dashboard_groups
 from flp_inquiry.measures.reference import elpi_split_points
 from flp_inquiry.measures.students import (
     AT_RISK_GRADES,
@@ -81,8 +82,9 @@ def english_learner_progress(assessments: pd.DataFrame, enrollment: pd.DataFrame
     students = students[(students["el_status"] == "EL") & students["grade"].isin(ELPI_GRADES)]
     cohort = students.merge(elpac, on=["school_year", "student_key"]).merge(prior, on=["school_year", "student_key"])
     top = len(ELPI_LEVELS)
-    progressed = (cohort["elpi"] > cohort["prior_elpi"]) | ((cohort["elpi"] == top) & (cohort["prior_elpi"] == top))
-    return dashboard_levels(_share(cohort, by, progressed.astype(bool)), "elpi", change=None)
+    cohort = cohort.assign(progressed=(cohort["elpi"] > cohort["prior_elpi"]) | ((cohort["elpi"] == top) & (cohort["prior_elpi"] == top)))
+    cohort = with_dashboard_groups(cohort, enrollment, by, el_group_rfep_years("elpi"))
+    return dashboard_levels(_share(cohort, by, cohort["progressed"].astype(bool)), "elpi", change=None)
 
 
 def _el_at_year_start(students: pd.DataFrame) -> pd.Series:
@@ -120,8 +122,10 @@ def reclassification_rate(enrollment: pd.DataFrame, by: Sequence[str] = ()) -> p
     students = students[_el_at_year_start(students)]
     start = _school_year_start(students["school_year"])
     end = start + pd.DateOffset(years=1) - pd.Timedelta(days=1)
-    reclassified = (students["rfep_date"] >= start) & (students["rfep_date"] <= end)
-    return _share(students, by, reclassified.fillna(False))
+    students = students.assign(reclassified=((students["rfep_date"] >= start) & (students["rfep_date"] <= end)).fillna(False))
+    # by Dashboard group, a student reclassified this year is in EL (as RFP), as for the academic indicator
+    students = with_dashboard_groups(students, enrollment, by, RFEP_YEARS_IN_EL)
+    return _share(students, by, students["reclassified"])
 
 
 def long_term_english_learners(enrollment: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -153,8 +157,9 @@ def long_term_english_learners(enrollment: pd.DataFrame, by: Sequence[str] = ())
     years_as_el = _whole_years(els["el_start_date"], _school_year_start(els["school_year"]))
     ltel = els["grade"].isin(LTEL_GRADES) & (years_as_el >= LTEL_MIN_YEARS)
     at_risk = els["grade"].isin(AT_RISK_GRADES) & years_as_el.isin(AT_RISK_YEARS)
-    ltel, at_risk = ltel.fillna(False), at_risk.fillna(False)
-    table = _share(els, by, ltel, extra={"ltel": ltel, "at_risk": at_risk})
+    els = els.assign(_ltel=ltel.fillna(False), _at_risk=at_risk.fillna(False))
+    els = with_dashboard_groups(els, enrollment, by, RFEP_YEARS_IN_EL)
+    table = _share(els, by, els["_ltel"], extra={"ltel": els["_ltel"], "at_risk": els["_at_risk"]})
     table = table.astype({"ltel": "int64", "at_risk": "int64"})
     with np.errstate(invalid="ignore", divide="ignore"):
         table["at_risk_percent"] = 100.0 * table["at_risk"] / table["n"].where(table["n"] > 0)

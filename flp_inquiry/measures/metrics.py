@@ -8,9 +8,12 @@ Standard in scale-score points), then any metric-specific columns.  Results are
 :func:`flp_inquiry.measures.suppression.suppress_small_cells`.
 
 Groupings (``by``): ``school``, ``grade``, ``el_status``, ``ethnicity``, ``sed``,
-``swd``, ``gender``, ``school_year``.  They come from the student's *primary*
-enrollment row of the same school year (``school`` is its ``school_name``); a
-test or course row of a student with no primary enrollment that year is left out.
+``swd``, ``gender``, ``school_year``, ``years_as_el``, ``dashboard_group``.  They come from
+the student's *primary* enrollment row of the same school year (``school`` is its
+``school_name``); a test or course row of a student with no primary enrollment that year is
+left out.  ``dashboard_group`` is the Dashboard's student groups, a student counted once in
+each (:mod:`flp_inquiry.measures.dashboard_groups`); its EL group is the Dashboard's (for ELA
+and mathematics with students reclassified within four years), not ``el_status``'s EL.
 Without ``school_year`` in ``by``, all years in the input are pooled.
 
 Choices the spec leaves open (one place each, so they can be changed):

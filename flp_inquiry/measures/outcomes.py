@@ -7,7 +7,14 @@ from typing import Sequence
 import pandas as pd
 
 from flp_inquiry.errors import ParameterError
+from flp_inquiry.measures.dashboard_groups import (
+    DASHBOARD_GROUP_LABELS,
+    RFEP_YEARS_IN_EL,
+    el_group_rfep_years,
+    with_dashboard_groups,
+)
 from flp_inquiry.measures.students import (
+    MULTI_GROUPINGS,
     _attach_groups,
     _check_by,
     _share,
@@ -50,6 +57,7 @@ def chronic_absenteeism(enrollment: pd.DataFrame, by: Sequence[str] = (), grades
     require_columns(enrollment, ["days_enrolled", "days_absent"], "chronic_absenteeism")
     measured = CHRONIC_ABSENCE_GRADES if grades is None else tuple(int(g) for g in grades)
     students = _recent_absences.get_or_make([enrollment], measured, lambda: _counted_absences(enrollment, measured))
+    students = with_dashboard_groups(students, enrollment, by, el_group_rfep_years("chronic_absenteeism"))
     table = _share(students, by, students["chronic"])
     if set(measured) == set(CHRONIC_ABSENCE_GRADES):
         table["measure"] = "Dashboard: grades K-8"
@@ -112,6 +120,7 @@ def algebra_by_grade(math_courses: pd.DataFrame, enrollment: pd.DataFrame, grade
     done = matches[matches["passed_year"] <= matches["school_year"]].drop_duplicates(["school_year", "student_key"])
     cohort = cohort.merge(done[["school_year", "student_key"]].assign(_done=True),
                           on=["school_year", "student_key"], how="left")
+    cohort = with_dashboard_groups(cohort, enrollment, by, RFEP_YEARS_IN_EL)
     return _share(cohort, by, cohort["_done"].fillna(False).astype(bool))
 
 
@@ -136,20 +145,32 @@ def d_or_f_rate(math_courses: pd.DataFrame, enrollment: pd.DataFrame, by: Sequen
     by = _check_by(by)
     require_columns(math_courses, ["school_year", "student_key", "course_level", "course_title", "mark"], "d_or_f_rate")
     marks = _attach_groups(math_courses[math_courses["mark"].notna()], enrollment, by)
+    marks = with_dashboard_groups(marks, enrollment, by, RFEP_YEARS_IN_EL)
     return _share(marks, [*by, "course_level", "course_title"], marks["mark"].isin(FAILING_MARKS))
 
 
 def _cohort_groups(outcomes: pd.DataFrame, enrollment: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Outcome rows (``school_year`` = cohort year) with groups from the last primary enrollment up to it."""
+    """Outcome rows (``school_year`` = cohort year) with groups from the last primary enrollment up to it.
+
+    By Dashboard group, a cohort student with no enrollment up to the cohort year counts in ALL only.
+    """
     require_columns(outcomes, ["cohort_year", "student_key", "graduated", "ag_met"], "cohort metrics")
     cohort = outcomes.assign(school_year=outcomes["cohort_year"])
-    wanted = [g for g in by if g != "school_year"]
+    wanted = [g for g in by if g != "school_year" and g not in MULTI_GROUPINGS]
     students = primary_enrollment(enrollment)[["school_year", "student_key", *wanted]]
     students = students.rename(columns={"school_year": "enrolled_year"})
     matches = cohort[["school_year", "student_key"]].merge(students, on="student_key")
     last = (matches[matches["enrolled_year"] <= matches["school_year"]]
             .sort_values("enrolled_year").drop_duplicates(["school_year", "student_key"], keep="last"))
-    return cohort.merge(last.drop(columns="enrolled_year"), on=["school_year", "student_key"], how="left")
+    cohort = cohort.merge(last, on=["school_year", "student_key"], how="left")
+    if "dashboard_group" in by:
+        known = cohort["enrolled_year"].notna()
+        expanded = with_dashboard_groups(cohort[known].astype({"enrolled_year": "int64"}), enrollment, by,
+                                         el_group_rfep_years("graduation"), year_column="enrolled_year")
+        unknown = cohort[~known].assign(dashboard_group=pd.Categorical(["ALL"] * int((~known).sum()),
+                                                                       categories=list(DASHBOARD_GROUP_LABELS)))
+        cohort = pd.concat([expanded, unknown], ignore_index=True)
+    return cohort.drop(columns="enrolled_year")
 
 
 def graduation_rate(outcomes: pd.DataFrame, enrollment: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:

@@ -2,6 +2,8 @@
 
 A metric's groups come from the student's *primary* enrollment row of the same school year
 (``school`` is its ``school_name``); see :mod:`flp_inquiry.measures.metrics` for the rules.
+``dashboard_group`` is the Dashboard's student groups, several per student
+(:mod:`flp_inquiry.measures.dashboard_groups`): each metric expands its rows to them.
 """
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ from flp_inquiry.errors import ParameterError
 from flp_inquiry.measures.suppression import require_columns
 from flp_inquiry.memo import Recent
 
-GROUPINGS = ("school", "grade", "el_status", "ethnicity", "sed", "swd", "gender", "school_year", "years_as_el")
+GROUPINGS = ("school", "grade", "el_status", "ethnicity", "sed", "swd", "gender", "school_year", "years_as_el",
+             "dashboard_group")
+#: Groupings that are not one column of the primary enrollment (a student is in several groups at once).
+MULTI_GROUPINGS = ("dashboard_group",)
 #: Bands of years as an English learner at the start of the school year, by the state's LTEL rules
 #: (at risk: 4-5 years; long-term: 6 or more). Students never EL, or EL with no start date, have their own band.
 YEARS_AS_EL_BANDS = ("0-3 years", "4-5 years", "6+ years", "never EL", "start date unknown")
@@ -105,7 +110,7 @@ def years_as_el_band(students: pd.DataFrame) -> pd.Series:
 
 def _attach_groups(rows: pd.DataFrame, enrollment: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """``rows`` (keyed by school_year, student_key) with the grouping columns of their primary enrollment."""
-    wanted = [g for g in by if g != "school_year"]
+    wanted = [g for g in by if g != "school_year" and g not in MULTI_GROUPINGS]
     students = primary_enrollment(enrollment)[["school_year", "student_key", *wanted]]
     return rows.drop(columns=[c for c in wanted if c in rows], errors="ignore").merge(
         students, on=["school_year", "student_key"], how="inner")
@@ -119,7 +124,7 @@ def _share(rows: pd.DataFrame, keys: list[str], hit: pd.Series | np.ndarray, ext
         frame[name] = np.asarray(flags, dtype=bool)
     sums = ["_hit", *(extra or {})]
     if keys:
-        grouped = frame.groupby(keys, sort=True, dropna=False)
+        grouped = frame.groupby(keys, sort=True, dropna=False, observed=True)
         table = grouped[sums].sum().join(grouped.size().rename("n")).reset_index()
     else:
         table = pd.DataFrame({**{c: [int(frame[c].sum())] for c in sums}, "n": [len(frame)]})

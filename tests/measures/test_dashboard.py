@@ -1,4 +1,6 @@
-"""Dashboard status, change and colour: cut points exactly, and the state's own published files."""
+"""Dashboard status, change and colour: cut points exactly, every grid cell, small groups, the YAML's shape, and the
+state's own published files.  Expected values come from the rules' own words (specs/metrics.md, issue 21, the 2017
+downloads' rows), never from the code's output."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +14,10 @@ from flp_inquiry.measures.dashboard import (
     change_level,
     colour,
     dashboard_levels,
+    indicator_for,
     indicator_names,
     level_names,
+    limit_change_levels,
     load_indicator,
     status_level,
 )
@@ -216,3 +220,215 @@ def test_fall_2017_elpi_colour_needs_thirty_testers_both_years(public_dir):
     by_current_only = dashboard_levels(row, "elpi_2017", value="currstatus", n="currtesters")
     by_both = dashboard_levels(row, "elpi_2017", value="currstatus", n=["currtesters", "priortesters"])
     assert by_current_only["colour"].notna().all() and by_both["colour"].isna().all()
+
+
+# --- every indicator of dashboard_indicators.yaml (issue 21) --------------------------------------------
+
+NEW_STATUS_EDGES = [
+    # Fall 2017 graduation, from the download's rows: Very Low < 67, Low 67 to < 85, Medium 85 to < 90,
+    # High 90 to < 95, Very High >= 95
+    ("graduation_2017", 66.9, 1), ("graduation_2017", 67, 2), ("graduation_2017", 84.9, 2), ("graduation_2017", 85, 3),
+    ("graduation_2017", 89.9, 3), ("graduation_2017", 90, 4), ("graduation_2017", 94.9, 4), ("graduation_2017", 95, 5),
+    # Fall 2017 College/Career: < 10, 10 to < 35, 35 to < 55, 55 to < 70, >= 70
+    ("cci_2017", 9.9, 1), ("cci_2017", 10, 2), ("cci_2017", 34.9, 2), ("cci_2017", 35, 3),
+    ("cci_2017", 54.9, 3), ("cci_2017", 55, 4), ("cci_2017", 69.9, 4), ("cci_2017", 70, 5),
+]
+
+
+@pytest.mark.parametrize(("indicator", "value", "expected"), NEW_STATUS_EDGES)
+def test_status_level_of_the_2017_graduation_and_cci_cuts(indicator, value, expected):
+    assert status_level([value], indicator).tolist() == [expected]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    # declined by more than 5 / by 1 to 5 / less than 1 either way / 1 to < 5 / 5 or more
+    (-5.1, 1), (-5, 2), (-1, 2), (-0.9, 3), (0.9, 3), (1, 4), (4.9, 4), (5, 5),
+])
+def test_change_level_of_the_2017_graduation_cuts(change, expected):
+    assert change_level([change], "graduation_2017").tolist() == [expected]
+
+
+def test_the_2017_rows_that_show_rounding_before_the_cut():
+    # a graduation rate of 66.990 is published 67.0: Low; a change of 4.998 (5.0) and an ELPI change of
+    # 9.952 (10.0) are Increased Significantly
+    assert status_level([66.990291], "graduation_2017").tolist() == [2]
+    assert change_level([4.998235], "graduation_2017").tolist() == [5]
+    assert change_level([9.951956], "elpi_2017").tolist() == [5]
+
+
+CHRONIC_STATUS = [  # Very Low 2.5% or less, Low 2.6-5.0, Medium 5.1-10.0, High 10.1-20.0, Very High 20.1+
+    (0.0, "Very Low"), (2.5, "Very Low"), (2.6, "Low"), (5.0, "Low"), (5.1, "Medium"), (10.0, "Medium"),
+    (10.1, "High"), (20.0, "High"), (20.1, "Very High"), (100.0, "Very High"),
+    (2.54, "Very Low"), (2.55, "Low"),  # published as 2.5 and 2.6
+]
+
+
+@pytest.mark.parametrize(("rate", "name"), CHRONIC_STATUS)
+def test_chronic_absenteeism_status_cut_points(rate, name):
+    assert level_names("status")[status_level([rate], "chronic_absenteeism").iloc[0]] == name
+
+
+CHRONIC_CHANGE = [  # DS 3.0+ down, D 0.5-2.9 down, M 0.4 or less either way, I 0.5-3.0 up, IS 3.1+ up
+    (-10.0, "Declined Significantly"), (-3.0, "Declined Significantly"), (-2.9, "Declined"), (-0.5, "Declined"),
+    (-0.4, "Maintained"), (0.0, "Maintained"), (0.4, "Maintained"), (0.5, "Increased"), (3.0, "Increased"),
+    (3.1, "Increased Significantly"), (12.0, "Increased Significantly"),
+    (-2.95, "Declined Significantly"), (3.04, "Increased"),  # published as -3.0 and 3.0
+]
+
+
+@pytest.mark.parametrize(("change", "name"), CHRONIC_CHANGE)
+def test_chronic_absenteeism_change_cut_points(change, name):
+    assert level_names("change")[change_level([change], "chronic_absenteeism").iloc[0]] == name
+
+
+# The issue's words: rows Very Low to Very High, columns Declined Significantly .. Increased Significantly
+ISSUE_GRID = {
+    "Very Low": ["Blue", "Blue", "Blue", "Green", "Yellow"],
+    "Low": ["Blue", "Green", "Green", "Yellow", "Orange"],
+    "Medium": ["Green", "Green", "Yellow", "Orange", "Orange"],
+    "High": ["Yellow", "Yellow", "Orange", "Orange", "Red"],
+    "Very High": ["Yellow", "Orange", "Red", "Red", "Red"],
+}
+A_RATE = {"Very Low": 1.0, "Low": 4.0, "Medium": 7.5, "High": 15.0, "Very High": 25.0}
+A_CHANGE = [-4.0, -1.0, 0.0, 1.5, 4.0]  # one inside each change level, DS .. IS
+GRID_CELLS = [(status, column, name) for status, names in ISSUE_GRID.items() for column, name in enumerate(names)]
+
+
+@pytest.mark.parametrize(("status", "column", "expected"), GRID_CELLS)
+def test_chronic_absenteeism_grid_cell(status, column, expected):
+    table = pd.DataFrame({"n": [30], "value": [A_RATE[status]], "change": [A_CHANGE[column]]})
+    result = dashboard_levels(table, "chronic_absenteeism")
+    assert level_names("status")[result["status_level"].iloc[0]] == status
+    assert result["change_level"].iloc[0] == column + 1
+    assert result["colour_name"].iloc[0] == expected
+
+
+def test_chronic_absenteeism_says_lower_is_better_and_needs_thirty():
+    assert load_indicator("chronic_absenteeism").higher_is_better is False
+    table = pd.DataFrame({"n": [29, 30], "value": [25.0, 25.0], "change": [4.0, 4.0]})
+    result = dashboard_levels(table, "chronic_absenteeism", reasons=True)
+    assert result["colour_name"].tolist() == [np.nan, "Red"]
+    assert result["no_colour_reason"].tolist() == ["fewer than 30 students this year", ""]
+
+
+def test_graduation_2017_grid_as_the_download_shows_it():
+    # cells seen in graddownload2017f (status x change -> colour), each always with one colour
+    seen = {(1, 2): 1, (1, 3): 1, (1, 4): 1, (1, 5): 1, (2, 1): 1, (2, 2): 2, (2, 3): 2, (2, 4): 3, (2, 5): 3,
+            (3, 1): 2, (3, 2): 2, (3, 3): 3, (3, 4): 4, (3, 5): 4, (4, 1): 2, (4, 2): 3, (4, 3): 4, (4, 4): 4,
+            (4, 5): 5, (5, 2): 5, (5, 3): 5, (5, 4): 5, (5, 5): 5}
+    got = colour([s for s, _ in seen], [c for _, c in seen], "graduation_2017").tolist()
+    assert got == list(seen.values())
+    # Very Low x Declined Significantly is not in the file: Red, as the rest of the row; Very High x Declined
+    # Significantly cannot occur (last year over 100%): no colour
+    assert colour([1, 5], [1, 1], "graduation_2017").tolist() == [1, pd.NA]
+
+
+def test_a_colour_needs_thirty_in_both_years_where_the_yaml_counts_both():
+    # Sunnyside High's homeless youth: 43 now, 27 in the pooled prior years -> no colour
+    table = pd.DataFrame({"currdenom": [43, 30, 29], "priordenom": [27, 30, 100],
+                          "currstatus": [86.0, 86.0, 86.0], "change": [0.9, 0.9, 0.9]})
+    result = dashboard_levels(table, "graduation_2017", value="currstatus",
+                              n=list(load_indicator("graduation_2017").counted), reasons=True)
+    assert result["status_level"].tolist() == [3, 3, 3] and result["change_level"].tolist() == [3, 3, 3]
+    assert result["colour"].tolist() == [pd.NA, 3, pd.NA]  # Medium x Maintained = Yellow
+    assert result["no_colour_reason"].tolist() == ["fewer than 30 students (priordenom)", "",
+                                                   "fewer than 30 students (currdenom)"]
+    assert load_indicator("graduation_2017").table_counted == ["n", "prior_n"]
+
+
+@pytest.mark.parametrize(("value", "change", "n", "prior_n", "reason"), [
+    (50.0, 0.0, 40, 40, ""),
+    (np.nan, np.nan, 40, 40, "no figure this year"),
+    (50.0, np.nan, 40, np.nan, "no figure last year, so no change"),
+    (50.0, 0.0, 12, 40, "fewer than 30 students this year"),
+    (50.0, 0.0, 40, 12, "fewer than 30 students last year"),
+])
+def test_why_a_row_has_no_colour(value, change, n, prior_n, reason):
+    table = pd.DataFrame({"value": [value], "change": [change], "n": [n], "prior_n": [prior_n]})
+    result = dashboard_levels(table, "ela_3_8", n=["n", "prior_n"], reasons=True)
+    assert result["no_colour_reason"].tolist() == [reason]
+    assert result["colour"].isna().tolist() == [reason != ""]
+
+
+def test_an_indicator_without_grid_or_cut_points_says_so():
+    table = pd.DataFrame({"n": [100], "value": [90.0], "change": [1.0]})
+    elpi = dashboard_levels(table, "elpi", reasons=True)
+    assert elpi["no_colour_reason"].tolist() == ["no colour grid for elpi (2023 on) in dashboard_indicators.yaml"]
+    graduation = dashboard_levels(table, "graduation", reasons=True)
+    assert graduation["status_level"].isna().all() and "colour" not in graduation and "change_level" not in graduation
+    assert graduation["no_colour_reason"].tolist() == [
+        "no status cut points for graduation (2023 on) in dashboard_indicators.yaml"]
+    with pytest.raises(ParameterError, match="no status cut points"):
+        status_level([90.0], "graduation")
+    cci = dashboard_levels(table.assign(value=40.0), "cci_2017", reasons=True)
+    assert cci["status_level"].tolist() == [3]  # Medium: 35 to < 55 and "change_level" not in cci
+    assert cci["no_colour_reason"].tolist() == ["no change levels for cci_2017 (2017)"]
+
+
+def test_the_small_school_safety_net_holds_the_change_level():
+    from flp_inquiry.measures.dashboard_check import recompute_levels
+
+    rows = pd.DataFrame({  # status, change, flag -> change level, colour (from the graduation 2017 grid)
+        "currstatus": [59.8, 94.1, 94.1, 95.5, 88.0], "change": [8.6, 5.6, 5.6, 1.1, -6.0],
+        "safetynet": ["Y", "Y", "N", "Y", "Y"], "currdenom": [117, 51, 51, 112, 51], "priordenom": [443, 166, 166, 331, 166]})
+    levels = recompute_levels(rows, load_indicator("graduation_2017"))
+    # Sierra Charter: Increased, Very Low x I = Red; Avalon: High x Increased = Green, unflagged High x IS =
+    # Blue; Renaissance: Very High x I = Blue; a fall of 6 with the flag (the lower limit, the symmetric
+    # reading: no flagged row shows it): Declined, Medium x D = Orange
+    assert levels["change_level"].tolist() == [4, 4, 5, 4, 2]
+    assert levels["colour"].tolist() == [1, 4, 5, 5, 2]
+    assert limit_change_levels(pd.Series([1, 5, None]), [True, True, True], 2, 4).tolist() == [2, 4, pd.NA]
+
+
+@pytest.mark.parametrize(("measure", "year", "name"), [
+    ("elpi", 2017, "elpi_2017"), ("elpi", 2023, "elpi"), ("elpi", 2030, "elpi"),
+    ("graduation", 2017, "graduation_2017"), ("graduation", 2024, "graduation"),
+    ("ela_3_8", 2017, "ela_3_8"), ("ela_3_8", 2025, "ela_3_8"), ("ela_11", 2017, "ela_11_2017"),
+    ("ela_11", 2018, "ela_11"), ("math_11", 2017, "math_11_2017"), ("cci", 2017, "cci_2017"),
+    ("chronic_absenteeism", 2023, "chronic_absenteeism"),
+])
+def test_indicator_for_a_year(measure, year, name):
+    assert indicator_for(measure, year).name == name
+
+
+@pytest.mark.parametrize(("measure", "year"), [("elpi", 2019), ("graduation", 2020), ("chronic_absenteeism", 2022),
+                                               ("cci", 2024)])
+def test_a_year_without_rules_is_said(measure, year):
+    with pytest.raises(ParameterError, match=f"no {measure} rules"):
+        indicator_for(measure, year)
+
+
+def test_grade_11_had_no_level_in_fall_2017():
+    assert load_indicator("ela_11_2017").status_cuts == () and load_indicator("ela_11_2017").grid is None
+    result = dashboard_levels(pd.DataFrame({"n": [100], "value": [10.0], "change": [1.0]}), "ela_11_2017")
+    assert result["status_level"].isna().all()
+
+
+def test_every_indicator_loads_with_its_projection():
+    # session.warm_up loads every indicator: the new ones, with null cuts or grid, must load too
+    for name in indicator_names():
+        entry = load_indicator(name)
+        assert entry.title and entry.measure and ("metric" in entry.projection) != ("not_projected" in entry.projection)
+    assert load_indicator("ela_3_8").el_group_rfep_years == 4 and load_indicator("elpi").el_group_rfep_years is None
+
+
+def test_the_yaml_shape_is_checked_when_read():
+    from flp_inquiry.measures.dashboard import _read_grid, _read_projection, _read_rules
+
+    with pytest.raises(ParameterError, match="Allowed values: shown_when"):
+        _read_rules("x", [{"rule": "safety_net"}])
+    with pytest.raises(ParameterError, match="missing highest"):
+        _read_rules("x", [{"rule": "change_level_limits", "when": {"column": "a", "equals": "Y"}, "lowest": 2}])
+    with pytest.raises(ParameterError, match="unknown colour"):
+        _read_rules("x", [{"rule": "box_code", "column": "box", "colour": 1}])
+    with pytest.raises(ParameterError, match="counted and minimum go together"):
+        _read_rules("x", [{"rule": "shown_when", "figure": "currstatus", "counted": ["currdenom"]}])
+    with pytest.raises(ParameterError, match="5 rows of 5"):
+        _read_grid("x", [[1, 2, 3, 4, 5]])
+    with pytest.raises(ParameterError, match="colour 1-5"):
+        _read_grid("x", [[1, 2, 3, 4, 6]] + [[1] * 5] * 4)
+    assert _read_grid("x", [[None, 1, 1, 1, 1]] + [[1] * 5] * 4)[0][0] is None
+    with pytest.raises(ParameterError, match="not_projected"):
+        _read_projection("x", {"metric": "dfs", "not_projected": "both"})
+    with pytest.raises(ParameterError, match="not_projected"):
+        _read_projection("x", {"metrics": "dfs"})
