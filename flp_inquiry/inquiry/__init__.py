@@ -35,6 +35,7 @@ EXPORTS = {
     "a_g_by_algebra": "flp_inquiry.inquiry.per_student:a_g_by_algebra",
     "elpac_level_shares": "flp_inquiry.inquiry.per_student:elpac_level_shares",
     "level3_bottleneck": "flp_inquiry.inquiry.per_student:level3_bottleneck",
+    "reclassification_after_level4": "flp_inquiry.inquiry.per_student:reclassification_after_level4",
     "analyse_pattern": "flp_inquiry.inquiry.analysis:analyse_pattern",
     "RootCauseExplorer": "flp_inquiry.inquiry.explorer:RootCauseExplorer",
     "findings_heading": "flp_inquiry.inquiry.explorer:findings_heading",

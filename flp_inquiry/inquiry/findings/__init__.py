@@ -70,6 +70,7 @@ from flp_inquiry.inquiry.findings.hypotheses import (  # noqa: F401,E402
     attendance_hypotheses,
     college_career_hypotheses,
     english_learner_hypotheses,
+    no_hypotheses,
     show_hypotheses,
 )
 from flp_inquiry.inquiry.findings.next_steps import (  # noqa: F401,E402
@@ -82,6 +83,7 @@ from flp_inquiry.inquiry.findings.question_text import the_question  # noqa: F40
 from flp_inquiry.inquiry.prose import Code, Emphasis, Prose, Strong, bullets, heading, paragraph, section  # noqa: F401,E402
 
 __all__ = [
+    "no_hypotheses",
     "with_interval_words",
     "the_question",
     "attendance_hypotheses",

@@ -9,7 +9,7 @@ from typing import Sequence
 import pandas as pd
 
 from flp_inquiry.inquiry import labels
-from flp_inquiry.inquiry.claims import Claim, Figure, See
+from flp_inquiry.inquiry.claims import Claim, Figure
 from flp_inquiry.inquiry.findings.words import group_phrase, shown_rows, with_source
 
 #: A change this many times the typical (median) change of the other groups stands out.

@@ -28,9 +28,9 @@ from flp_inquiry.inquiry.findings.verdicts import (
 NOT_A_CAUSE = "A verdict describes the figures; it does not show what caused them."
 
 
-def show_hypotheses(hypotheses: Sequence[Hypothesis]) -> Prose:
-    """The hypotheses as bullets, each ending with its verdict and evidence."""
-    return bullets([hypothesis.claim() for hypothesis in hypotheses])
+def show_hypotheses(hypotheses: Sequence[Hypothesis], none: str = "") -> Prose:
+    """The hypotheses as bullets, each ending with its verdict and evidence; ``none`` (a sentence) when there are none."""
+    return bullets([hypothesis.claim() for hypothesis in hypotheses] or [none])
 
 
 def attendance_hypotheses(inquiry, achievement: pd.DataFrame, by_unit_group: pd.DataFrame, *,
@@ -41,12 +41,8 @@ def attendance_hypotheses(inquiry, achievement: pd.DataFrame, by_unit_group: pd.
     (by ``school_year``, with intervals); ``by_unit_group`` chronic absence by the inquiry's unit and
     EL status, every year.
     """
-    if not counted_here(inquiry, "chronic_absence"):
-        return [Hypothesis(
-            "If chronic absence goes with lower results", "chronically absent students score below their classmates",
-            CANT_TELL, f"chronic absence is counted in grades K-8 only, and {inquiry.school} has no students in those "
-                       f"grades in {inquiry.year_label}.",
-            "The school's own attendance records (days absent, by grade and group) would test it.")]
+    if not counted_here(inquiry, "chronic_absence"):  # (the report says why nothing is tested: no_hypotheses)
+        return []
     unit_words = labels.GROUP_TYPE_LABELS[inquiry.unit_column].lower()
     return [
         group_against_group(
@@ -54,11 +50,11 @@ def attendance_hypotheses(inquiry, achievement: pd.DataFrame, by_unit_group: pd.
             expect_lower=True, unit="points", condition="If chronic absence goes with lower results",
             expectation="chronically absent students score below their classmates in math",
             test="Following the same students as their attendance changes would test whether it is absence itself.",
-            what="Math distance from standard", focus_words="chronically absent students",
+            what="math distance from standard", focus_words="chronically absent students",
             reference_words="those not chronically absent", source=sources.get("achievement")),
         one_change_stands_out(
             by_unit_group, [inquiry.unit_column, "el_status"], inquiry.school_year, what="chronic absence", unit="%",
-            condition=f"If a rise in chronic absence is local",
+            condition="If a rise in chronic absence is local",
             expectation=f"one {unit_words} and group's rate moved far more than the others' since last year",
             test="Asking families and staff what changed there (transport, schedules, moves) would test it.",
             source=sources.get("by_unit_group")),
@@ -72,12 +68,8 @@ def college_career_hypotheses(inquiry, pathway: pd.DataFrame, by_sed: pd.DataFra
     ``pathway`` is :func:`flp_inquiry.inquiry.per_student.a_g_by_algebra` by ``school_year``;
     ``by_sed`` the graduation rate by ``sed`` (and ``school`` district-wide), by ``school_year``.
     """
-    if not counted_here(inquiry, "graduation"):
-        return [Hypothesis(
-            "If the math pathway goes with a-g", "graduates who completed algebra by grade 9 complete a-g more often",
-            CANT_TELL, f"graduation and a-g are counted for grades 9-12, and {inquiry.school} has no students in those "
-                       f"grades in {inquiry.year_label}: the high schools' reports test it.",
-            "Following this school's students into high school would test it.")]
+    if not counted_here(inquiry, "graduation"):  # (the report says why nothing is tested: no_hypotheses)
+        return []
     hypotheses = [group_against_group(
         pathway, "pathway", "No algebra by grade 9", "Algebra 1 by grade 9 (C or better)", year=inquiry.school_year,
         expect_lower=True, unit="%", condition="If the math pathway goes with a-g",
@@ -101,7 +93,7 @@ def college_career_hypotheses(inquiry, pathway: pd.DataFrame, by_sed: pd.DataFra
             condition=f"If socioeconomically disadvantaged students graduate less often at {inquiry.school}",
             expectation="their four-year graduation rate is below their classmates'",
             test="Looking at which supports these students used in grades 9-10 would say more.",
-            what="The four-year graduation rate", focus_words="socioeconomically disadvantaged students",
+            what="the four-year graduation rate", focus_words="socioeconomically disadvantaged students",
             reference_words="their classmates", source=sources.get("by_sed")))
     return hypotheses
 
@@ -156,3 +148,18 @@ def english_learner_hypotheses(inquiry, bottleneck: pd.DataFrame, after_level4: 
             CANT_TELL, f"{inquiry.scope_label} has fewer than two of grades 3-8 ({grades_in_scope_words(inquiry)} "
                        f"here), so the shares cannot be compared across grades.", ""))
     return hypotheses
+
+
+def no_hypotheses(inquiry, topic: str) -> str:
+    """Why a report tests no hypothesis at this school: its measures are counted in grades it has none of.
+
+    >>> from flp_inquiry.inquiry.session import Inquiry
+    >>> no_hypotheses(Inquiry("fresno", 2025, "all", None), "graduation")
+    ''
+    """
+    if inquiry.whole_district or counted_here(inquiry, topic):
+        return ""
+    what = {"chronic_absence": "chronic absence (counted in grades K-8)",
+            "graduation": "graduation and a-g (counted for grades 9-12; the high schools' reports test them)"}[topic]
+    return (f"No hypothesis about {what} can be tested at {inquiry.school}, which has {grades_in_scope_words(inquiry)} "
+            f"in {inquiry.year_label}.")

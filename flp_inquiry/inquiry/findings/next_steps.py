@@ -80,8 +80,8 @@ def english_learner_questions(inquiry, hypotheses: Sequence[Hypothesis]) -> list
                     "Most English learners who reached level 4 were reclassified: are they keeping up in ELA and math?",
                     "Too few students to tell whether the criteria hold level-4 English learners back: who are they?"),
         _by_verdict(build_up,
-                    "The long-term share rises with grade: which students are at risk now, and are they known to "
-                    "their teachers by name?",
+                    "The share rises with grade: which students are at risk now, and are they known to their "
+                    "teachers by name?",
                     "The share does not rise with grade: what keeps it level?",
                     f"Which {unit} have the students who have been English learners longest?"),
     ]

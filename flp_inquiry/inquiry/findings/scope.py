@@ -20,6 +20,7 @@ GRADES_COUNTED = {
                                           "in grades 4-8 only"),
     "math_courses": (tuple(range(6, 13)), "Algebra 1 / Integrated 1 and math course marks are counted in grades 6-12 only"),
     "algebra_by_8": ((8,), "Algebra 1 / Integrated 1 by grade 8 is counted for grade 8 students only"),
+    "long_term_english_learners": (tuple(range(6, 13)), "Long-term English learners are counted in grades 6-12 only"),
     "state_tests": ((3, 4, 5, 6, 7, 8, 11), "The state tests (Smarter Balanced) are taken in grades 3-8 and 11 only"),
 }
 

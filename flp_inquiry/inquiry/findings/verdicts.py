@@ -133,7 +133,8 @@ def share_beyond(table: pd.DataFrame, *, year: int, threshold: float, condition:
     shown = shown[shown["school_year"] == year]
     if shown.empty:
         return Hypothesis(condition, expectation, CANT_TELL,
-                          f"fewer than 11 {count_words} in {labels.school_year_label(year)}.", test)
+                          f"fewer than 11 {count_words}, so the share cannot be shown for {labels.school_year_label(year)}.",
+                          test)
     row = shown.iloc[0]
     low, high = (float(v) for v in wilson_interval(row["value"] / 100 * row["n"], row["n"]))
     half = "more than half" if threshold == 50 else f"more than {threshold:g}%"
@@ -187,7 +188,7 @@ def rises_with_grade(table: pd.DataFrame, *, year: int, grades: Sequence[int], w
     >>> h = rises_with_grade(t, year=2025, grades=[6, 7, 8], what="long-term EL share", condition="If it builds up",
     ...                      expectation="the share rises from grade to grade", test="")
     >>> h.verdict, str(h.evidence)
-    ('supported', 'The long-term EL share was 30.0% in Grade 6 and 60.0% in Grade 8 (up 30.0 percentage points; 95% intervals 21.9% to 39.6% and 50.2% to 69.1%).')
+    ('supported', 'the long-term EL share was 30.0% in Grade 6 and 60.0% in Grade 8 (up 30.0 percentage points; 95% intervals 21.9% to 39.6% and 50.2% to 69.1%).')
     """
     shown = shown_rows(table)
     shown = shown[(shown["school_year"] == year) & shown["grade"].isin(list(grades))].sort_values("grade")
@@ -198,7 +199,7 @@ def rises_with_grade(table: pd.DataFrame, *, year: int, grades: Sequence[int], w
     first, last = with_intervals(shown.iloc[[0, -1]], "%").itertuples(index=False)
     verdict = compare(pd.Series(last._asdict()), pd.Series(first._asdict()), expect_lower=False)
     a, b = Figure.of(first.value, "%"), Figure.of(last.value, "%")
-    evidence = Claim.of(f"The {what} was ", a, f" in {labels.grade_label(first.grade)} and ", b,
+    evidence = Claim.of(f"the {what} was ", a, f" in {labels.grade_label(first.grade)} and ", b,
                         f" in {labels.grade_label(last.grade)} (", Figure.change(a, b),
                         f"; 95% intervals {_interval_words(first.low, first.high, '%').removeprefix('95% interval ')} "
                         f"and {_interval_words(last.low, last.high, '%').removeprefix('95% interval ')}).")
