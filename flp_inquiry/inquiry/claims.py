@@ -120,7 +120,7 @@ class Figure:
         >>> Figure.change(Figure.of(-124.55, "points"), Figure.of(-105.9, "points")).html
         '<span class="figure" data-kind="change" data-value="18.7" data-between="-124.55 -105.9">up 18.7 points</span>'
         """
-        between = f' data-between="{self.between[0]:g} {self.between[1]:g}"' if self.between else ""
+        between = f' data-between="{self.between[0]!r} {self.between[1]!r}"' if self.between else ""
         return (f'<span class="figure" data-kind="{self.kind}" data-value="{self.shown:g}"{between}>'
                 f'{html.escape(self.text, quote=False)}</span>')
 

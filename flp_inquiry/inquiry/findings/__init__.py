@@ -15,6 +15,8 @@ Sentences are plain text; :mod:`flp_inquiry.inquiry.prose` shows them (``bullets
 ``section``, ``paragraph``) so that text from data is only ever text.
 """
 from flp_inquiry.inquiry.findings.changes import (  # noqa: F401
+    changes_table,
+    unusual_changes,
     UNUSUAL_CHANGE_RATIO,
     describe_decomposition,
     describe_growth_by_grade,
@@ -83,6 +85,8 @@ from flp_inquiry.inquiry.findings.question_text import the_question  # noqa: F40
 from flp_inquiry.inquiry.prose import Code, Emphasis, Prose, Strong, bullets, heading, paragraph, section  # noqa: F401,E402
 
 __all__ = [
+    "unusual_changes",
+    "changes_table",
     "no_hypotheses",
     "with_interval_words",
     "the_question",

@@ -141,11 +141,7 @@ def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int
     'In Grade 6, chronic absence moved far mo'
     """
     changes = year_changes(table, keys, year)
-    if len(changes) < 3:
-        return []
-    sizes = changes["change"].abs()
-    typical = float(sizes.median())
-    unusual = changes[sizes > max(UNUSUAL_CHANGE_RATIO * typical, 1.0)]
+    unusual = unusual_changes(table, keys, year)
     place = group_phrase(unusual, keys, capital=False)
     place = place.str.replace("^students at ", "At ", regex=True).str.replace("^students in ", "In ", regex=True)
     place = place.where(place.str.startswith(("At ", "In ")), "For " + place)
@@ -154,6 +150,21 @@ def describe_unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int
                                  f", more than three times the typical change of the {len(changes)} groups compared."),
                         source)
             for who, (_, r) in zip(place, unusual.iterrows())]
+
+
+def unusual_changes(table: pd.DataFrame, keys: Sequence[str], year: int) -> pd.DataFrame:
+    """The rows of :func:`year_changes` whose change is over ``UNUSUAL_CHANGE_RATIO`` x the median change (none for fewer than 3).
+
+    >>> t = pd.DataFrame({"school_year": [2024] * 4 + [2025] * 4, "school": list("ABCD") * 2,
+    ...                   "n": [40] * 8, "value": [20.0, 22.0, 18.0, 17.0, 21.0, 20.0, 19.0, 45.0]})
+    >>> unusual_changes(t, ["school"], 2025)["school"].tolist()
+    ['D']
+    """
+    changes = year_changes(table, keys, year)
+    if len(changes) < 3:
+        return changes.iloc[:0]
+    sizes = changes["change"].abs()
+    return changes[sizes > max(UNUSUAL_CHANGE_RATIO * float(sizes.median()), 1.0)].reset_index(drop=True)
 
 
 def largest_change(table: pd.DataFrame, keys: Sequence[str], year: int) -> dict | None:
@@ -287,3 +298,40 @@ def describe_growth_by_grade(growth: pd.DataFrame, subject_words: str, source=No
 def _change_of(amount: float) -> Figure:
     """A change the table shows as its own figure (the same students' mean change), written ``up 4.0 points``."""
     return Figure(float(amount), "points", "value", _moved_words(float(amount), "points"))
+
+
+def changes_table(table: pd.DataFrame, keys: Sequence[str], year: int, *, unit: str, what: str, count: int | None = None,
+                  whole: pd.DataFrame | None = None, only=None):
+    """The groups whose figures a change sentence quotes, both years side by side: the figures behind the words.
+
+    ``count`` keeps the largest changes (as :func:`describe_largest_changes` quotes them); ``None`` keeps every
+    group shown both years (as :func:`describe_unusual_changes` compares them).  Only groups with 11 or more
+    students in both years are in it, so nothing is hidden.
+
+    >>> t = pd.DataFrame({"school_year": [2024, 2025] * 2, "grade": [6, 6, 7, 7], "n": [40, 38, 30, 25],
+    ...                   "value": [-50.0, -40.0, -60.0, -90.0]})
+    >>> changes_table(t, ["grade"], 2025, unit="points", what="math distance from standard").data.to_dict("records")[0]
+    {'Students': 'Students in Grade 7', 'Students, 2023-24': 30, '2023-24 (points)': -60.0, 'Students, 2024-25': 25, '2024-25 (points)': -90.0, 'Change (points)': -30.0, 'Note': 'fewer than 30 students: read with caution'}
+    """
+    from flp_inquiry.inquiry.tables import reader_table
+
+    changes = year_changes(table, keys, year)
+    if only is not None:
+        changes = changes.merge(only[list(keys)].drop_duplicates(), on=list(keys))
+    if count is not None:
+        changes = changes.head(count)
+    phrases = group_phrase(changes, keys)
+    if whole is not None:
+        overall = year_changes(whole, [], year)
+        changes = pd.concat([overall, changes], ignore_index=True)
+        phrases = pd.concat([pd.Series(["All students"] * len(overall)), phrases], ignore_index=True)
+    words = "%" if unit == "%" else unit
+    change_words = "percentage points" if unit == "%" else unit
+    last, this = labels.school_year_label(year - 1), labels.school_year_label(year)
+    rows = changes.assign(students=phrases.to_numpy(),
+                          prior_n=changes["prior_n"].astype(int), n=changes["n"].astype(int))
+    return reader_table(rows, {
+        "students": "Students", "prior_n": f"Students, {last}", "prior_value": f"{last} ({words})",
+        "n": f"Students, {this}", "value": f"{this} ({words})", "change": f"Change ({change_words})"},
+        counts={"n": ["value", "change"], "prior_n": ["prior_value", "change"]},
+        what=f"the table of changes in {what}")
