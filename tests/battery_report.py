@@ -7,7 +7,8 @@ module as a pytest plugin (``pytest_plugins = ["tests.battery_report"]``), whose
 ``pytest_terminal_summary`` hook prints the table, in the Markdown of README.md's
 "Bad input and faults" section.
 
-Groups: ``HARMONISING`` (tests/test_bad_input_battery.py) and ``PACK_RUNS`` (fault
+Groups: ``HARMONISING`` (tests/ingest/test_bad_input_battery.py), ``OUTPUTS`` (what the harmonise and
+extract commands write, and every CSV: tests/ingest/test_output_faults.py) and ``PACK_RUNS`` (fault
 injection in meeting-pack runs, flp_inquiry/batch.py: its tests record into that group).
 """
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import Callable, Iterator
 import pytest
 
 HARMONISING = "Harmonising a district's export"
+OUTPUTS = "Writing harmonised folders, extracts and CSV"
 PACK_RUNS = "Meeting-pack runs (batch.py)"
-GROUPS = (HARMONISING, PACK_RUNS)
+GROUPS = (HARMONISING, OUTPUTS, PACK_RUNS)
 
 #: (group, case, district) -> handled; filled as the tests run, in the order they ran.
 RESULTS: dict[tuple[str, str, str], bool] = {}
