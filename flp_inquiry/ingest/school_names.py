@@ -132,25 +132,22 @@ def name_schools(rows: pd.DataFrame) -> SchoolNaming:
     named = uses[uses["school_name"].notna() & (uses["school_name"] != "")]
     codes = sorted(uses["school_cds"].unique())
     base = {code: _latest_name(named[named["school_cds"] == code]) for code in codes}
-    for code in codes:
+    display = {code: f"School {school_code(code)}" if not base[code]
+               else f"{base[code]} (school {school_code(code)})" if _key(base[code]) in RESERVED_NAMES
+               else base[code] for code in codes}
+    _make_unique(display)
+    for code in codes:  # each finding says what the school is finally shown as
         own = named[named["school_cds"] == code]
         if own["school_name"].nunique() > 1:
-            findings.append(_renamed(code, own, base[code]))
-    display = {}
-    for code in codes:
+            findings.append(_renamed(code, own, base[code], display[code]))
         if not base[code]:
-            display[code] = f"School {school_code(code)}"
             files = _listed(uses.loc[uses["school_cds"] == code, "file"])
             findings.append({"kind": "blank_name", "school_cds": [code], "shown_as": display[code],
                              "message": f"school {code} has no name in {files}: shown as {display[code]!r}"})
         elif _key(base[code]) in RESERVED_NAMES:
-            display[code] = f"{base[code]} (school {school_code(code)})"
             findings.append({"kind": "reserved_name", "school_cds": [code], "shown_as": display[code],
                              "message": f"school {code} is named {base[code]!r}, the word a meeting pack uses "
                                         f"for every school: shown as {display[code]!r}"})
-        else:
-            display[code] = base[code]
-    _make_unique(display)
     findings += _same_names(named, display)
     return SchoolNaming(display, findings)
 
@@ -179,15 +176,16 @@ def _latest_name(uses: pd.DataFrame) -> str:
     return str(counted.sort_values(["_minus_rows", "school_name"]).iloc[0]["school_name"])
 
 
-def _renamed(code: str, uses: pd.DataFrame, chosen: str) -> dict:
+def _renamed(code: str, uses: pd.DataFrame, chosen: str, shown: str) -> dict:
     described = []
     for name, part in uses.groupby("school_name", sort=False):
         described.append((part["school_year"].max(), f"{name!r} ({_years(part['school_year'])}: {_listed(part['file'])})"))
     names = [text for _, text in sorted(described)]
-    return {"kind": "renamed", "school_cds": [code], "shown_as": chosen,
+    also = f", as {shown!r}" if shown != chosen else ""
+    return {"kind": "renamed", "school_cds": [code], "shown_as": shown,
             "names": sorted(uses["school_name"].unique()),
             "message": f"school {code} has {len(names)} names: {'; '.join(names)}: "
-                       f"shown as {chosen!r}, its latest, for every year"}
+                       f"shown by its latest, {chosen!r}{also}, for every year"}
 
 
 def _make_unique(display: dict[str, str]) -> None:

@@ -791,8 +791,8 @@ def test_a_renamed_school_keeps_its_latest_name_for_every_year(src, tmp_path, ca
         assert finding["kind"] == "renamed" and finding["school_cds"] == ["10621660123456"]
         assert finding["message"] == (
             "school 10621660123456 has 2 names: 'Sample Pe\u00f1asco Middle' (2023: enrollment_2022-23.csv); "
-            "'Pe\u00f1asco Middle School' (2024: enrollment_2023-24.csv): shown as 'Pe\u00f1asco Middle School', "
-            "its latest, for every year")
+            "'Pe\u00f1asco Middle School' (2024: enrollment_2023-24.csv): shown by its latest, "
+            "'Pe\u00f1asco Middle School', for every year")
         assert f"finding: {finding['message']}\n" in capsys.readouterr().out
 
 
