@@ -145,10 +145,15 @@ def _line_breaks(name: str, text: str, delimiter: str) -> tuple[str, list[Proble
         return text, []
     if "\n" not in text:
         return text.replace("\r", "\n"), []
+    strays = [match.start() for match in re.finditer(r"\r(?!\n)(?!\Z)", text)]
+    if not strays:
+        return text, []
     problems = []
     lines = text.split("\n")
     header = _cells(lines[0].rstrip("\r"), delimiter)
-    stray_rows = sorted({text.count("\n", 0, match.start()) for match in re.finditer(r"\r(?!\n)(?!\Z)", text)})
+    line_ends = [match.start() for match in re.finditer("\n", text)]
+    stray_rows = sorted({bisect.bisect_left(line_ends, position) for position in strays})
+    unlisted = 0
     for index in stray_rows:
         line = lines[index].rstrip("\r")
         if index == 0:
@@ -161,14 +166,18 @@ def _line_breaks(name: str, text: str, delimiter: str) -> tuple[str, list[Proble
                    if character == "\r" and line.count('"', 0, position) % 2 == 0]
         if not outside:
             continue  # inside quotes: the cell's own text
+        if len(problems) >= MAX_ROWS_LISTED:
+            unlisted += 1
+            continue
         cells = _cells(line, delimiter)
         position = next((i for i, cell in enumerate(cells) if "\r" in cell), None)
         column = header[position] if position is not None and position < len(header) else None
         problems.append(Problem(name, index + 1, column, cells[position] if position is not None else line[:80],
                                 "a carriage return (CR) inside this row: a spreadsheet starts a new row there; "
                                 "remove it from the cell, or put the cell in quotes, and export again"))
-        if len(problems) >= MAX_ROWS_LISTED:
-            break
+    if unlisted:
+        problems.append(Problem(name, None, None, None,
+                                f"... and {unlisted} more rows with a carriage return (CR) inside"))
     return text, problems
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Iterable, NamedTuple
 
 import pandas as pd
 
@@ -122,26 +123,29 @@ def name_schools(rows: pd.DataFrame) -> SchoolNaming:
     ['renamed', 'reserved_name', 'same_name']
     """
     rows = rows[COLUMNS].dropna(subset=["school_cds"])
-    findings: list[dict] = []
-    cleaned = _cleaned_names(rows, findings)
-    uses = (pd.DataFrame({"file": rows["file"].astype(str), "school_cds": rows["school_cds"].astype(str),
-                          "school_year": pd.to_numeric(rows["school_year"], errors="coerce").fillna(-1).astype(int),
-                          "school_name": cleaned})
-            .groupby(["school_cds", "school_name", "school_year", "file"], dropna=False).size()
-            .rename("rows").reset_index())
-    named = uses[uses["school_name"].notna() & (uses["school_name"] != "")]
-    codes = sorted(uses["school_cds"].unique())
-    base = {code: _latest_name(named[named["school_cds"] == code]) for code in codes}
+    # one pass over the rows (hundreds of thousands); the rest works on each name's few (year, file) uses
+    counted = pd.DataFrame({
+        "school_cds": rows["school_cds"].astype(str), "school_name": rows["school_name"].astype(object),
+        "school_year": pd.to_numeric(rows["school_year"], errors="coerce").fillna(-1).astype(int),
+        "file": rows["file"].astype(str)}).groupby(["school_cds", "school_name", "school_year", "file"],
+                                                 dropna=False, sort=True).size()
+    raw = [_Use(code, None if pd.isna(name) else str(name), int(year), file, int(n))
+           for (code, name, year, file), n in counted.items()]
+    findings = _control_characters(raw)
+    uses = [use._replace(name=clean_name(use.name)) for use in raw if use.name is not None]
+    named = [use for use in uses if use.name]
+    codes = sorted({use.code for use in raw})
+    base = {code: _latest_name([use for use in named if use.code == code]) for code in codes}
     display = {code: f"School {school_code(code)}" if not base[code]
                else f"{base[code]} (school {school_code(code)})" if _key(base[code]) in RESERVED_NAMES
                else base[code] for code in codes}
     _make_unique(display)
     for code in codes:  # each finding says what the school is finally shown as
-        own = named[named["school_cds"] == code]
-        if own["school_name"].nunique() > 1:
+        own = [use for use in named if use.code == code]
+        if len({use.name for use in own}) > 1:
             findings.append(_renamed(code, own, base[code], display[code]))
         if not base[code]:
-            files = _listed(uses.loc[uses["school_cds"] == code, "file"])
+            files = _listed(use.file for use in raw if use.code == code)
             findings.append({"kind": "blank_name", "school_cds": [code], "shown_as": display[code],
                              "message": f"school {code} has no name in {files}: shown as {display[code]!r}"})
         elif _key(base[code]) in RESERVED_NAMES:
@@ -152,39 +156,49 @@ def name_schools(rows: pd.DataFrame) -> SchoolNaming:
     return SchoolNaming(display, findings)
 
 
-def _cleaned_names(rows: pd.DataFrame, findings: list[dict]) -> pd.Series:
-    """The rows' names without control characters; each name that had some is a finding."""
-    names = rows["school_name"].astype(object)
-    distinct = names.dropna().unique()
-    cleaned = {name: clean_name(str(name)) for name in distinct}
-    for name in sorted((n for n in distinct if cleaned[n] != n), key=str):
-        where = rows[names == name]
-        codes = sorted(where["school_cds"].astype(str).unique())
-        findings.append({"kind": "control_characters", "school_cds": codes, "shown_as": cleaned[name],
+class _Use(NamedTuple):
+    """A name as used: by one school, in one year, in one file, on so many rows."""
+
+    code: str
+    name: str | None
+    year: int
+    file: str
+    rows: int
+
+
+def _control_characters(uses: list[_Use]) -> list[dict]:
+    """Each name with control characters in it: a finding."""
+    findings = []
+    for name in sorted({use.name for use in uses if use.name is not None and clean_name(use.name) != use.name}):
+        where = [use for use in uses if use.name == name]
+        codes = sorted({use.code for use in where})
+        findings.append({"kind": "control_characters", "school_cds": codes, "shown_as": clean_name(name),
                          "message": f"control characters taken out of the name {name!r} of school "
-                                    f"{', '.join(codes)} (in {_listed(where['file'])}): read as {cleaned[name]!r}"})
-    return names.map(cleaned)
+                                    f"{', '.join(codes)} (in {_listed(use.file for use in where)}): "
+                                    f"read as {clean_name(name)!r}"})
+    return findings
 
 
-def _latest_name(uses: pd.DataFrame) -> str:
+def _latest_name(uses: list[_Use]) -> str:
     """The name on a school's rows of its latest year (then on more rows, then first alphabetically)."""
-    if uses.empty:
+    if not uses:
         return ""
-    latest = uses[uses["school_year"] == uses["school_year"].max()]
-    counted = latest.groupby("school_name")["rows"].sum().reset_index()
-    counted["_minus_rows"] = -counted["rows"]
-    return str(counted.sort_values(["_minus_rows", "school_name"]).iloc[0]["school_name"])
+    latest = max(use.year for use in uses)
+    rows: dict[str, int] = {}
+    for use in uses:
+        if use.year == latest:
+            rows[use.name] = rows.get(use.name, 0) + use.rows
+    return min(rows, key=lambda name: (-rows[name], name))
 
 
-def _renamed(code: str, uses: pd.DataFrame, chosen: str, shown: str) -> dict:
-    described = []
-    for name, part in uses.groupby("school_name", sort=False):
-        described.append((part["school_year"].max(), f"{name!r} ({_years(part['school_year'])}: {_listed(part['file'])})"))
-    names = [text for _, text in sorted(described)]
+def _renamed(code: str, uses: list[_Use], chosen: str, shown: str) -> dict:
+    names = sorted({use.name for use in uses})
+    described = sorted((max(use.year for use in uses if use.name == name),
+                        f"{name!r} ({_years(use.year for use in uses if use.name == name)}: "
+                        f"{_listed(use.file for use in uses if use.name == name)})") for name in names)
     also = f", as {shown!r}" if shown != chosen else ""
-    return {"kind": "renamed", "school_cds": [code], "shown_as": shown,
-            "names": sorted(uses["school_name"].unique()),
-            "message": f"school {code} has {len(names)} names: {'; '.join(names)}: "
+    return {"kind": "renamed", "school_cds": [code], "shown_as": shown, "names": names,
+            "message": f"school {code} has {len(names)} names: {'; '.join(text for _, text in described)}: "
                        f"shown by its latest, {chosen!r}{also}, for every year"}
 
 
@@ -205,17 +219,19 @@ def _make_unique(display: dict[str, str]) -> None:
     raise AssertionError("school names could not be made unique")  # pragma: no cover (codes are unique)
 
 
-def _same_names(named: pd.DataFrame, display: dict[str, str]) -> list[dict]:
+def _same_names(named: list[_Use], display: dict[str, str]) -> list[dict]:
     """A name that two schools or more are called by, in any of their files and years."""
+    keyed: dict[str, list[_Use]] = {}
+    for use in named:
+        keyed.setdefault(_key(use.name), []).append(use)
     findings = []
-    keyed = named.assign(_key=named["school_name"].map(_key))
-    for _, uses in keyed.groupby("_key"):
-        codes = sorted(uses["school_cds"].unique())
+    for _, uses in sorted(keyed.items()):
+        codes = sorted({use.code for use in uses})
         if len(codes) < 2:
             continue
-        names = sorted(uses["school_name"].unique())
-        parts = [f"{code} ({_years(uses.loc[uses['school_cds'] == code, 'school_year'])}: "
-                 f"{_listed(uses.loc[uses['school_cds'] == code, 'file'])})" for code in codes]
+        names = sorted({use.name for use in uses})
+        parts = [f"{code} ({_years(use.year for use in uses if use.code == code)}: "
+                 f"{_listed(use.file for use in uses if use.code == code)})" for code in codes]
         shown = " and ".join(repr(display[code]) for code in codes)
         findings.append({"kind": "same_name", "school_cds": codes, "names": names,
                          "shown_as": {code: display[code] for code in codes},
@@ -224,12 +240,12 @@ def _same_names(named: pd.DataFrame, display: dict[str, str]) -> list[dict]:
     return findings
 
 
-def _years(years: pd.Series) -> str:
-    known = sorted({int(year) for year in years if year >= 0})
+def _years(years: Iterable[int]) -> str:
+    known = sorted({year for year in years if year >= 0})
     return ", ".join(map(str, known)) if known else "year unknown"
 
 
-def _listed(files: pd.Series) -> str:
-    distinct = sorted(set(map(str, files)))
+def _listed(files: Iterable[str]) -> str:
+    distinct = sorted(set(files))
     shown = ", ".join(distinct[:_FILES_SHOWN])
     return shown + (f" and {len(distinct) - _FILES_SHOWN} more files" if len(distinct) > _FILES_SHOWN else "")
