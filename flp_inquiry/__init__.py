@@ -9,7 +9,7 @@ uses an earlier one, never the reverse (``tests/test_layout.py`` checks it):
   findings in words, charts and tables for principals, the explorer);
 - :mod:`flp_inquiry.packs`: meeting packs run in parallel and rendered into reports.
 
-``errors``, ``codes``, ``files`` and ``memo`` are the vocabulary every stage shares; ``cli`` and
+``errors``, ``codes``, ``files``, ``spreadsheet`` and ``memo`` are the vocabulary every stage shares; ``cli`` and
 ``demo`` are the entry points.  What notebooks and users need is importable from here::
 
     from flp_inquiry import charts, findings, tables, start_inquiry

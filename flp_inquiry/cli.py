@@ -1,8 +1,9 @@
 """The ``flp-inquiry`` command: a thin wrapper over functions a notebook can call too.
 
 Each sub-command parses its arguments and calls one function of the package;
-errors meant for a data coach (:class:`~flp_inquiry.errors.FlpInquiryError`)
-are printed without a traceback and end with exit status 2.
+errors meant for a data coach (:class:`~flp_inquiry.errors.FlpInquiryError`, also a
+read-only folder or a full disk) are printed as one line without a traceback and end
+with exit status 2; Ctrl-C ends with one line and status 130.
 """
 from __future__ import annotations
 
@@ -25,10 +26,14 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_harmonise(args: argparse.Namespace) -> int:
+    from flp_inquiry.ingest.catalog import read_manifest
     from flp_inquiry.ingest.harmonise import harmonise_district
 
     folder = harmonise_district(args.district, args.source, args.out, mapping=args.mapping)
     print(f"wrote {folder}")
+    # not errors: what the coach may want to fix in the SIS (also in the folder's manifest.json)
+    for finding in read_manifest(args.district, args.out).get("findings", []):
+        print(f"finding: {finding['message']}")
     return 0
 
 
@@ -48,6 +53,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_metrics(args: argparse.Namespace) -> int:
     from flp_inquiry.measures.dashboard import round_half_away
     from flp_inquiry.measures.metrics import metric_table
+    from flp_inquiry.spreadsheet import spreadsheet_csv
 
     by = [c.strip() for c in (args.by or "").split(",") if c.strip()]
     table = metric_table(
@@ -57,7 +63,7 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
     # one decimal, rounded half away from zero as the Dashboard prints figures (cells may be "*")
     shown = table.apply(lambda column: column.map(
         lambda v: float(round_half_away([v], 1)[0]) if isinstance(v, float) else v))
-    shown.to_csv(sys.stdout, index=False)
+    sys.stdout.write(spreadsheet_csv(shown))  # a school name is never a formula in a spreadsheet
     return 0
 
 
@@ -100,6 +106,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if summary.interrupted:
         return 130  # the shell's status for Ctrl-C
     return 0 if summary.ok else 1
+
+
+#: What is left after Ctrl-C, by command (harmonised folders and extracts are swapped in whole).
+_INTERRUPTED = {"harmonise": "; nothing was written, an earlier harmonised folder is as it was",
+                "extract": "; nothing was written, an earlier extract is as it was"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -186,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     except FlpInquiryError as err:
         print(f"flp-inquiry {args.command}: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: what each command writes, it writes whole or not at all
+        print(f"flp-inquiry {args.command}: interrupted (Ctrl-C){_INTERRUPTED.get(args.command, '')}",
+              file=sys.stderr)
+        return 130  # the shell's status for Ctrl-C
     finally:
         if argv is None:
             # The process ends next: spare the interpreter's last collection of every object it made

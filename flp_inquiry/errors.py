@@ -53,6 +53,11 @@ class InputDataError(FlpInquiryError):
     2 problems in the district's files; nothing was written:
       - a.csv, row 2, column Grade, value '13': unknown grade
       - a.csv, column SED: column is missing
+
+    One problem is one line:
+
+    >>> print(InputDataError([Problem("a.csv", 2, "Grade", "13", "unknown grade")]))
+    1 problem in the district's files; nothing was written: a.csv, row 2, column Grade, value '13': unknown grade
     """
 
     #: Problems beyond this many are counted, not listed, so a wholly wrong file stays readable.
@@ -65,10 +70,16 @@ class InputDataError(FlpInquiryError):
     def _message(self) -> str:
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the district's files; nothing was written:"
+        if n == 1:
+            return f"{head} {self.problems[0]}"
         lines = [f"  - {p}" for p in self.problems[: self.max_listed]]
         if n > self.max_listed:
             lines.append(f"  ... and {n - self.max_listed} more of the same kinds")
         return "\n".join([head, *lines])
+
+
+class OutputError(FlpInquiryError):
+    """A result could not be written (a read-only folder, a full disk); what was there is unchanged."""
 
 
 class MappingError(FlpInquiryError):

@@ -7,7 +7,8 @@ module as a pytest plugin (``pytest_plugins = ["tests.battery_report"]``), whose
 ``pytest_terminal_summary`` hook prints the table, in the Markdown of README.md's
 "Bad input and faults" section.
 
-Groups: ``HARMONISING`` (tests/ingest/test_bad_input_battery.py), ``PACK_RUNS`` (fault
+Groups: ``HARMONISING`` (tests/ingest/test_bad_input_battery.py), ``OUTPUTS`` (what the harmonise and
+extract commands write, and every CSV: tests/ingest/test_output_faults.py), ``PACK_RUNS`` (fault
 injection in meeting-pack runs, flp_inquiry/packs/batch.py: its tests record into that group),
 ``NAMES_IN_REPORTS`` (hostile school names, tests/packs/test_hostile_names.py) and
 ``DASHBOARD_CHECKS`` (``flp-inquiry dashboard check`` on bad or unknown downloads, tests/test_cli_dashboard.py).
@@ -21,10 +22,11 @@ from typing import Callable, Iterator
 import pytest
 
 HARMONISING = "Harmonising a district's export"
+OUTPUTS = "Writing harmonised folders, extracts and CSV"
 PACK_RUNS = "Meeting-pack runs (batch.py)"
 NAMES_IN_REPORTS = "Names from an export, in reports"
 DASHBOARD_CHECKS = "Dashboard downloads (flp-inquiry dashboard check)"
-GROUPS = (HARMONISING, PACK_RUNS, NAMES_IN_REPORTS, DASHBOARD_CHECKS)
+GROUPS = (HARMONISING, OUTPUTS, PACK_RUNS, NAMES_IN_REPORTS, DASHBOARD_CHECKS)
 
 #: (group, case, district) -> handled; filled as the tests run, in the order they ran.
 RESULTS: dict[tuple[str, str, str], bool] = {}

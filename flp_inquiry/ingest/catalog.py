@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flp_inquiry.errors import FlpInquiryError
+from flp_inquiry.files import is_work_in_progress
 
 DEFAULT_DATA = Path("build/harmonised")
 MANIFEST = "manifest.json"
@@ -63,6 +64,22 @@ def read_manifest(district: str, data: Path = DEFAULT_DATA) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def harmonised_districts(data: Path = DEFAULT_DATA) -> list[str]:
+    """The districts harmonised into ``data``, by name: each folder with a manifest.
+
+    A hidden folder is never a district: a harmonise run writes through
+    ``.<district>.partial-...`` and ``.<district>.old-...`` folders, which a killed run
+    may leave behind.
+
+    >>> harmonised_districts(Path("/nonexistent"))
+    []
+    """
+    if not Path(data).is_dir():
+        return []
+    return sorted(path.name for path in Path(data).iterdir()
+                  if not is_work_in_progress(path) and (path / MANIFEST).is_file())
+
+
 def _enrollment_file(district: str, data: Path) -> tuple[str, int, int]:
     """The enrollment file's path and signature (modified time, size): what the lists below are cached by."""
     read_manifest(district, data)
@@ -96,10 +113,12 @@ def _school_years(path: str, modified: int, size: int) -> tuple[int, ...]:
 
 
 def schools(district: str, data: Path = DEFAULT_DATA) -> list[tuple[str, str]]:
-    """The district's schools as ``(school_cds, school_name)``, named as in their latest year, by name.
+    """The district's schools as ``(school_cds, school_name)``, by name.
 
-    A school renamed over the years keeps its latest name (on two names in that
-    year, the last in alphabetical order).
+    Harmonising gives each school code one name for all its years, unique in the
+    district (:mod:`flp_inquiry.ingest.school_names`).  Tables harmonised before that
+    rule may hold several: a school is then named as in its latest year (on two names
+    in that year, the last in alphabetical order).
     """
     return list(_schools(*_enrollment_file(district, data)))
 

@@ -5,18 +5,22 @@ applies the district's mapping (:mod:`flp_inquiry.ingest.mapping`) with vectoris
 operations, checks codes, dates, numbers and duplicates, validates each
 canonical table against :mod:`flp_inquiry.ingest.schema`, and translates every
 failure back to the export's file, row, column and value.  All problems from
-all files are raised together in one :class:`~flp_inquiry.errors.InputDataError`;
+all files are raised together in one :class:`~flp_inquiry.errors.InputDataError`
+(a file with a header and no rows first: it may be what the others follow from);
 only a clean run writes ``<out>/<district>/`` (four Parquet tables and
-``manifest.json``), built in a temporary folder beside it and swapped in, so an
-earlier good output survives a failed run and no half-written folder is left.
+``manifest.json``), built in a hidden folder beside it and swapped in
+(:func:`flp_inquiry.files.write_folder_atomic`), so an earlier good output survives
+a failed, full-disk or interrupted run and no half-written folder is left.
+
+Each school code gets one display name, unique in the district
+(:mod:`flp_inquiry.ingest.school_names`); what was found on the way (a school with
+two names, a name of two schools, a file with no rows) is not an error: it is kept in
+the manifest's ``findings``, which the harmonise command prints.
 """
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -27,8 +31,10 @@ import pandera.pandas as pa
 
 import flp_inquiry
 from flp_inquiry.errors import FlpInquiryError, InputDataError, MappingError, Problem
+from flp_inquiry.files import write_folder_atomic, writing
 from flp_inquiry.ingest.mapping import DistrictMapping, TableSpec, load_mapping
 from flp_inquiry.ingest.readers import ROW, RawFile, read_export
+from flp_inquiry.ingest.school_names import SchoolNaming, name_schools
 from flp_inquiry.ingest.schema import ENROLLED_BY, ENROLLED_TABLES, MODELS, TABLES, columns_of
 from flp_inquiry.ingest.store import MANIFEST, matching_files
 
@@ -76,6 +82,8 @@ def harmonise_district(district: str, source: Path, out: Path, mapping: Path | s
         Anything in the export that does not match the mapping; every problem is listed.
     MappingError
         The mapping itself is wrong.
+    OutputError
+        ``out`` is read-only or the disk is full; an earlier output is as it was.
 
     Examples
     --------
@@ -105,12 +113,24 @@ def harmonise_district(district: str, source: Path, out: Path, mapping: Path | s
     builder = _TableBuilder(district_mapping, frames, incomplete)
     tables = {name: builder.build(name) for name in TABLES}
     problems += builder.problems
+    empty = _header_only(raw_files)
     if problems:
-        raise InputDataError(_ordered(problems))
-    manifest = _manifest(district_mapping, raw_files, tables)
+        # a file without rows first: the problems after it (test rows of students never enrolled) may follow from it
+        raise InputDataError([*empty, *_ordered(problems)])
+    findings = [{"kind": "no_rows", "file": p.file, "message": f"{p.file}: {p.message}"} for p in empty]
+    findings += builder.school_naming.findings
+    manifest = _manifest(district_mapping, raw_files, tables, findings)
     target = out / district
-    _write_atomically(target, lambda folder: _write_tables(folder, tables, manifest))
+    with writing("the harmonised tables", out):
+        write_folder_atomic(target, lambda folder: _write_tables(folder, tables, manifest))
     return target
+
+
+def _header_only(raw_files: dict[str, list[RawFile]]) -> list[Problem]:
+    """Each file with a header and no rows (blank lines aside), in file order."""
+    return sorted((Problem(raw.name, None, None, None, "the file has a header and no rows: nothing is read from it")
+                   for files in raw_files.values() for raw in files
+                   if raw.records is not None and raw.row_count == 0), key=lambda p: p.file)
 
 
 def _read_sources(mapping: DistrictMapping, source: Path) -> tuple[dict[str, list[RawFile]], list[Problem]]:
@@ -182,6 +202,8 @@ class _TableBuilder:
         self.problems: list[Problem] = []
         #: converted rows (with file and row) of the tables built so far, for rules across tables
         self.built: dict[str, pd.DataFrame] = {}
+        #: each school code's one display name (set when the enrollment table is built)
+        self.school_naming = SchoolNaming()
 
     def build(self, table: str) -> pd.DataFrame:
         spec = self.mapping.tables.get(table)
@@ -196,6 +218,8 @@ class _TableBuilder:
             if "notna_of" in column_spec:
                 converted[name] = converted[column_spec["notna_of"]].notna()
         converted["district"] = self.mapping.district
+        if table == "enrollment":
+            self._name_schools(records, converted, spec)
         if spec.unique:
             self._check_unique(converted, spec)
             if spec.unique.get("required"):
@@ -207,6 +231,22 @@ class _TableBuilder:
         unreadable = {name for name, column_spec in spec.columns.items()
                       if "lookup" in column_spec and self.frames.get(column_spec["lookup"]["source"]) is None}
         return self._validate(table, spec, converted, list(self.problems), unreadable)
+
+    def _name_schools(self, records: pd.DataFrame, converted: pd.DataFrame, spec: TableSpec) -> None:
+        """One display name per school code (:mod:`flp_inquiry.ingest.school_names`), set on every row."""
+        files = converted[FILE]
+        lookup = spec.columns.get("school_name", {}).get("lookup")
+        if lookup and self.frames.get(lookup["source"]) is not None:
+            # a looked-up name was read from the lookup file (sites.csv), not from the student's row
+            table = self.frames[lookup["source"]].drop_duplicates(lookup["key"])
+            files = records[spec.columns["school_name"]["column"]].map(
+                table.set_index(lookup["key"])[FILE]).astype(object).fillna(files)
+        self.school_naming = name_schools(pd.DataFrame({
+            "file": files, "school_year": converted["school_year"], "school_cds": converted["school_cds"],
+            "school_name": converted["school_name"]}))
+        named = converted["school_cds"].map(self.school_naming.names).astype(object)
+        # a row whose code could not be read keeps what it had (its problem is reported at the code)
+        converted["school_name"] = named.fillna(converted["school_name"].astype(object)).fillna("").astype(str)
 
     # -- reading values -------------------------------------------------------------------------
 
@@ -483,13 +523,16 @@ def _describe_keep(block: dict) -> str:
     return "; ".join(parts) or "not a row the mapping keeps"
 
 
-def _manifest(mapping: DistrictMapping, raw_files: dict[str, list[RawFile]], tables: dict[str, pd.DataFrame]) -> dict:
+def _manifest(mapping: DistrictMapping, raw_files: dict[str, list[RawFile]], tables: dict[str, pd.DataFrame],
+              findings: list[dict]) -> dict:
     return {
         "district": mapping.district,
         "mapping": {"path": str(mapping.path.resolve()), "sha256": mapping.sha256},
         "sources": sorted(({"file": raw.name, "sha256": raw.sha256, "rows": raw.row_count}
                            for files in raw_files.values() for raw in files), key=lambda entry: entry["file"]),
         "tables": {name: len(frame) for name, frame in tables.items()},
+        # not errors: what a coach may want to fix in the SIS (printed by the harmonise command too)
+        "findings": findings,
         "package_version": flp_inquiry.__version__,
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -499,24 +542,3 @@ def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], manifest: dict)
     for name, frame in tables.items():
         frame.to_parquet(folder / f"{name}.parquet", index=False)
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-
-
-def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
-    """Write into a temporary folder beside ``target``, then swap it in; on failure nothing changes."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-    retired = target.parent / f".{target.name}.old-{partial.name.rsplit('-', 1)[-1]}"
-    try:
-        write(partial)
-        if target.exists():
-            os.replace(target, retired)
-            try:
-                os.replace(partial, target)
-            except OSError:
-                os.replace(retired, target)  # put the earlier good output back
-                raise
-            shutil.rmtree(retired)
-        else:
-            os.replace(partial, target)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)

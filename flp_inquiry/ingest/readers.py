@@ -9,10 +9,12 @@ all of them, never as an exception halfway through.  Files are opened read-only.
 """
 from __future__ import annotations
 
+import bisect
 import csv
 import hashlib
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +35,8 @@ _OTHER_DELIMITERS = (",", ";", "\t", "|")
 _UNNAMED = "(unnamed column "
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+#: Stands for a carriage return while a line is split into cells (a character no export holds).
+_CR_MARK = "\ufffc"
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,11 @@ def read_export(path: Path, *, encoding: str, delimiter: str, required_columns: 
     text, problems = _decode(name, content, encoding, delimiter)
     if problems:
         return RawFile(name, sha256, None, problems)
+    text, problems = _line_breaks(name, text, delimiter)
+    if problems:
+        return RawFile(name, sha256, None, problems)
     header_line = text.split("\n", 1)[0].rstrip("\r")
-    header = next(csv.reader([header_line], delimiter=delimiter))
+    header = _cells(header_line, delimiter)
     problems = _check_header(name, header, header_line, delimiter, required_columns)
     if problems:
         return RawFile(name, sha256, None, problems)
@@ -124,6 +131,54 @@ def read_export(path: Path, *, encoding: str, delimiter: str, required_columns: 
         problems = [p for p in problems if p.row != cut.row] + [cut]
         records = records[records[ROW] != cut.row].reset_index(drop=True)
     return RawFile(name, sha256, records, problems)
+
+
+def _line_breaks(name: str, text: str, delimiter: str) -> tuple[str, list[Problem]]:
+    """Rows end with LF or CR LF; a file whose rows all end with a CR alone is read too.
+
+    Excel for Mac's "CSV (Macintosh)" ends rows with a CR alone.  In a file of LF or
+    CR LF rows, a CR alone is a problem at its row: in the header, or outside quotes in a
+    row, a spreadsheet starts a new row there (a CR inside a quoted cell is that cell's text).
+    A CR at the very end of the file is a cut-off row (see :func:`_cut_off_row`).
+    """
+    if "\r" not in text:
+        return text, []
+    if "\n" not in text:
+        return text.replace("\r", "\n"), []
+    strays = [match.start() for match in re.finditer(r"\r(?!\n)(?!\Z)", text)]
+    if not strays:
+        return text, []
+    problems = []
+    lines = text.split("\n")
+    header = _cells(lines[0].rstrip("\r"), delimiter)
+    line_ends = [match.start() for match in re.finditer("\n", text)]
+    stray_rows = sorted({bisect.bisect_left(line_ends, position) for position in strays})
+    unlisted = 0
+    for index in stray_rows:
+        line = lines[index].rstrip("\r")
+        if index == 0:
+            for column in (c for c in header if "\r" in c):
+                problems.append(Problem(name, 1, None, column,
+                                        "a carriage return (CR) inside a column name of the header: a spreadsheet "
+                                        "splits the header there; remove it from the header and export again"))
+            continue
+        outside = [position for position, character in enumerate(line)
+                   if character == "\r" and line.count('"', 0, position) % 2 == 0]
+        if not outside:
+            continue  # inside quotes: the cell's own text
+        if len(problems) >= MAX_ROWS_LISTED:
+            unlisted += 1
+            continue
+        cells = _cells(line, delimiter)
+        position = next((i for i, cell in enumerate(cells) if "\r" in cell), None)
+        column = header[position] if position is not None and position < len(header) else None
+        problems.append(Problem(name, index + 1, column, cells[position] if position is not None else line[:80],
+                                "a carriage return (CR) inside this row: a spreadsheet starts a new row there; "
+                                "remove it from the cell, or put the cell in quotes, and export again"))
+    if unlisted:
+        problems.append(Problem(name, None, None, None,
+                                f"... and {unlisted} more rows with a carriage return (CR) inside"))
+    return text, problems
 
 
 def _cut_off_row(name: str, text: str) -> Problem | None:
@@ -145,37 +200,150 @@ def _cut_off_row(name: str, text: str) -> Problem | None:
 
 
 def _decode(name: str, content: bytes, encoding: str, delimiter: str) -> tuple[str, list[Problem]]:
-    """Decode strictly; a file in another encoding than the mapping's is a problem, per row."""
+    """Decode strictly; a file, or rows of it, in another encoding than the mapping's is a problem, per row."""
     is_utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
-    if not is_utf8 and not content.isascii():
+    if is_utf8:
         try:
-            as_utf8 = content.decode("utf-8-sig")
+            return content.decode("utf-8-sig"), []
         except UnicodeDecodeError:
-            pass
-        else:
-            # cp1252 text with accents is practically never valid UTF-8: the export was re-saved
-            return as_utf8, _rows_matching(
-                name, as_utf8, delimiter, r"[^\x00-\x7f]",
-                lambda text: f"the file is UTF-8 but the mapping says {encoding}: this text would be "
-                             f"misread as {text.encode('utf-8').decode(encoding, errors='replace')!r}")
+            return "", _rows_not_utf8(name, content, delimiter)
+    if content.isascii():
+        return content.decode(encoding), []
+    body = content.removeprefix(_UTF8_BOM)
     try:
-        return content.decode("utf-8-sig" if is_utf8 else encoding), []
+        as_utf8 = body.decode("utf-8")
     except UnicodeDecodeError:
-        replaced = content.decode("utf-8-sig" if is_utf8 else encoding, errors="replace")
+        pass
+    else:
+        # cp1252 text with accents is practically never valid UTF-8: the export was re-saved
+        return as_utf8, _rows_matching(
+            name, as_utf8, delimiter, r"[^\x00-\x7f]",
+            lambda text: f"the file is UTF-8 but the mapping says {encoding}: this text would be "
+                         f"misread as {text.encode('utf-8').decode(encoding, errors='replace')!r}")
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError:
+        replaced = body.decode(encoding, errors="replace")
         return replaced, _rows_matching(
             name, replaced, delimiter, "\ufffd",
             lambda text: f"bytes that are not {encoding} text (shown as \ufffd): "
                          f"the file is in another encoding than the mapping says")
+    return text, _rows_in_utf8(name, body, text, encoding, delimiter)
+
+
+#: A character written in UTF-8: two, three or four bytes (RFC 3629's grammar, no overlong forms).
+_UTF8_CHARACTER = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+
+
+#: How every UTF-8 character of two bytes or more starts (a quick test before the exact pattern).
+_UTF8_START = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
+def _is_utf8_text(sequence: bytes, encoding: str) -> bool:
+    """Whether bytes that are one character in UTF-8 were written as UTF-8, not as ``encoding``.
+
+    In Windows-1252 such bytes read as an accented capital and a symbol (``Ã±`` for ``ñ``),
+    which names never hold, with one exception kept as written: a capital (other than
+    ``Â``, ``Ã``, where every UTF-8 accent of Spanish starts) before a punctuation mark,
+    as in ``JOSÉ’S`` or ``MUÑOZ–LEE``.
+    """
+    if len(sequence) > 2 or sequence[0] in b"\xc2\xc3":
+        return True
+    first, second = sequence.decode(encoding, errors="replace")
+    return not (first.isupper() and unicodedata.category(second)[0] in "PZ")
+
+
+def _rows_in_utf8(name: str, content: bytes, text: str, encoding: str, delimiter: str) -> list[Problem]:
+    """Rows written in UTF-8 in a file of a single-byte encoding (cp1252): each would read garbled.
+
+    The file as a whole is not UTF-8 (it has bytes UTF-8 never uses), so it mixes the two:
+    typically rows pasted in from another export.
+    """
+    if len(bytes(range(256)).decode(encoding, errors="replace")) != 256:
+        return []  # a multi-byte encoding: UTF-8's byte patterns mean nothing there
+    if not _UTF8_START.search(content):
+        return []  # the usual case, found in one fast pass: no byte pair UTF-8 could have written
+    matches = [m for m in _UTF8_CHARACTER.finditer(content) if _is_utf8_text(m.group(), encoding)]
+    lines = text.split("\n")
+    found: dict[int, tuple[str, str]] = {}  # line index -> (the line as read, the line as meant)
+    line_starts = [0, *(m.end() for m in re.finditer(b"\n", content))] if matches else []
+    for match in matches:
+        index = bisect.bisect_right(line_starts, match.start()) - 1
+        as_read, meant = found.get(index, (lines[index], lines[index]))
+        sequence = match.group()
+        found[index] = (as_read, meant.replace(sequence.decode(encoding), sequence.decode("utf-8"), 1))
+    if not found:
+        return []
+    header = _cells(lines[0].rstrip("\r"), delimiter)
+    problems = []
+    for index, (as_read, meant) in list(found.items())[:MAX_ROWS_LISTED]:
+        read_cells, meant_cells = _cells(as_read.rstrip("\r"), delimiter), _cells(meant.rstrip("\r"), delimiter)
+        position = next((i for i, (a, b) in enumerate(zip(read_cells, meant_cells)) if a != b), None)
+        column = header[position] if position is not None and position < len(header) and index else None
+        cell, garbled = ((meant_cells[position], read_cells[position]) if position is not None
+                         else (meant.rstrip("\r"), as_read.rstrip("\r")))
+        problems.append(Problem(
+            name, index + 1, column, cell,
+            f"this text is in UTF-8 but the rest of the file in {encoding} (as the mapping says): it would be "
+            f"misread as {garbled!r}; save the whole file again in one encoding"))
+    if len(found) > MAX_ROWS_LISTED:
+        problems.append(Problem(name, None, None, None,
+                                f"... and {len(found) - MAX_ROWS_LISTED} more rows with text in UTF-8"))
+    return problems
+
+
+def _rows_not_utf8(name: str, content: bytes, delimiter: str) -> list[Problem]:
+    """Rows of a UTF-8 file (as the mapping says) with bytes UTF-8 never uses: another encoding's text."""
+    content = content.removeprefix(_UTF8_BOM)
+    lines = content.split(b"\n")
+    bad, utf8_elsewhere = [], False
+    for index, line in enumerate(lines):
+        try:
+            utf8_elsewhere |= not line.decode("utf-8").isascii()
+        except UnicodeDecodeError:
+            bad.append(index)
+    header = _cells(lines[0].decode("utf-8", errors="replace").rstrip("\r"), delimiter)
+    problems = []
+    for index in bad[:MAX_ROWS_LISTED]:
+        cells = _cells(lines[index].decode("utf-8", errors="replace").rstrip("\r"), delimiter)
+        position = next((i for i, cell in enumerate(cells) if "\ufffd" in cell), None)
+        column = header[position] if position is not None and position < len(header) and index else None
+        cell = cells[position] if position is not None else None
+        try:
+            guess = _cells(lines[index].decode("cp1252").rstrip("\r"), delimiter)[position]
+            hint = f"; in Windows-1252 it reads {guess!r}"
+        except (UnicodeDecodeError, IndexError, TypeError):
+            hint = ""
+        where = ("the other rows are UTF-8, as the mapping says: save the whole file again in UTF-8"
+                 if utf8_elsewhere else "the file is in another encoding than the mapping says")
+        problems.append(Problem(name, index + 1, column, cell,
+                                f"bytes that are not utf-8 text (shown as \ufffd){hint}: {where}"))
+    if len(bad) > MAX_ROWS_LISTED:
+        problems.append(Problem(name, None, None, None,
+                                f"... and {len(bad) - MAX_ROWS_LISTED} more rows with the same encoding problem"))
+    return problems
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    """One line split into cells as a spreadsheet would; a carriage return inside stays in its cell."""
+    try:  # the csv module refuses a bare CR outside quotes: it is carried through as another character
+        cells = next(csv.reader([line.replace("\r", _CR_MARK)], delimiter=delimiter), [])
+    except csv.Error:
+        return [line]
+    return [cell.replace(_CR_MARK, "\r") for cell in cells]
 
 
 def _rows_matching(name, text, delimiter, pattern, describe) -> list[Problem]:
     """One problem per row whose text matches ``pattern``, naming the column and the cell."""
     lines = pa.array(text.split("\n"))
     line_numbers = np.flatnonzero(pc.match_substring_regex(lines, pattern).to_numpy(zero_copy_only=False))
-    header = next(csv.reader([lines[0].as_py().rstrip("\r")], delimiter=delimiter))
+    header = _cells(lines[0].as_py().rstrip("\r"), delimiter)
     problems = []
     for index in line_numbers[:MAX_ROWS_LISTED]:  # bounded: only the rows reported
-        cells = next(csv.reader([lines[int(index)].as_py().rstrip("\r")], delimiter=delimiter), [])
+        cells = _cells(lines[int(index)].as_py().rstrip("\r"), delimiter)
         position = next((i for i, cell in enumerate(cells) if re.search(pattern, cell)), None)
         column = header[position] if position is not None and position < len(header) else None
         cell = cells[position] if position is not None else None

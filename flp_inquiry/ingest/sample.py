@@ -43,6 +43,7 @@ from flp_inquiry.ingest.sample_years import (
     _simulate_district,
     _SimulatedDistrict,
 )
+from flp_inquiry.spreadsheet import spreadsheet_csv
 
 PLANTED_PATTERNS: list[dict] = [
     {
@@ -333,7 +334,7 @@ def write_sample(out: str | Path, scale: float = 0.02, seed: int = 2008) -> list
         folder.mkdir(parents=True, exist_ok=True)
         encoding, line_ending = FILE_FORMATS[district]
         for name, frame in district_exports(district, scale=scale, seed=seed).items():
-            frame.to_csv(folder / name, index=False, encoding=encoding, lineterminator=line_ending,
-                         float_format="%.1f")
+            text = spreadsheet_csv(frame, lineterminator=line_ending, float_format="%.1f")
+            (folder / name).write_bytes(text.encode(encoding))
         folders.append(folder)
     return folders

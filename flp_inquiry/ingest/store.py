@@ -218,9 +218,7 @@ def summarise_districts(data: Path = DEFAULT_DATA) -> pd.DataFrame:
     ['district', 'students', 'schools', 'years', 'tests']
     """
     rows = []
-    folders = sorted(p for p in Path(data).iterdir() if (p / MANIFEST).is_file()) if Path(data).is_dir() else []
-    for folder in folders:
-        district = folder.name
+    for district in catalog.harmonised_districts(data):  # never a half-written .partial or .old folder
         enrollment = read_table(district, "enrollment", data, columns=["student_key", "school_cds", "school_year"])
         tested = read_table(district, "assessments", data, columns=["tested"])["tested"]
         years = sorted(int(y) for y in enrollment["school_year"].unique())

@@ -33,12 +33,13 @@ import pandas as pd
 
 import flp_inquiry
 from flp_inquiry.errors import FlpInquiryError
-from flp_inquiry.files import write_atomic
+from flp_inquiry.files import write_atomic_files, writing
 from flp_inquiry.ingest.readers import sha256_of
 from flp_inquiry.ingest.store import DEFAULT_DATA, MANIFEST, DistrictData, district_folder, load_district
 from flp_inquiry.measures.metrics import METRICS
 from flp_inquiry.measures.privacy import Finding, PrivacyError, find_student_ids, is_count_column, is_id_column
 from flp_inquiry.measures.suppression import HIDDEN, MIN_N, suppress_small_cells
+from flp_inquiry.spreadsheet import spreadsheet_csv, spreadsheet_text
 
 DEFAULT_OUT = Path("build/extracts")
 
@@ -237,10 +238,13 @@ def extract_paths(district: str, year: int, out: Path = DEFAULT_OUT) -> tuple[Pa
 def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path = DEFAULT_OUT) -> Path:
     """Build a district's extract for ``year`` and write it with its manifest.
 
-    The CSV is written first, the manifest (holding the CSV's SHA-256) last, each
-    by an atomic rename: a reader never sees a manifest for a half-written table,
-    and a stale pair is caught by the hash.  Nothing is written when the extract
-    fails the privacy check.
+    Both files are written whole to hidden files first, then renamed into place, the
+    CSV first and the manifest (holding the CSV's SHA-256) last: a reader never sees a
+    manifest for a half-written table, a full disk or an unwritable folder leaves an
+    earlier pair as it was (:class:`~flp_inquiry.errors.OutputError`), and a stale pair
+    is caught by the hash.  Nothing is written when the extract fails the privacy check.
+    Cells a spreadsheet would run as formulas are written as text
+    (:mod:`flp_inquiry.spreadsheet`); :func:`read_extracts` gives back the original text.
 
     Parameters
     ----------
@@ -265,6 +269,8 @@ def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path
     ------
     PrivacyError
         The extract would show a student id or a count under 11.
+    OutputError
+        ``out`` is read-only, or the disk is full: nothing was changed there.
 
     Examples
     --------
@@ -278,7 +284,7 @@ def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path
     extract = build_extract(loaded, year)
     csv_path, manifest_path = extract_paths(district, year, out)
     check_extract(extract, csv_path.name)
-    content = extract.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    content = spreadsheet_csv(extract).encode("utf-8")
     manifest = {
         "district": district,
         "school_year": year,
@@ -293,9 +299,9 @@ def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path
         "sha256": hashlib.sha256(content).hexdigest(),
         "package_version": flp_inquiry.__version__,
     }
-    csv_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(csv_path, content)
-    write_atomic(manifest_path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    with writing(f"the extract {csv_path.name}", Path(out)):
+        # both written whole before either is swapped in: a full disk leaves an earlier pair as it was
+        write_atomic_files({csv_path: content, manifest_path: (json.dumps(manifest, indent=2) + "\n").encode("utf-8")})
     return csv_path
 
 
@@ -340,7 +346,7 @@ def _read_one(manifest_path: Path) -> pd.DataFrame:
     if sha256_of(csv_path) != expected_hash:
         raise ExtractError(f"{csv_path} does not match its manifest (changed or half-written since); "
                            f"ask {district} to write its {year} extract again")
-    extract = pd.read_csv(csv_path, dtype=str, keep_default_na=False, na_values=[""])
+    extract = spreadsheet_text(pd.read_csv(csv_path, dtype=str, keep_default_na=False, na_values=[""]))
     if len(extract) != expected_rows or list(extract.columns) != COLUMNS:
         raise ExtractError(f"{csv_path}: {len(extract)} rows and columns {list(extract.columns)}; "
                            f"the manifest says {expected_rows} rows and columns {COLUMNS}")

@@ -104,3 +104,43 @@ def test_the_file_is_not_changed(tmp_path: Path):
     path.chmod(0o444)     # read-only, as raw exports should be
     read_export(path, encoding="utf-8", delimiter=",", required_columns=["id"])
     assert path.read_bytes() == content
+
+
+def test_utf8_text_in_a_cp1252_file_is_found_at_its_cell(tmp_path: Path):
+    content = "id,name\n1,Muñoz\n".encode("cp1252") + "2,PEÑA\n3,Zoë 🙂\n".encode("utf-8")
+    raw = read(tmp_path, content, encoding="cp1252")
+    assert [(p.row, p.column, p.value) for p in raw.problems] == [(3, "name", "PEÑA"), (4, "name", "Zoë 🙂")]
+    assert "'PEÃ‘A'" in raw.problems[0].message and raw.records is None
+
+
+def test_cp1252_that_merely_looks_like_utf8_reads_as_written(tmp_path: Path):
+    # É + ’ (0xC9 0x92) and Ñ + – (0xD1 0x96) are valid UTF-8 byte pairs too
+    raw = read(tmp_path, "id,name\n1,JOSÉ’S\n2,PEÑA–LEE\n3,Muñoz\n".encode("cp1252"), encoding="cp1252")
+    assert raw.problems == [] and raw.records["name"].tolist() == ["JOSÉ’S", "PEÑA–LEE", "Muñoz"]
+
+
+def test_a_cp1252_row_in_a_utf8_file(tmp_path: Path):
+    raw = read(tmp_path, "id,name\n1,Peñasco\n".encode("utf-8") + "2,Muñoz\n".encode("cp1252"))
+    [problem] = raw.problems
+    assert (problem.row, problem.column, problem.value) == (3, "name", "Mu\ufffdoz")
+    assert "in Windows-1252 it reads 'Muñoz'" in problem.message and "other rows are UTF-8" in problem.message
+
+
+@pytest.mark.parametrize("content", [b"id,name\r1,a\r2,b\r", b"id,name\r1,a\r2,b"])
+def test_rows_ending_with_a_cr_alone(tmp_path: Path, content: bytes):
+    raw = read(tmp_path, content)
+    if content.endswith(b"\r"):
+        assert raw.problems == [] and raw.records["name"].tolist() == ["a", "b"] and raw.records[ROW].tolist() == [2, 3]
+    else:  # still a file that does not end with a line break: its last row may be cut off
+        assert [p.row for p in raw.problems] == [3] and "cut off" in raw.problems[0].message
+
+
+def test_stray_carriage_returns(tmp_path: Path):
+    lines = [b"id,name\r\n", b'1,"a\rb"\r\n'] + [b"%d,x\ry\r\n" % i for i in range(2, 30)]
+    raw = read(tmp_path, b"".join(lines))
+    # the quoted one (row 2) is text; rows 3-30 are not: 20 listed, 8 counted
+    assert [p.row for p in raw.problems[:20]] == list(range(3, 23))
+    assert raw.problems[0].value == "x\ry" and raw.problems[0].column == "name"
+    assert raw.problems[20].message == "... and 8 more rows with a carriage return (CR) inside"
+    [header] = read(tmp_path, b'id,"na\rme"\n1,a\n', required=("id",)).problems
+    assert (header.row, header.value) == (1, "na\rme")
