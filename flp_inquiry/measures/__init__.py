@@ -8,6 +8,7 @@ and the rules for what may be shown (suppression, the privacy scan, the partner'
 | ``assessment`` | Smarter Balanced: percent met, participation, Distance from Standard and its change |
 | ``english_learners`` | ELPI, reclassification, long-term ELs and those at risk |
 | ``outcomes`` | chronic absenteeism, algebra by grade 8/9, D/F rates, graduation, a-g |
+| ``growth``, ``growth_averages`` | growth against similar students (residual gains), averages pulled toward the mean |
 | ``metrics`` | every metric by name (``METRICS``) and ``metric_table``, the CLI's entry point |
 | ``dashboard`` | status level, change level and colour, cut points as data |
 | ``suppression`` | small-cell rules: ``suppress_small_cells`` |
@@ -26,6 +27,9 @@ EXPORTS = {
     "english_learner_progress": "flp_inquiry.measures.english_learners:english_learner_progress",
     "chronic_absenteeism": "flp_inquiry.measures.outcomes:chronic_absenteeism",
     "graduation_rate": "flp_inquiry.measures.outcomes:graduation_rate",
+    "residual_gains": "flp_inquiry.measures.growth:residual_gains",
+    "average_growth": "flp_inquiry.measures.growth_averages:average_growth",
+    "suppress_growth": "flp_inquiry.measures.growth:suppress_growth",
     "dashboard_levels": "flp_inquiry.measures.dashboard:dashboard_levels",
     "suppress_small_cells": "flp_inquiry.measures.suppression:suppress_small_cells",
     "scan_report": "flp_inquiry.measures.privacy:scan_report",
