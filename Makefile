@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: demo test lab sample browser bench bench-pack clean
+.PHONY: demo test lab sample browser bench bench-growth bench-pack clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,12 +35,18 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium' (the browser test will be skipped)"; fi; }
 
-# District-scale figures (full-size synthetic districts, kept in benchmarks/data/, generated when missing):
-# harmonise, reload, metrics, notebooks, a per-school pack, and their growth; also build/bench/results.json.
+# District-scale figures (full-size synthetic districts, kept in benchmarks/data/, generated when missing or
+# made by another generator):
+# harmonise, reload, metrics, growth (issue 24), notebooks, a per-school pack, and how each grows with the
+# data; also build/bench/results.json.
 #   make bench BENCH_ARGS="--scale 0.05 --steps 1/2,1"   a quicker, smaller run
 BENCH_ARGS ?=
 bench: $(READY)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# Growth (issue 24) for full-size districts alone: every school, grade and group (target under 5 s a district).
+bench-growth: $(READY)
+	$(BIN)/python benchmarks/bench_growth.py $(BENCH_ARGS)
 
 # Meeting-pack speed: flp-inquiry run against a papermill + nbconvert shell loop, and the kernel start-up floor.
 bench-pack: $(READY)

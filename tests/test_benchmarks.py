@@ -19,7 +19,7 @@ import bench  # noqa: E402  (benchmarks/ is not a package)
 
 TINY = "--scale 0.01 --steps 1 --questions common_metrics --pack-schools 1 --loop-jobs 1"
 SECTIONS = ("harmonise from raw exports", "reload the harmonised tables", "metrics as the CLI computes them",
-            "aggregate extracts", "one notebook of each question", "per-school pack",
+            "growth: both subjects' lines", "aggregate extracts", "one notebook of each question", "per-school pack",
             "papermill + nbconvert loop", "floor: kernel start", "growth with the data")
 
 
@@ -51,6 +51,8 @@ def test_make_bench_writes_positive_figures(tiny_run):
         assert step["size"][district]["students_per_year"] > 0
         assert set(step["metric_seconds"][district]) >= {"percent_met", "dfs", "grad_rate"}
         assert all(seconds > 0 for seconds in step["metric_seconds"][district].values())
+        growth = step["student_growth"][district]
+        assert growth["seconds"] > 0 and growth["growth_scores"] > 0 and growth["tables"] == 2 * (1 + 2 * 7)
     assert step["notebook_seconds"]["common_metrics"] > 0
     assert step["pack"]["jobs"] == 2 and step["pack"]["failed"] == 0  # one school of each district
     assert step["loop"]["sampled_jobs"] == 1 and step["loop"]["scaled_seconds"] > 0
@@ -71,3 +73,19 @@ def test_parse_steps_sorts_fractions_and_refuses_zero():
     assert bench.parse_steps("1, 1/4,1/2") == [bench.Fraction(1, 4), bench.Fraction(1, 2), 1]
     with pytest.raises(Exception, match="positive fractions"):
         bench.parse_steps("0,1")
+
+
+def test_cached_exports_of_another_generator_are_made_again(tmp_path):
+    """Exports cached in benchmarks/data/ are kept while the generator is the same, and made again when
+    its code changed (say it now plants growth): their stamp names the generator's fingerprint."""
+    folder = bench.ensure_exports(tmp_path, 0.005, 1)
+    stamp = (folder / ".complete").read_text(encoding="utf-8")
+    assert stamp == f"scale 0.005, seed 1, generator {bench.generator_fingerprint()}\n"
+    sites = folder / "exports" / "long_beach" / "sites.csv"
+    sites.write_text("stale\n", encoding="utf-8")
+    bench.ensure_exports(tmp_path, 0.005, 1)
+    assert sites.read_text(encoding="utf-8") == "stale\n"  # same generator: nothing made again
+    (folder / ".complete").write_text("scale 0.005, seed 1\n", encoding="utf-8")  # made before the fingerprint
+    bench.ensure_exports(tmp_path, 0.005, 1)
+    assert sites.read_text(encoding="utf-8").startswith("site_id,")
+    assert (folder / ".complete").read_text(encoding="utf-8") == stamp

@@ -108,9 +108,10 @@ def test_district_wide_rows_and_other_metrics(harmonised):
 
 @pytest.mark.parametrize("metric", list(METRICS))
 def test_every_metric_runs_and_starts_with_groupings_n_value(harmonised, metric):
-    table = metric_table(metric, "fresno", 2024, subject="math" if metric in ("percent_met", "participation", "dfs")
-                         else None, by=["school", "sed"], data=harmonised)
-    built_in = {"dfs": ["grade_span"], "df_rate": ["course_level", "course_title"]}.get(metric, [])
+    table = metric_table(metric, "fresno", 2024, subject="math" if METRICS[metric].needs_subject else None,
+                         by=["school", "sed"], data=harmonised)
+    built_in = {"dfs": ["grade_span"], "df_rate": ["course_level", "course_title"],
+                "growth": ["growth_span"]}.get(metric, [])
     start = ["school", "sed", *built_in, "n", "value"]
     assert table.columns.tolist()[:len(start)] == start
     assert "caution" in table

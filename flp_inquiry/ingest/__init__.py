@@ -8,7 +8,7 @@
 | ``harmonise`` | the mapping applied, validated, written atomically as Parquet with a manifest |
 | ``catalog`` | where harmonised tables are; a district's years, schools and student keys |
 | ``store`` | harmonised tables reloaded (``load_district``) |
-| ``sample``, ``sample_students``, ``sample_years`` | deterministic synthetic exports of both districts |
+| ``sample``, ``sample_students``, ``sample_years``, ``sample_growth`` | deterministic synthetic exports of both districts, their planted growth |
 | ``public_text``, ``public``, ``dashboard_downloads`` | the state's public files |
 """
 from flp_inquiry._exports import lazy_exports as _lazy_exports
@@ -22,6 +22,7 @@ EXPORTS = {
     "read_table": "flp_inquiry.ingest.store:read_table",
     "summarise_districts": "flp_inquiry.ingest.store:summarise_districts",
     "write_sample": "flp_inquiry.ingest.sample:write_sample",
+    "planted_growth_effects": "flp_inquiry.ingest.sample_growth:planted_growth_effects",
     "read_caaspp_entities": "flp_inquiry.ingest.public:read_caaspp_entities",
     "read_caaspp_research_file": "flp_inquiry.ingest.public:read_caaspp_research_file",
     "read_student_groups": "flp_inquiry.ingest.public:read_student_groups",

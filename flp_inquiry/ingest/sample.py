@@ -19,6 +19,19 @@ Test scores, absences, math courses, marks and graduation outcomes follow from a
 latent achievement and attendance propensity plus group effects, and the planted
 patterns of :data:`PLANTED_PATTERNS` are added on top.  The same ``scale`` and
 ``seed`` give byte-identical files.
+
+Growth
+------
+A student's Smarter Balanced achievement is otherwise the same every year (their
+distance from the standard only moves with noise, absences and English learning).
+From 2022-23 on, each school year adds a planted *growth effect* to it, and the
+sum carries into every later year, wherever the student is then, as real learning
+does: the school's effect for the school the student is counted at that year
+(:func:`planted_growth_effects`), plus the effect of the student's group
+(:data:`SWD_GROWTH`).  Schools' effects are drawn from their own random stream
+(``[seed, district, 2]``), so every other draw, and so every other column and
+file, is as without them; the 2021-22 scores are unchanged too
+(:mod:`flp_inquiry.ingest.sample_growth`).
 """
 from __future__ import annotations
 
@@ -27,6 +40,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from flp_inquiry.ingest.sample_growth import (  # noqa: F401  (planted_growth_effects re-exported)
+    GROWTH_EFFECT_SD,
+    GROWTH_SUBJECT_CORRELATION,
+    POOREST_ZONE_GROWTH,
+    SWD_GROWTH,
+    planted_growth_effects,
+)
 from flp_inquiry.ingest.sample_students import (
     ETHNICITY_CODES,
     HARBOR,
@@ -99,6 +119,61 @@ PLANTED_PATTERNS: list[dict] = [
             "Sample Harbor High graduate about 20 points below their non-SED classmates, against a "
             "gap of a few points at the other high schools."
         ),
+    },
+    {
+        "name": "school_growth_effects",
+        "district": "fresno",
+        "school": None,
+        "years": list(SCHOOL_YEARS[1:]),
+        "description": (
+            "Every school adds its own growth effect to its students' ELA and math achievement each year from "
+            f"2022-23 on (about {GROWTH_EFFECT_SD:.0f} points a year either way, ELA and math correlated "
+            f"{GROWTH_SUBJECT_CORRELATION}, averaging 0 over the students of each grade band; "
+            "flp_inquiry.ingest.sample.planted_growth_effects lists them), and the gains carry into later years."
+        ),
+    },
+    {
+        "name": "school_growth_effects",
+        "district": "long_beach",
+        "school": None,
+        "years": list(SCHOOL_YEARS[1:]),
+        "description": "School growth effects, as in Fresno.",
+    },
+    {
+        "name": "poorest_zone_school_grows_fast",
+        "district": "fresno",
+        "school": None,
+        "years": list(SCHOOL_YEARS[1:]),
+        "description": (
+            "The elementary school serving the poorest attendance zone starts with the lowest status (2021-22) "
+            f"but has a growth effect of +{POOREST_ZONE_GROWTH:.0f} points a year in ELA and math from 2022-23 on: "
+            "a school others can learn from. Its status catches up with the district's by 2024-25."
+        ),
+    },
+    {
+        "name": "poorest_zone_school_grows_fast",
+        "district": "long_beach",
+        "school": None,
+        "years": list(SCHOOL_YEARS[1:]),
+        "description": (f"The school (elementary or K-8) serving the poorest zone grows +{POOREST_ZONE_GROWTH:.0f} "
+                        "points a year, as in Fresno."),
+    },
+    {
+        "name": "swd_slower_growth",
+        "district": "fresno",
+        "school": None,
+        "years": list(SCHOOL_YEARS[1:]),
+        "description": (
+            f"Students with disabilities grow {-SWD_GROWTH:.0f} points a year less than similar students in ELA "
+            "and math, at every school, from 2022-23 on."
+        ),
+    },
+    {
+        "name": "swd_slower_growth",
+        "district": "long_beach",
+        "school": None,
+        "years": list(SCHOOL_YEARS[1:]),
+        "description": f"Students with disabilities grow {-SWD_GROWTH:.0f} points a year less, as in Fresno.",
     },
 ]
 

@@ -1,7 +1,8 @@
 """Each synthetic student's school years: days, language status, scores, courses and outcomes.
 
 Follows from a latent achievement and attendance propensity plus group effects, with the planted
-patterns of :data:`flp_inquiry.ingest.sample.PLANTED_PATTERNS` added on top.
+patterns of :data:`flp_inquiry.ingest.sample.PLANTED_PATTERNS` added on top (the planted growth:
+:mod:`flp_inquiry.ingest.sample_growth`).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from flp_inquiry.ingest.sample_growth import _accumulated_growth, _growth_effects
 from flp_inquiry.ingest.sample_students import (
     CHRONIC_ABSENCE_SHARE,
     HARBOR,
@@ -132,8 +134,13 @@ def _add_language_status(rows: pd.DataFrame, students: pd.DataFrame, reclassifie
 
 
 def _sbac_scores(rows: pd.DataFrame, students: pd.DataFrame, proficiency: np.ndarray,
-                 profile: _DistrictProfile, schools: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Smarter Balanced ELA and math scores (NaN = not tested) and levels for tested grades."""
+                 profile: _DistrictProfile, schools: pd.DataFrame, rng: np.random.Generator,
+                 growth: np.ndarray) -> pd.DataFrame:
+    """Smarter Balanced ELA and math scores (NaN = not tested) and levels for tested grades.
+
+    ``growth`` is each row's planted growth so far, [row, subject]
+    (:func:`flp_inquiry.ingest.sample_growth._accumulated_growth`).
+    """
     thresholds = _sbac_thresholds()
     rows = rows.copy()
     n = len(rows)
@@ -157,6 +164,7 @@ def _sbac_scores(rows: pd.DataFrame, students: pd.DataFrame, proficiency: np.nda
                  - 120.0 * rows["absence_rate"].to_numpy() - 30.0 * students["swd"].to_numpy()[s])
         if subject == "math":
             score = score - 120.0 * planted_fall  # planted: Peñasco grade 7 EL chronic absentees, 2025
+        score = score + growth[:, index]  # planted: school and group growth, from 2022-23 on
         score = np.clip(np.round(score), thresholds["lowest_score"][index, g], thresholds["highest_score"][index, g])
         level = 1 + sum((score >= thresholds[f"level{k}_min"][index, g]).astype(int) for k in (2, 3, 4))
         untested = ~in_tested_grade | missing_test
@@ -268,7 +276,8 @@ def _simulate_district(profile: _DistrictProfile, scale: float, seed: int) -> _S
     rows["days_absent"] = _absent_days(rows["absence_rate"].to_numpy(), rows["days_enrolled"].to_numpy(),
                                        rng, half_days)
     rows["chronic"] = (rows["days_enrolled"] >= 31) & (rows["days_absent"] >= CHRONIC_ABSENCE_SHARE * rows["days_enrolled"])
-    rows = _sbac_scores(rows, students, rows["elpac_proficiency"].to_numpy(), profile, schools, rng)
+    growth = _accumulated_growth(rows, students, _growth_effects(profile, schools, zones, seed))
+    rows = _sbac_scores(rows, students, rows["elpac_proficiency"].to_numpy(), profile, schools, rng, growth)
     rows = _math_courses(rows, students, rng)
     cohort = _cohort_outcomes(rows, students, schools, rng)
     return _SimulatedDistrict(schools, students, rows, proficiency, cohort)

@@ -5,6 +5,7 @@
 | ``session`` | a notebook's start: parameters checked, district loaded, a school's own rows (``start_inquiry``) |
 | ``questions``, ``new_question`` | a notebook's declared parameters, checked; a new question from the template |
 | ``intervals``, ``cohorts``, ``decomposition`` | root-cause statistics: gaps with intervals, funnel limits, matched cohorts, composition vs performance |
+| ``status_growth`` | status beside growth for each school (or grade), ready for a status x growth chart |
 | ``patterns``, ``per_student``, ``analysis`` | a pattern a coach names, fitted to a school, and taken apart |
 | ``explorer`` | the root-cause explorer in a notebook, with widgets in JupyterLab |
 | ``findings`` | plain sentences from metric tables, by kind of sentence |
@@ -26,6 +27,7 @@ EXPORTS = {
     "group_gaps": "flp_inquiry.inquiry.intervals:group_gaps",
     "funnel_limits": "flp_inquiry.inquiry.intervals:funnel_limits",
     "matched_cohort_growth": "flp_inquiry.inquiry.cohorts:matched_cohort_growth",
+    "status_beside_growth": "flp_inquiry.inquiry.status_growth:status_beside_growth",
     "decompose_change": "flp_inquiry.inquiry.decomposition:decompose_change",
     "contributions_to_gap": "flp_inquiry.inquiry.decomposition:contributions_to_gap",
     "Pattern": "flp_inquiry.inquiry.patterns:Pattern",

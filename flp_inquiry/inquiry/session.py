@@ -130,11 +130,12 @@ class Inquiry:
         """
         return ["school", *groups] if self.whole_district else list(groups)
 
-    def matched_growth(self, subject: str, by: Sequence[str] = ()) -> pd.DataFrame:
+    def matched_growth(self, subject: str, by: Sequence[str] = (), from_year: int | None = None) -> pd.DataFrame:
         """Growth of the same students from last year to this (:func:`flp_inquiry.inquiry.cohorts.matched_cohort_growth`).
 
         Groups (and the school, for one school) are this year's, so grade 7 means
-        the students now in grade 7.  Not suppressed.
+        the students now in grade 7.  ``from_year`` (default last year) follows them
+        further back: ``school_year - 3`` for grade 11 from grade 8.  Not suppressed.
 
         >>> from flp_inquiry.measures.metrics import _example
         >>> assessments, enrollment = _example()
@@ -147,12 +148,43 @@ class Inquiry:
 
         by = list(by)
         scoped = not self.whole_district and "school" not in by
-        growth = matched_cohort_growth(self.scoped_data.assessments, self.scoped_data.enrollment, subject, self.prior_year,
+        from_year = self.prior_year if from_year is None else int(from_year)
+        growth = matched_cohort_growth(self.scoped_data.assessments, self.scoped_data.enrollment, subject, from_year,
                                        self.school_year, by=["school", *by] if scoped else by,
                                        groups_year=self.school_year)
         if not scoped:
             return growth
         return growth[growth["school"] == self.school].drop(columns="school").reset_index(drop=True)
+
+    def growth(self, subject: str, by: Sequence[str] = (), toward: Sequence[str] | None = None) -> pd.DataFrame:
+        """Growth against similar students of the district (:mod:`flp_inquiry.measures.growth`), kept to the scope.
+
+        The expected scores are always fitted on the **whole district's** rows
+        (:attr:`data`, not :attr:`scoped_data`): a line fitted on one school's students
+        would put that school at 0 by construction.  For one school the averages are
+        grouped by ``school`` too, each pulled toward the district's mean of the same
+        groups, and only the school's rows are kept (without the ``school`` column).
+        School years after the inquiry's are left out; without ``school_year`` in ``by``
+        the years up to it are pooled.  Not suppressed: see
+        :func:`flp_inquiry.measures.growth.suppress_growth`.
+
+        >>> from flp_inquiry.measures.growth import _example
+        >>> assessments, enrollment = _example()
+        >>> data = store.DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame())
+        >>> Inquiry("fresno", 2024, "A", data).growth("ela", by=["grade"])[["grade", "growth_span", "n"]]
+           grade growth_span  n
+        0      5         4-8  5
+        """
+        from flp_inquiry.measures.growth import average_growth, residual_gains
+
+        by = list(by)
+        scoped = not self.whole_district and "school" not in by
+        gains = residual_gains(self.data.assessments, self.data.enrollment, subject)
+        gains = gains[gains["school_year"] <= self.school_year]
+        table = average_growth(gains, by=["school", *by] if scoped else by, toward=toward)
+        if not scoped:
+            return table
+        return table[table["school"] == self.school].drop(columns="school").reset_index(drop=True)
 
     @property
     def scoped_data(self) -> store.DistrictData:

@@ -8,6 +8,7 @@ and the rules for what may be shown (suppression, the privacy scan, the partner'
 | ``assessment`` | Smarter Balanced: percent met, participation, Distance from Standard and its change |
 | ``english_learners`` | ELPI, reclassification, long-term ELs and those at risk |
 | ``outcomes`` | chronic absenteeism, algebra by grade 8/9, D/F rates, graduation, a-g |
+| ``growth``, ``growth_averages`` | growth against similar students (residual gains), averages pulled toward the mean |
 | ``metrics`` | every metric by name (``METRICS``) and ``metric_table``, the CLI's entry point |
 | ``dashboard`` | status level, change level and colour, the state's rules as data (``dashboard_indicators.yaml``) |
 | ``dashboard_rules`` | each of the state's rules tested on the rows of a Dashboard download |
@@ -30,6 +31,9 @@ EXPORTS = {
     "english_learner_progress": "flp_inquiry.measures.english_learners:english_learner_progress",
     "chronic_absenteeism": "flp_inquiry.measures.outcomes:chronic_absenteeism",
     "graduation_rate": "flp_inquiry.measures.outcomes:graduation_rate",
+    "residual_gains": "flp_inquiry.measures.growth:residual_gains",
+    "average_growth": "flp_inquiry.measures.growth_averages:average_growth",
+    "suppress_growth": "flp_inquiry.measures.growth:suppress_growth",
     "dashboard_levels": "flp_inquiry.measures.dashboard:dashboard_levels",
     "indicator_for": "flp_inquiry.measures.dashboard:indicator_for",
     "check_download": "flp_inquiry.measures.dashboard_check:check_download",

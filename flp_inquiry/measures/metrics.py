@@ -40,6 +40,11 @@ Choices the spec leaves open (one place each, so they can be changed):
   Dashboard gives them separate cut points.
 - **Change** (DFS, ELPI): this year's figure minus last year's, unrounded, then rounded
   to one decimal, as the state's own Dashboard downloads show it was worked out.
+- **Growth** (:mod:`flp_inquiry.measures.growth`): residual gains against a line fitted on
+  the whole district's students of each year, grade and subject, averaged by ``by`` and
+  pulled toward the mean; grades 4-8 and grade 11 (three years since grade 8) are separate
+  rows (``growth_span``).  Three years before ``year`` are loaded, for grade 11's prior
+  scores; suppressed by :func:`flp_inquiry.measures.growth.suppress_growth`.
 """
 from __future__ import annotations
 
@@ -63,6 +68,7 @@ from flp_inquiry.measures.english_learners import (
     long_term_english_learners,
     reclassification_rate,
 )
+from flp_inquiry.measures.growth import growth, suppress_growth
 from flp_inquiry.measures.outcomes import (
     a_g_completion_rate,
     algebra_by_grade,
@@ -77,7 +83,8 @@ from flp_inquiry.measures.suppression import suppress_small_cells
 # one metric, by name, from the harmonised data (the CLI's entry point)
 # ---------------------------------------------------------------------------
 
-#: Every metric function by name: what a notebook's ``Inquiry.metric`` asks for.
+#: Every metric function by name: what a notebook's ``Inquiry.metric`` asks for.  Growth is not one:
+#: its line is fitted on the whole district, never on a school's rows (``Inquiry.growth``).
 FUNCTIONS: dict[str, Callable[..., pd.DataFrame]] = {function.__name__: function for function in (
     percent_met, participation_rate, distance_from_standard, distance_from_standard_change,
     english_learner_progress, reclassification_rate, long_term_english_learners, chronic_absenteeism,
@@ -92,6 +99,7 @@ class _MetricSpec:
     compute: Callable[..., pd.DataFrame]  # (data, year, subject, by) -> table with school_year
     needs_subject: bool = False
     change: bool = False
+    suppress: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # instead of every column after n hidden
 
 
 def _yearly(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
@@ -121,7 +129,22 @@ METRICS: dict[str, _MetricSpec] = {
         lambda d, s, by: graduation_rate(d.outcomes, d.enrollment, by))),
     "ag_rate": _MetricSpec(("outcomes", "enrollment"), None, _yearly(
         lambda d, s, by: a_g_completion_rate(d.outcomes, d.enrollment, by))),
+    "growth": _MetricSpec(("assessments", "enrollment"), 3, lambda d, y, s, by: _growth_of_year(d, y, s, by),
+                          needs_subject=True, suppress=suppress_growth),
 }
+
+
+def _growth_of_year(data, year: int, subject: str, by: list[str]) -> pd.DataFrame:
+    """Growth of ``year`` alone, fitted on the whole district that year.
+
+    ``data`` must be a whole district's tables, never a school's students' rows
+    (``Inquiry.scoped_data``): the line would be fitted on that school alone.  A notebook
+    asks ``Inquiry.growth``.  Only that year's enrollment is passed: a growth score counts where its own year's primary
+    enrollment is, and the prior scores need none, so the figures are the same as from every
+    year's rows, for a quarter of the work of finding primary enrollments.
+    """
+    enrollment = data.enrollment[data.enrollment["school_year"] == year]
+    return growth(data.assessments, enrollment, subject, [*by, "school_year"]).drop(columns="subject")
 
 
 def _elpi_with_change(data, year: int, by: list[str]) -> pd.DataFrame:
@@ -145,13 +168,13 @@ def metric_table(metric: str, district: str, year: int, subject: str | None = No
     metric : str
         One of :data:`METRICS`: ``percent_met``, ``participation``, ``dfs``, ``elpi``,
         ``reclassification``, ``ltel``, ``chronic_absence``, ``algebra_by_8``,
-        ``algebra_by_9``, ``df_rate``, ``grad_rate``, ``ag_rate``.
+        ``algebra_by_9``, ``df_rate``, ``grad_rate``, ``ag_rate``, ``growth``.
     district : str
         A harmonised district (``fresno``, ``long_beach``).
     year : int
         School year (the year it ends; the cohort year for ``grad_rate``/``ag_rate``).
     subject : {"ela", "math"}, optional
-        Needed by ``percent_met``, ``participation`` and ``dfs``.
+        Needed by ``percent_met``, ``participation``, ``dfs`` and ``growth``.
     by : sequence of str
         Groupings.
     data : Path
@@ -170,7 +193,7 @@ def metric_table(metric: str, district: str, year: int, subject: str | None = No
     >>> metric_table("percent_mett", "fresno", 2024)
     Traceback (most recent call last):
     ...
-    flp_inquiry.errors.ParameterError: metric = 'percent_mett' is not allowed. Allowed values: percent_met, participation, dfs, elpi, reclassification, ltel, chronic_absence, algebra_by_8, algebra_by_9, df_rate, grad_rate, ag_rate
+    flp_inquiry.errors.ParameterError: metric = 'percent_mett' is not allowed. Allowed values: percent_met, participation, dfs, elpi, reclassification, ltel, chronic_absence, algebra_by_8, algebra_by_9, df_rate, grad_rate, ag_rate, growth
     """
     from flp_inquiry.ingest.store import load_district
 
@@ -190,6 +213,8 @@ def metric_table(metric: str, district: str, year: int, subject: str | None = No
     table = table.reset_index(drop=True)
     if not suppressed:
         return table
+    if spec.suppress is not None:
+        return spec.suppress(table)
     if spec.change:
         table = suppress_small_cells(table, n="prior_n", caution_n=None,
                                      values=[c for c in ("prior_value", "change", "change_level", "colour", "colour_name")

@@ -10,15 +10,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from flp_inquiry.ingest.sample import PLANTED_PATTERNS, write_sample
+from flp_inquiry.ingest import sample_years
+from flp_inquiry.ingest.sample import PLANTED_PATTERNS, planted_growth_effects, write_sample
 from tests.conftest import PROJECT
 
 PENASCO = "Sample Peñasco Middle"
 HARBOR = "Sample Harbor High"
 MATH_LEVEL3_GRADE7 = 2567  # specs/metrics.md, Level 3 minimum, math grade 7
+#: specs/metrics.md, Level 3 minimums by grade tested (3-8, 11)
+LEVEL3 = {"ela": {3: 2432, 4: 2473, 5: 2502, 6: 2531, 7: 2552, 8: 2567, 11: 2583},
+          "math": {3: 2436, 4: 2485, 5: 2528, 6: 2552, 7: 2567, 8: 2586, 11: 2628}}
 ALGEBRA_OR_ABOVE = {
     "fresno": {"ALGEBRA 1", "ALG 1 HON", "GEOMETRY", "ALGEBRA 2"},
     "long_beach": {"Integrated Math I", "Integrated Math I Honors", "Algebra I",
@@ -233,7 +238,8 @@ def planted(name: str) -> list[dict]:
 def test_planted_patterns_are_described():
     assert {p["name"] for p in PLANTED_PATTERNS} == {
         "penasco_grade7_el_math", "elpac_level3_bottleneck", "early_algebra_pathway",
-        "harbor_sed_graduation_gap"}
+        "harbor_sed_graduation_gap", "school_growth_effects", "poorest_zone_school_grows_fast",
+        "swd_slower_growth"}
     for pattern in PLANTED_PATTERNS:
         assert pattern["district"] in ("fresno", "long_beach") and pattern["description"]
     readme = (PROJECT / "data" / "sample" / "README.md").read_text("utf-8")
@@ -364,3 +370,112 @@ def test_harbor_high_sed_graduation_gap(long_beach):
     assert harbor_gap >= 0.1
     for school in other_high:
         assert harbor_gap >= rate[(school, "0")] - rate[(school, "1")] + 0.1
+
+
+# --------------------------------------------------------------------------- planted growth (patterns 5-7)
+def sbac_scores(district: str, fresno, long_beach) -> pd.DataFrame:
+    """Every Smarter Balanced score of the raw files, with the school and SWD flag of that year's primary
+    enrollment: ``student, year, school, grade, subject, swd, dfs`` (DFS = score minus the grade's Level 3
+    minimum)."""
+    parts = []
+    if district == "fresno":
+        primary = fresno["enrollment"][fresno["enrollment"]["PrimaryEnrollment"] == "Y"]
+        scores = primary.merge(fresno["assessments"], on=["StudentID", "year"])
+        for subject, column in (("ela", "ELA_SS"), ("math", "MATH_SS")):
+            scored = scores[scores[column] != ""]
+            grade = scored["GradeTested"].astype(int)
+            parts.append(pd.DataFrame({
+                "student": scored["StudentID"], "year": scored["year"], "school": scored["SchoolName"], "grade": grade,
+                "subject": subject, "swd": scored["SWD"] == "Y",
+                "dfs": scored[column].astype(int) - grade.map(LEVEL3[subject])}))
+    else:
+        results = long_beach["test_results"]
+        scores = results[(results["scale_score"] != "") & results["test"].isin(["SBAC ELA", "SBAC Math"])].merge(
+            long_beach["students"], on=["student_number", "school_year"]).merge(long_beach["sites"], on="site_id")
+        for subject, test in (("ela", "SBAC ELA"), ("math", "SBAC Math")):
+            scored = scores[scores["test"] == test]
+            grade = scored["grade_tested"].astype(int)
+            parts.append(pd.DataFrame({
+                "student": scored["student_number"], "year": scored["school_year"].astype(int),
+                "school": scored["site_name"], "grade": grade, "subject": subject, "swd": scored["iep"] == "TRUE",
+                "dfs": scored["scale_score"].astype(int) - grade.map(LEVEL3[subject])}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def one_year_gains(scores: pd.DataFrame) -> pd.DataFrame:
+    """The same students a year apart, grade g - 1 then g (g = 4-8): ``gain`` = DFS this year minus last,
+    with this year's school, grade band and SWD flag."""
+    last_year = scores.assign(year=scores["year"] + 1)[["student", "year", "subject", "grade", "dfs"]]
+    pairs = scores.merge(last_year, on=["student", "year", "subject"], suffixes=("", "_before"))
+    pairs = pairs[(pairs["grade"] == pairs["grade_before"] + 1) & (pairs["grade"] <= 8)]
+    return pairs.assign(gain=pairs["dfs"] - pairs["dfs_before"], grades=np.where(pairs["grade"] <= 5, "TK-5", "6-8"))
+
+
+@pytest.mark.parametrize("district", ["fresno", "long_beach"])
+def test_schools_planted_growth_shows_in_the_same_students_gains(district, fresno, long_beach):
+    """Planted: each school's effect, points a year (about 6 either way).  The same students' one-year DFS
+    gain at a school, minus the gain of all the students of its grade band that year (2022-23 to 2024-25
+    pooled), follows the planted effect of the school (schools with 30+ gains): correlation 0.8 or more,
+    and a slope between half and one and a half."""
+    gains = one_year_gains(sbac_scores(district, fresno, long_beach))
+    band_gain = gains.groupby(["year", "subject", "grades"])["gain"].transform("mean")
+    relative = gains.assign(relative=gains["gain"] - band_gain)
+    by_school = relative.groupby(["school", "grades", "subject"])["relative"].agg(["size", "mean"]).reset_index()
+    effects = planted_growth_effects(district, scale=0.02, seed=2008).rename(columns={"school_name": "school"})
+    counted = by_school[by_school["size"] >= 30].merge(effects, on=["school", "grades", "subject"],
+                                                       validate="one_to_one")
+    assert len(counted) >= 8
+    assert np.corrcoef(counted["mean"], counted["effect"])[0, 1] >= 0.8
+    slope = np.polyfit(counted["effect"], counted["mean"], 1)[0]
+    assert 0.5 <= slope <= 1.5
+
+
+@pytest.mark.parametrize("district", ["fresno", "long_beach"])
+def test_the_poorest_zone_school_starts_lowest_and_catches_up(district, fresno, long_beach):
+    """Planted: +10 points a year from 2022-23 at the school of the poorest zone.  Its 2021-22 math DFS
+    (grades 3-8) is the lowest of the district's schools, and by 2024-25 its distance below the district
+    has closed by 15 points or more (half of three years of 10)."""
+    (school,) = planted_growth_effects(district, scale=0.02, seed=2008).query("poorest_zone")["school_name"].unique()
+    math = sbac_scores(district, fresno, long_beach).query("subject == 'math' and grade <= 8")
+    schools = math.groupby(["year", "school"])["dfs"].mean()
+    district_dfs = math.groupby("year")["dfs"].mean()
+    assert schools[2022].idxmin() == school
+    below_2022 = schools[(2022, school)] - district_dfs[2022]
+    below_2025 = schools[(2025, school)] - district_dfs[2025]
+    assert below_2025 >= below_2022 + 15
+
+
+@pytest.mark.parametrize("district", ["fresno", "long_beach"])
+def test_students_with_disabilities_gain_less(district, fresno, long_beach):
+    """Planted: 6 points a year less growth for students with disabilities.  Their one-year DFS gain
+    (both subjects, 2022-23 to 2024-25) is at least 3 points below the other students'."""
+    gains = one_year_gains(sbac_scores(district, fresno, long_beach))
+    mean_gain = gains.groupby("swd")["gain"].mean()
+    assert mean_gain[True] <= mean_gain[False] - 3
+
+
+def test_planted_growth_moves_only_the_smarter_balanced_scores_from_2022_23(tmp_path: Path, monkeypatch):
+    """The growth effects come from their own random stream: with them set to 0 every file is the same
+    except the SBAC scale scores and levels of 2022-23 on (and 2021-22's are the same with or without)."""
+    with_growth = write_sample(tmp_path / "with", scale=0.005, seed=3)
+    monkeypatch.setattr(sample_years, "_growth_effects",
+                        lambda profile, schools, zones, seed: np.zeros((2, 3, len(schools))))
+    without = write_sample(tmp_path / "without", scale=0.005, seed=3)
+    score_columns = {"fresno": ["ELA_SS", "ELA_PL", "MATH_SS", "MATH_PL"],
+                     "long_beach": ["scale_score", "performance_level"]}
+    changed = set()
+    for grown, plain in zip(with_growth, without):
+        for path in sorted(plain.glob("*.csv")):
+            if path.read_bytes() == (grown / path.name).read_bytes():
+                continue
+            changed.add(f"{plain.name}/{path.name}")
+            encoding = "cp1252" if plain.name == "fresno" else "utf-8"
+            before = pd.read_csv(path, dtype=str, encoding=encoding, keep_default_na=False)
+            after = pd.read_csv(grown / path.name, dtype=str, encoding=encoding, keep_default_na=False)
+            columns = score_columns[plain.name]
+            pd.testing.assert_frame_equal(before.drop(columns=columns), after.drop(columns=columns))
+            if plain.name == "long_beach":
+                elpac_or_first_year = (before["test"] == "ELPAC Summative") | (before["school_year"] == "2022")
+                pd.testing.assert_frame_equal(before[elpac_or_first_year], after[elpac_or_first_year])
+    assert changed == {"fresno/assessments_2022-23.csv", "fresno/assessments_2023-24.csv",
+                       "fresno/assessments_2024-25.csv", "long_beach/test_results.csv"}
