@@ -81,10 +81,12 @@ from flp_inquiry.inquiry.findings.next_steps import (  # noqa: F401,E402
     english_learner_questions,
 )
 from flp_inquiry.inquiry.findings.question_text import the_question  # noqa: F401,E402
+from flp_inquiry.inquiry.findings.growth import describe_status_growth  # noqa: F401,E402
 # what sentences are shown as
 from flp_inquiry.inquiry.prose import Code, Emphasis, Prose, Strong, bullets, heading, paragraph, section  # noqa: F401,E402
 
 __all__ = [
+    "describe_status_growth",
     "unusual_changes",
     "changes_table",
     "no_hypotheses",

@@ -280,6 +280,7 @@ def with_interval_words(table: pd.DataFrame, unit: str, column: str = "interval"
     table = with_intervals(table, unit)
     if not {"low", "high"} <= set(table):
         return table.assign(**{column: ""})
+    lows, highs = (pd.to_numeric(table[c], errors="coerce") for c in ("low", "high"))  # (a hidden cell is "*")
     words = [_interval_words(low, high, unit).removeprefix("95% interval ") if pd.notna(low) and pd.notna(high) else ""
-             for low, high in zip(table["low"], table["high"])]
+             for low, high in zip(lows, highs)]
     return table.assign(**{column: words})
