@@ -122,11 +122,10 @@ def known_districts(data: str | Path) -> list[str]:
     ['fresno', 'long_beach']
     """
     from flp_inquiry.codes import DISTRICTS
-    from flp_inquiry.ingest.catalog import MANIFEST
+    from flp_inquiry.ingest.catalog import harmonised_districts
 
-    folder = Path(data)
-    harmonised = [path.name for path in folder.iterdir() if (path / MANIFEST).is_file()] if folder.is_dir() else []
-    return sorted(set(DISTRICTS) | set(harmonised))
+    # (never a hidden .partial or .old folder a killed harmonise left)
+    return sorted(set(DISTRICTS) | set(harmonised_districts(Path(data))))
 
 
 def check_value(name: str, value: object) -> None:

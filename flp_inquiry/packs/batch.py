@@ -236,8 +236,11 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
     manifests = {district: _manifest(pack.data, district) for district in pack.districts}
     notebook_hashes = {job.notebook: _sha256(job.notebook.read_bytes()) for job in jobs}
     # a report may set its district beside the partner's figures, so any district's new data re-runs it
-    partnership = _sha256("".join(_manifest(pack.data, d.name)[0] for d in sorted(Path(pack.data).glob("*/"))
-                                  if d.is_dir()).encode("utf-8"))
+    from flp_inquiry.ingest.catalog import harmonised_districts
+
+    # (every district harmonised there, never a hidden .partial or .old folder a killed harmonise left)
+    partnership = _sha256("".join(_manifest(pack.data, name)[0]
+                                  for name in harmonised_districts(Path(pack.data))).encode("utf-8"))
     code = code_fingerprint()
     fingerprints = {job.key: job_fingerprint(notebook_hashes[job.notebook], job.parameters,
                                              partnership, pack.kernel, version=code) for job in jobs}
