@@ -46,3 +46,24 @@ TABLES = ("enrollment", "assessments", "math_courses", "outcomes")
 #: must be a row of enrollment.  Outcomes are not among them (a dropout is not enrolled).
 ENROLLED_TABLES = ("assessments", "math_courses")
 ENROLLED_BY = ("student_key", "school_year")
+
+#: The root-cause explorer's subjects, measures and groupings, and the grades each measure counts:
+#: plain lists, so a meeting pack checks a question's values before anything runs without pandas
+#: (:func:`flp_inquiry.inquiry.questions.question_choices`).
+SUBJECTS = ("ela", "math")
+#: Grades chronic absence is counted in (the Dashboard's measure: K-8).
+CHRONIC_ABSENCE_GRADES = tuple(range(0, 9))
+EXPLORER_METRIC_GRADES = {"dfs": tuple(SBAC_GRADES), "percent_met": tuple(SBAC_GRADES),
+                          "chronic_absence": CHRONIC_ABSENCE_GRADES}
+#: Each grouping a pattern's students can come from, and its groups as the canonical tables hold them.
+GROUP_CODES = {"el_status": tuple(EL_STATUSES), "ethnicity": tuple(ETHNICITIES), "sed": (True, False),
+               "swd": (True, False), "gender": tuple(GENDERS)}
+
+
+def partner_of(district: str) -> str:
+    """The partnership's other district: the one whose figures a report sets beside ``district``'s.
+
+    >>> partner_of("fresno"), partner_of("long_beach"), partner_of("third")
+    ('long_beach', 'fresno', 'fresno')
+    """
+    return next(name for name in DISTRICTS if name != district)

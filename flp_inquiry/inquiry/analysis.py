@@ -18,9 +18,10 @@ the tools of :mod:`flp_inquiry.inquiry`:
 - whether the *same* students fell (:func:`~flp_inquiry.inquiry.cohorts.matched_cohort_growth`);
 - whether chronic absence goes with it (:func:`achievement_by_chronic_absence`).
 
-For one school, a pattern in a grade where the school has none of the group
-(grade 7 at a high school) takes apart a grade the school has instead, and says
-so (:func:`fit_pattern_to_school`).
+For one school, a pattern the school does not have (grade 7 at a high school, English
+learners at a school with none, test scores at a K-2 school) is replaced by one it has,
+and the report says so; a school with no student counted for any explorer measure gets
+sentences saying there is nothing to take apart (:func:`fit_pattern_to_school`).
 
 :class:`flp_inquiry.inquiry.explorer.RootCauseExplorer` shows the analysis in a notebook.
 
@@ -46,6 +47,7 @@ from flp_inquiry.inquiry.patterns import (
     _metric_by,
     fit_pattern_to_school,
     focus_and_rest,
+    nothing_to_take_apart,
 )
 from flp_inquiry.inquiry.per_student import achievement_by_chronic_absence
 from flp_inquiry.inquiry.session import ALL_SCHOOLS, Inquiry
@@ -113,6 +115,8 @@ def analyse_pattern(inquiry: Inquiry, pattern: Pattern) -> Analysis:
     """
     pattern, note = fit_pattern_to_school(inquiry, pattern)
     analysis = Analysis(inquiry, pattern, note=note)
+    if not inquiry.whole_district and nothing_to_take_apart(inquiry, pattern):
+        return _nothing_to_show(analysis)
     year, grade, focus, group_type = inquiry.school_year, pattern.grade_number, pattern.group_code, pattern.group_type
     words, unit, what = pattern.group_words, pattern.unit, pattern.metric_words
     who = labels.people_label(group_type, focus)
@@ -165,6 +169,21 @@ def analyse_pattern(inquiry: Inquiry, pattern: Pattern) -> Analysis:
             "absent students with their classmates'."]
     analysis.sentences["surprising"] = surprising
     analysis.sentences["questions"] = _meeting_questions(analysis)
+    return analysis
+
+
+def _nothing_to_show(analysis: Analysis) -> Analysis:
+    """A school with no student counted for any explorer measure: every section says so, no chart, no table."""
+    inquiry = analysis.inquiry
+    nothing = (f"{inquiry.school} has no students with test scores or counted for chronic absence in "
+               f"{inquiry.year_label}, so there is nothing to compare here.")
+    analysis.sentences = {
+        "shows": [nothing],
+        "surprising": ["With no students to count, nothing can stand out."],
+        "hypotheses": ["No hypothesis can be tested on these figures: the school's own records "
+                       "(attendance, classroom assessments) are where to look."],
+        "questions": [f"Which of the school's own records would show how students at {inquiry.school} are doing?"],
+    }
     return analysis
 
 

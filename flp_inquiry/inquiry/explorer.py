@@ -51,8 +51,8 @@ def section_outputs(analysis: Analysis, section: str, heading: bool = True) -> l
 class RootCauseExplorer:
     """The explorer of one notebook: the analysis of a pattern, shown statically or redrawn by widgets.
 
-    ``pattern`` is the pattern taken apart (for one school, perhaps in another grade
-    than asked: :func:`fit_pattern_to_school`); the grade dropdown offers only the
+    ``pattern`` is the pattern taken apart (for one school, perhaps another grade, group
+    or measure than asked: :func:`fit_pattern_to_school`); the grade dropdown offers only the
     grades the chosen district or school has students counted in.
 
     ``last`` is the most recent :class:`Analysis` and ``renders`` counts how often it
@@ -141,6 +141,9 @@ class RootCauseExplorer:
                                     values["group"], grade)
             self.last = analyse_pattern(inquiry, pattern)
             self.inquiry, self.pattern = inquiry, self.last.pattern
+            # (a school without the pattern gets one it has: another grade, group or measure)
+            if self.pattern.metric != metric:
+                metric, options = self.pattern.metric, self._options(inquiry, self.pattern.metric)
             for name, control in self.controls.items():
                 if [tuple(option) if isinstance(option, (list, tuple)) else option
                         for option in control.options] != options[name]:

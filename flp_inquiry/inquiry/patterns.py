@@ -1,8 +1,11 @@
-"""Patterns a coach names: one metric for one student group in one grade, fitted to a school's grades.
+"""Patterns a coach names: one metric for one student group in one grade, fitted to a school.
 
 A *pattern* is e.g. "grade 7 English learners' math Distance from Standard" (:class:`Pattern`).
-For one school, a pattern in a grade where the school has none of the group (grade 7 at a
-high school) takes apart a grade the school has instead, and says so (:func:`fit_pattern_to_school`).
+For one school, a pattern the school does not have is replaced by one it has, and the report
+says so (:func:`fit_pattern_to_school`): a grade the school has when it has none of the group in
+the pattern's grade (grade 7 at a high school), another group when it has none of the group (no
+English learners), another measure when it has no student counted for the measure at all (no
+test scores at a K-2 school); when it has none at all, the report says there is nothing to take apart.
 """
 from __future__ import annotations
 
@@ -12,17 +15,20 @@ from typing import Sequence
 
 import pandas as pd
 
-from flp_inquiry.codes import SBAC_GRADES
+from flp_inquiry.codes import CHRONIC_ABSENCE_GRADES, EXPLORER_METRIC_GRADES, GROUP_CODES
 from flp_inquiry.errors import ParameterError
 from flp_inquiry.inquiry import findings, labels
+from flp_inquiry.inquiry.questions import ALL_GRADES
 from flp_inquiry.inquiry.session import Inquiry
-from flp_inquiry.measures import assessment, outcomes, students
+from flp_inquiry.measures import assessment, students
 
-ALL_GRADES = "all"
 OTHER_STUDENTS = "Other students"
 CHRONICALLY_ABSENT, NOT_CHRONICALLY_ABSENT = "Chronically absent", "Not chronically absent"
 #: Groupings a pattern's group can come from (who the students are).
-GROUP_TYPES = ("el_status", "ethnicity", "sed", "swd", "gender")
+GROUP_TYPES = tuple(GROUP_CODES)
+#: Each grouping as a sentence names it ("the largest group by English language status").
+_GROUPING_WORDS = {"el_status": "English language status", "ethnicity": "race/ethnicity",
+                   "sed": "socioeconomic status", "swd": "disability status", "gender": "gender"}
 
 
 @dataclass(frozen=True)
@@ -37,9 +43,10 @@ class ExplorerMetric:
 
 
 EXPLORER_METRICS = {
-    "dfs": ExplorerMetric("distance from standard", "points", True, tuple(SBAC_GRADES), "percent_met"),
-    "percent_met": ExplorerMetric("percent met or exceeded", "%", True, tuple(SBAC_GRADES), "percent_met"),
-    "chronic_absence": ExplorerMetric("chronic absence rate", "%", False, tuple(outcomes.CHRONIC_ABSENCE_GRADES),
+    "dfs": ExplorerMetric("distance from standard", "points", True, EXPLORER_METRIC_GRADES["dfs"], "percent_met"),
+    "percent_met": ExplorerMetric("percent met or exceeded", "%", True, EXPLORER_METRIC_GRADES["percent_met"],
+                                  "percent_met"),
+    "chronic_absence": ExplorerMetric("chronic absence rate", "%", False, EXPLORER_METRIC_GRADES["chronic_absence"],
                                       "chronic_absence"),
 }
 
@@ -83,8 +90,11 @@ class Pattern:
 
 
 def check_pattern(inquiry: Inquiry, metric: str, subject: str, group_type: str, group: str, grade: str) -> Pattern:
-    """Check a pattern's parameters against the metric and the district's data.
+    """Check a pattern's parameters against the metric and the partnership's groups.
 
+    A group is any of the canonical tables' codes for its grouping (and any the
+    district's data holds): a school, or a district, without it gets a pattern it
+    has instead (:func:`fit_pattern_to_school`), not an error.
     Raises :class:`~flp_inquiry.errors.ParameterError` naming the allowed values.
 
     >>> from flp_inquiry.measures.metrics import _example
@@ -96,7 +106,7 @@ def check_pattern(inquiry: Inquiry, metric: str, subject: str, group_type: str, 
     >>> check_pattern(inquiry, "dfs", "math", "el_status", "LTEL", "7")
     Traceback (most recent call last):
     ...
-    flp_inquiry.errors.ParameterError: group = 'LTEL' is not allowed. Allowed values: EL, EO, RFEP
+    flp_inquiry.errors.ParameterError: group = 'LTEL' is not allowed. Allowed values: EL, EO, IFEP, RFEP, TBD
     """
     if metric not in EXPLORER_METRICS:
         raise ParameterError("metric", metric, list(EXPLORER_METRICS))
@@ -105,7 +115,7 @@ def check_pattern(inquiry: Inquiry, metric: str, subject: str, group_type: str, 
         raise ParameterError("subject", subject, list(students.SUBJECTS))
     if group_type not in GROUP_TYPES:
         raise ParameterError("group_type", group_type, list(GROUP_TYPES))
-    codes = inquiry.enrollment[group_type].drop_duplicates()
+    codes = [*GROUP_CODES[group_type], *inquiry.data.enrollment[group_type].drop_duplicates()]
     by_text = {str(code): code for code in codes}
     if str(group) not in by_text:
         raise ParameterError("group", group, sorted(by_text))
@@ -144,7 +154,7 @@ def _grades_words(metric: str, table: pd.DataFrame) -> str:
     ('all tested grades', 'Grades K-8')
     """
     if metric == "chronic_absence":
-        return labels.grade_label(f"{outcomes.CHRONIC_ABSENCE_GRADES[0]}-{outcomes.CHRONIC_ABSENCE_GRADES[-1]}")
+        return labels.grade_label(f"{CHRONIC_ABSENCE_GRADES[0]}-{CHRONIC_ABSENCE_GRADES[-1]}")
     span = table.attrs.get("grade_span")
     return labels.grade_label(span) if span else "all tested grades"
 
@@ -180,15 +190,23 @@ def grades_in_scope(inquiry: Inquiry, metric: str, subject: str) -> list[int]:
 
 
 def fit_pattern_to_school(inquiry: Inquiry, pattern: Pattern) -> tuple[Pattern, str]:
-    """The pattern to take apart at the inquiry's school, and a sentence saying why when its grade had to change.
+    """The pattern to take apart at the inquiry's school, and sentences saying why when it had to change.
 
-    A pattern names one grade, and a school may have none of the group counted in
-    it (a high school has no Grade 7).  Then the pattern takes apart the school's
-    grade whose value for the group changed most since last year
-    (:func:`flp_inquiry.inquiry.findings.changes.largest_change`, as :func:`largest_change_pattern`),
-    else its grade with the most students of the group this year, else all grades.
-    District-wide, for all grades, or where the school has the group in the grade,
-    the pattern is kept and the sentence is ``""``.  No count is quoted.
+    In order, for the inquiry's school year (no count is quoted):
+
+    1. a school with no student counted for the pattern's measure (no math scores at
+       a K-2 school) takes apart another explorer measure it has students counted for
+       (chronic absence), and says so; with none, it keeps the pattern and says there
+       is nothing to take apart (:func:`nothing_to_take_apart`);
+    2. a school with none of the pattern's group counted for it (no English learners)
+       takes apart the largest group of the same grouping it has (English-only students),
+       and says so;
+    3. a school with none of the group in the pattern's grade (a high school has no Grade 7)
+       takes apart the grade whose value for the group changed most since last year
+       (:func:`flp_inquiry.inquiry.findings.changes.largest_change`), else its grade with
+       the most students of the group, and says so.
+
+    District-wide, or where the school has the pattern, it is kept and the sentence is ``""``.
 
     >>> from flp_inquiry.measures.metrics import _example
     >>> from flp_inquiry.ingest.store import DistrictData
@@ -199,19 +217,84 @@ def fit_pattern_to_school(inquiry: Inquiry, pattern: Pattern) -> tuple[Pattern, 
     ('4', 'A has no English learners in Grade 7 with ELA scores in 2023-24; this report takes apart Grade 4, the only grade where it has English learners with ELA scores.')
     >>> fit_pattern_to_school(school, pattern) == (pattern, "")
     True
+    >>> pattern, why = fit_pattern_to_school(school, check_pattern(school, "dfs", "ela", "el_status", "IFEP", "all"))
+    >>> pattern.group, why
+    ('EL', 'A has no initially fluent (IFEP) students with ELA scores in 2023-24; this report takes apart English learners instead, the largest group by English language status among its students with ELA scores.')
     """
-    if inquiry.whole_district or pattern.grade_number is None:
+    if inquiry.whole_district:
         return pattern, ""
+    notes: list[str] = []
+    fitted = _fit_measure(inquiry, pattern, notes)
+    if fitted is None:
+        return pattern, _nothing_note(inquiry, pattern)
+    fitted = _fit_group(inquiry, fitted, notes)
+    if fitted.grade_number is not None:
+        fitted = _fit_grade(inquiry, fitted, notes)
+    return fitted, " ".join(notes)
+
+
+def _counted_for(pattern: Pattern) -> str:
+    """``with math scores``, ``counted for chronic absence``: which students a pattern's measure counts."""
+    if pattern.metric == "chronic_absence":
+        return "counted for chronic absence"
+    return f"with {'math' if pattern.subject == 'math' else 'ELA'} scores"
+
+
+def _counted_groups(inquiry: Inquiry, pattern: Pattern) -> pd.DataFrame:
+    """Students counted for the pattern's measure this year at the inquiry's school, by grade and the pattern's grouping."""
+    return _counted_by_grade(inquiry, pattern.metric, pattern.subject, [pattern.group_type])
+
+
+def nothing_to_take_apart(inquiry: Inquiry, pattern: Pattern) -> bool:
+    """Whether the inquiry's scope has no student counted for the pattern's measure in its school year."""
+    return _counted_groups(inquiry, pattern).empty
+
+
+def _nothing_note(inquiry: Inquiry, pattern: Pattern) -> str:
+    return (f"{inquiry.school} has no students with test scores or counted for chronic absence in "
+            f"{inquiry.year_label}: there is no pattern to take apart here.")
+
+
+def _fit_measure(inquiry: Inquiry, pattern: Pattern, notes: list[str]) -> Pattern | None:
+    """The pattern, or the first other explorer measure the school has students counted for (said in ``notes``)."""
+    if not nothing_to_take_apart(inquiry, pattern):
+        return pattern
+    for metric, chosen in EXPLORER_METRICS.items():
+        subject = pattern.subject if pattern.subject in students.SUBJECTS else students.SUBJECTS[-1]
+        other = dataclasses.replace(pattern, metric=metric, subject=subject)
+        if metric != pattern.metric and not nothing_to_take_apart(inquiry, other):
+            grade = pattern.grade if pattern.grade_number in (None, *chosen.grades) else ALL_GRADES
+            notes.append(f"{inquiry.school} has no students {_counted_for(pattern)} in {inquiry.year_label}; "
+                         f"this report takes apart the {other.metric_words} instead.")
+            return dataclasses.replace(other, grade=grade)
+    return None
+
+
+def _fit_group(inquiry: Inquiry, pattern: Pattern, notes: list[str]) -> Pattern:
+    """The pattern, or its grouping's largest group at the school, when the school has none of its group."""
+    counted = _counted_groups(inquiry, pattern)
+    if (counted[pattern.group_type] == pattern.group_code).any():
+        return pattern
+    sizes = counted.groupby(pattern.group_type, sort=False)["n"].sum().reset_index()
+    sizes = sizes.assign(_text=sizes[pattern.group_type].astype(str)).sort_values(["n", "_text"], ascending=[False, True],
+                                                                                   kind="stable")
+    code = sizes[pattern.group_type].iloc[0]
+    fitted = dataclasses.replace(pattern, group=str(code), group_code=code)
+    who, counted_for = labels.people_label(pattern.group_type, pattern.group_code), _counted_for(pattern)
+    notes.append(f"{inquiry.school} has no {who} {counted_for} in {inquiry.year_label}; this report takes apart "
+                 f"{labels.people_label(pattern.group_type, code)} instead, the largest group by "
+                 f"{_GROUPING_WORDS[pattern.group_type]} among its students {counted_for}.")
+    return fitted
+
+
+def _fit_grade(inquiry: Inquiry, pattern: Pattern, notes: list[str]) -> Pattern:
+    """The pattern, or a grade the school has the pattern's group in (said in ``notes``)."""
     year, focus = inquiry.school_year, pattern.group_code
-    counted = _counted_by_grade(inquiry, pattern.metric, pattern.subject, [pattern.group_type])
+    counted = _counted_groups(inquiry, pattern)
     counted = counted[counted[pattern.group_type] == focus]
     if (counted["grade"] == pattern.grade_number).any():
-        return pattern, ""
-    who = labels.people_label(pattern.group_type, focus)
-    if pattern.metric == "chronic_absence":
-        counted_for = "counted for chronic absence"
-    else:
-        counted_for = f"with {'math' if pattern.subject == 'math' else 'ELA'} scores"
+        return pattern
+    who, counted_for = labels.people_label(pattern.group_type, focus), _counted_for(pattern)
     missing = (f"{inquiry.school} has no {who} in {labels.grade_label(pattern.grade_number)} {counted_for} "
                f"in {inquiry.year_label}")
     by_grade = _metric_by(inquiry, pattern.metric, pattern.subject, ["grade", pattern.group_type, "school_year"], None)
@@ -225,11 +308,11 @@ def fit_pattern_to_school(inquiry: Inquiry, pattern: Pattern) -> tuple[Pattern, 
         grade = int(most["grade"].iloc[0])
         reason = (f"the only grade where it has {who} {counted_for}" if len(counted) == 1
                   else f"the grade where it has the most {who} {counted_for}")
-    else:
-        return (dataclasses.replace(pattern, grade=ALL_GRADES),
-                f"{missing}, nor in any other grade; this report looks at all grades together.")
-    return (dataclasses.replace(pattern, grade=str(grade)),
-            f"{missing}; this report takes apart {labels.grade_label(grade)}, {reason}.")
+    else:  # (not reached: the group was fitted to one the school has)
+        notes.append(f"{missing}, nor in any other grade; this report looks at all grades together.")
+        return dataclasses.replace(pattern, grade=ALL_GRADES)
+    notes.append(f"{missing}; this report takes apart {labels.grade_label(grade)}, {reason}.")
+    return dataclasses.replace(pattern, grade=str(grade))
 
 
 def focus_and_rest(table: pd.DataFrame, group_type: str, focus: object) -> pd.DataFrame:

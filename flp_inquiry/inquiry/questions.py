@@ -27,6 +27,11 @@ from flp_inquiry.errors import FlpInquiryError, ParameterError
 
 #: The value of ``school`` for a district-wide question.
 ALL_SCHOOLS = "all"
+#: The value of ``grade`` for a pattern taken over every grade its measure counts.
+ALL_GRADES = "all"
+#: Not a parameter: in :func:`allowed_values`, each school's CDS code by its name (a pack names
+#: a school's report file from its name, and tells two alike apart by their codes).
+SCHOOL_CODES = "school_codes"
 
 #: Python types accepted for each type papermill infers from an annotation.
 _TYPES_BY_NAME: dict[str, tuple[type, ...]] = {
@@ -86,7 +91,8 @@ def _read_parameters(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, No
 def allowed_values(district: str, data: str | Path) -> dict[str, list]:
     """The values ``district``, ``school_year`` and ``school`` may take for a harmonised district.
 
-    ``school`` is a school name as the data names it, or ``"all"``.
+    ``school`` is a school name as the data names it, or ``"all"``; under :data:`SCHOOL_CODES`,
+    each school's CDS code by name (not a parameter).
 
     Examples
     --------
@@ -100,10 +106,12 @@ def allowed_values(district: str, data: str | Path) -> dict[str, list]:
     districts = known_districts(data)
     if district not in districts:
         raise ParameterError("district", district, districts)
+    schools = catalog.schools(district, Path(data))
     return {
         "district": districts,
         "school_year": catalog.school_years(district, Path(data)),
-        "school": [ALL_SCHOOLS, *(name for _, name in catalog.schools(district, Path(data)))],
+        "school": [ALL_SCHOOLS, *(name for _, name in schools)],
+        SCHOOL_CODES: {name: cds for cds, name in schools},
     }
 
 
@@ -114,11 +122,10 @@ def known_districts(data: str | Path) -> list[str]:
     ['fresno', 'long_beach']
     """
     from flp_inquiry.codes import DISTRICTS
-    from flp_inquiry.ingest.catalog import MANIFEST
+    from flp_inquiry.ingest.catalog import harmonised_districts
 
-    folder = Path(data)
-    harmonised = [path.name for path in folder.iterdir() if (path / MANIFEST).is_file()] if folder.is_dir() else []
-    return sorted(set(DISTRICTS) | set(harmonised))
+    # (never a hidden .partial or .old folder a killed harmonise left)
+    return sorted(set(DISTRICTS) | set(harmonised_districts(Path(data))))
 
 
 def check_value(name: str, value: object) -> None:
@@ -183,7 +190,9 @@ def check_parameters(notebook_path: str | Path, params: Mapping[str, object],
     ParameterError
         A name the notebook does not declare, a value of the wrong type or not
         among the allowed values (the message lists them), or an unsafe value
-        (see :func:`check_value`).
+        (see :func:`check_value`).  A value with a list of allowed values is held
+        against the list alone: a school's name is the data's own, whatever its
+        characters (it reaches the notebook as a string literal).
 
     Examples
     --------
@@ -210,7 +219,8 @@ def check_parameters(notebook_path: str | Path, params: Mapping[str, object],
         if name not in declared:
             raise ParameterError(name, value, reason=f"{path.name} has no such parameter "
                                                      f"(its parameters: {', '.join(declared) or 'none'})")
-        check_value(name, value)
+        if name not in allowed:
+            check_value(name, value)  # (a value from a list is the list's own: a school named "A/../B" is a name)
         types = _TYPES_BY_NAME.get(declared[name].type_name)
         # bool is an int in Python, but True is no school year.
         wrong_bool = isinstance(value, bool) and bool not in (types or ())
@@ -220,6 +230,37 @@ def check_parameters(notebook_path: str | Path, params: Mapping[str, object],
         if name in allowed and value not in list(allowed[name]):
             raise ParameterError(name, value, list(allowed[name]))
     return dict(params)
+
+
+def question_choices(values: Mapping[str, object]) -> dict[str, list]:
+    """The values the package's own question parameters may take, given the other values chosen.
+
+    ``subject``, ``metric``, ``group_type``, ``group`` and ``grade`` mean the same
+    in every question that declares them (the root-cause explorer's pattern): a
+    pack checks them with these lists before anything runs, as the notebook
+    itself would at its first cell.  ``group`` is a group of ``group_type``
+    (``True``/``False`` as text for ``sed`` and ``swd``), ``grade`` ``"all"`` or a
+    grade the ``metric`` is counted in.  A value that depends on one not valid
+    itself (the groups of an unknown ``group_type``) is left to that one's error.
+
+    Examples
+    --------
+    >>> choices = question_choices({"metric": "chronic_absence", "group_type": "sed"})
+    >>> choices["metric"], choices["group"], choices["grade"][:3]
+    (['dfs', 'percent_met', 'chronic_absence'], ['False', 'True'], ['all', '0', '1'])
+    >>> "group" in question_choices({"group_type": "school"})
+    False
+    """
+    from flp_inquiry.codes import EXPLORER_METRIC_GRADES, GROUP_CODES, SUBJECTS
+
+    choices: dict[str, list] = {"subject": list(SUBJECTS), "metric": list(EXPLORER_METRIC_GRADES),
+                                "group_type": list(GROUP_CODES)}
+    group_type, metric = values.get("group_type", "el_status"), values.get("metric", "dfs")
+    if group_type in GROUP_CODES:
+        choices["group"] = sorted(str(code) for code in GROUP_CODES[group_type])
+    if metric in EXPLORER_METRIC_GRADES:
+        choices["grade"] = [ALL_GRADES, *(str(grade) for grade in EXPLORER_METRIC_GRADES[metric])]
+    return choices
 
 
 def value_from_text(notebook_path: str | Path, name: str, text: str) -> object:

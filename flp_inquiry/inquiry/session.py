@@ -8,6 +8,7 @@ before any analysis runs.
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,11 +16,12 @@ from typing import Sequence
 
 import pandas as pd
 
-from flp_inquiry.codes import DISTRICTS
+from flp_inquiry.codes import DISTRICTS, partner_of
 from flp_inquiry.errors import FlpInquiryError, ParameterError
 from flp_inquiry.ingest import store
 from flp_inquiry.inquiry import labels
 from flp_inquiry.measures import reference, students
+from flp_inquiry.measures.extract_files import PACK_EXTRACTS_VARIABLE
 from flp_inquiry.measures.metrics import FUNCTIONS
 
 ALL_SCHOOLS = "all"
@@ -64,13 +66,19 @@ def find_data_dir(data_dir: str | Path | None = None, start: Path | None = None)
 
 @dataclass(frozen=True)
 class Inquiry:
-    """One question's scope (district, year, school) and the district's data."""
+    """One question's scope (district, year, school) and the district's data.
+
+    ``extracts_dir`` is the folder a meeting pack wrote the partner's aggregate extract to
+    before its jobs ran (``None`` outside a pack: :func:`flp_inquiry.inquiry.findings.partner_figures`
+    then reads an extract beside the data, or works the partner's figures out in memory).
+    """
 
     district: str
     school_year: int
     school: str
     data: store.DistrictData
     data_dir: Path = HARMONISED
+    extracts_dir: Path | None = None
 
     @property
     def district_name(self) -> str:
@@ -113,7 +121,7 @@ class Inquiry:
     @property
     def partner(self) -> str:
         """The other district of the partnership (``long_beach`` for ``fresno``)."""
-        return next(name for name in DISTRICTS if name != self.district)
+        return partner_of(self.district)
 
     @property
     def unit_column(self) -> str:
@@ -272,6 +280,8 @@ def start_inquiry(
     """Check the parameters against the harmonised data, then load the district.
 
     Raises :class:`~flp_inquiry.errors.ParameterError` naming the allowed values.
+    In a meeting pack's kernel, the folder the pack wrote the partner's extract to
+    comes from the environment (:data:`flp_inquiry.measures.extract_files.PACK_EXTRACTS_VARIABLE`).
 
     >>> start_inquiry("fresnoo", 2025)
     Traceback (most recent call last):
@@ -292,7 +302,9 @@ def start_inquiry(
     from flp_inquiry.inquiry.charts import use_notebook_renderer
 
     use_notebook_renderer()  # charts JupyterLab draws offline, not Altair's HTML that fetches Vega from a CDN
-    return Inquiry(district=district, school_year=int(school_year), school=school, data=data, data_dir=folder)
+    extracts = os.environ.get(PACK_EXTRACTS_VARIABLE)
+    return Inquiry(district=district, school_year=int(school_year), school=school, data=data, data_dir=folder,
+                   extracts_dir=Path(extracts) if extracts else None)
 
 
 def warm_up() -> None:

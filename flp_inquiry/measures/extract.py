@@ -36,12 +36,11 @@ from flp_inquiry.errors import FlpInquiryError
 from flp_inquiry.files import write_atomic_files, writing
 from flp_inquiry.ingest.readers import sha256_of
 from flp_inquiry.ingest.store import DEFAULT_DATA, MANIFEST, DistrictData, district_folder, load_district
+from flp_inquiry.measures.extract_files import DEFAULT_OUT, extract_paths, is_current
 from flp_inquiry.measures.metrics import METRICS
 from flp_inquiry.measures.privacy import Finding, PrivacyError, find_student_ids, is_count_column, is_id_column
 from flp_inquiry.measures.suppression import HIDDEN, MIN_N, suppress_small_cells
 from flp_inquiry.spreadsheet import spreadsheet_csv, spreadsheet_text
-
-DEFAULT_OUT = Path("build/extracts")
 
 #: (metric of :data:`flp_inquiry.measures.metrics.METRICS`, subject) pairs every district extracts.
 EXTRACT_METRICS: tuple[tuple[str, str | None], ...] = (
@@ -225,16 +224,6 @@ def check_extract(extract: pd.DataFrame, name: str = "extract") -> None:
 # writing and reading
 # ---------------------------------------------------------------------------
 
-def extract_paths(district: str, year: int, out: Path = DEFAULT_OUT) -> tuple[Path, Path]:
-    """Where a district's extract of a year and its manifest go.
-
-    >>> [p.as_posix() for p in extract_paths("fresno", 2024, Path("build/extracts"))]
-    ['build/extracts/fresno_2024.csv', 'build/extracts/fresno_2024.manifest.json']
-    """
-    stem = Path(out) / f"{district}_{int(year)}"
-    return stem.with_name(stem.name + ".csv"), stem.with_name(stem.name + ".manifest.json")
-
-
 def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path = DEFAULT_OUT) -> Path:
     """Build a district's extract for ``year`` and write it with its manifest.
 
@@ -320,14 +309,8 @@ def ensure_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Pat
     ...
     flp_inquiry.errors.FlpInquiryError: district 'fresno' has not been harmonised into /nonexistent: run flp-inquiry harmonise --district fresno --source <export folder> --out /nonexistent
     """
-    csv_path, manifest_path = extract_paths(district, int(year), out)
-    source = district_folder(district, Path(data)) / MANIFEST
-    try:
-        written_from = json.loads(manifest_path.read_text(encoding="utf-8")).get("source_manifest_sha256")
-    except (OSError, ValueError, AttributeError):
-        written_from = None
-    if csv_path.is_file() and source.is_file() and written_from == sha256_of(source):
-        return csv_path
+    if (district_folder(district, Path(data)) / MANIFEST).is_file() and is_current(district, year, data, out):
+        return extract_paths(district, int(year), out)[0]
     return write_extract(district, year, data=data, out=out)
 
 

@@ -6,6 +6,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from flp_inquiry.codes import CHRONIC_ABSENCE_GRADES
 from flp_inquiry.errors import ParameterError
 from flp_inquiry.measures.dashboard_groups import (
     DASHBOARD_GROUP_LABELS,
@@ -27,7 +28,6 @@ PASSING_MARKS = ("A", "B", "C")
 FAILING_MARKS = ("D", "F")
 #: Course levels that show Algebra 1 / Integrated Math 1 was completed (see the module notes).
 ALGEBRA_OR_HIGHER = ("algebra_1", "geometry", "algebra_2", "beyond")
-CHRONIC_ABSENCE_GRADES = tuple(range(0, 9))
 CHRONIC_ABSENCE_MIN_DAYS = 31
 # ---------------------------------------------------------------------------
 # engagement

@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from flp_inquiry.codes import SUBJECTS
 from flp_inquiry.errors import ParameterError
 from flp_inquiry.measures.suppression import require_columns
 from flp_inquiry.memo import Recent
@@ -23,7 +24,6 @@ MULTI_GROUPINGS = ("dashboard_group",)
 #: Bands of years as an English learner at the start of the school year, by the state's LTEL rules
 #: (at risk: 4-5 years; long-term: 6 or more). Students never EL, or EL with no start date, have their own band.
 YEARS_AS_EL_BANDS = ("0-3 years", "4-5 years", "6+ years", "never EL", "start date unknown")
-SUBJECTS = ("ela", "math")
 LTEL_GRADES, LTEL_MIN_YEARS = tuple(range(6, 13)), 6
 AT_RISK_GRADES, AT_RISK_YEARS = tuple(range(3, 13)), (4, 5)
 

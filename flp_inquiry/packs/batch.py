@@ -11,7 +11,14 @@ Output layout::
     <output>/<district>/<question>/<school slug, or "district">.html
     <output>/_executed/<district>/<question>/<slug>.ipynb   (failed jobs too, with the error)
     <output>/_logs/<district>/<question>/<slug>.log
+    <output>/_cache/extracts/<partner>_<year>.csv   (the partners' aggregate extracts, made before the jobs)
     <output>/_state.json
+
+A job that fails keeps the report of its last good run, if it has one: the index marks it
+stale, says when it was made and that the latest run did not make it again.  The job runs
+again next time.  Nothing a run writes is beside the data: the partners' extracts that
+reports set beside a district are made under the output before any job runs, and the jobs
+only read them (:func:`prepare_partner_extracts`).
 """
 from __future__ import annotations
 
@@ -29,9 +36,12 @@ from typing import Collection, Mapping
 import flp_inquiry
 from flp_inquiry.errors import FlpInquiryError
 from flp_inquiry.inquiry.questions import ALL_SCHOOLS, question_title
-from flp_inquiry.packs.pack import Job, Pack, PackError, expand_pack, load_pack
+from flp_inquiry.measures.extract_files import PACK_EXTRACTS_VARIABLE
+from flp_inquiry.packs.pack import Job, Pack, PackError, expand_pack, inside, load_pack
 
 STATE_FILE = "_state.json"
+#: Where a run writes the partners' aggregate extracts its reports read (inside its output folder).
+EXTRACTS_CACHE = "_cache/extracts"
 INDEX_FILE = "index.html"
 #: Statuses that count as success.
 GOOD_STATUSES = ("ok", "skipped-unchanged")
@@ -47,6 +57,8 @@ class JobResult:
     seconds: float = 0.0
     error: str = ""
     report: Path | None = None
+    #: For a job that did not end well but kept the report of its last good run: when that was (ISO time).
+    stale_report_made: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -146,6 +158,9 @@ def longest_first(jobs: list[Job], state: Mapping) -> list[Job]:
 def read_state(output: Path) -> dict:
     """The last good run of each job (``{key: {"fingerprint": ..., ...}}``); empty if none or unreadable.
 
+    A job whose latest run failed but whose last good report is kept has no
+    fingerprint (it runs again), only when that report was made (``finished``).
+
     >>> read_state(Path("/nonexistent"))
     {}
     """
@@ -221,8 +236,11 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
     manifests = {district: _manifest(pack.data, district) for district in pack.districts}
     notebook_hashes = {job.notebook: _sha256(job.notebook.read_bytes()) for job in jobs}
     # a report may set its district beside the partner's figures, so any district's new data re-runs it
-    partnership = _sha256("".join(_manifest(pack.data, d.name)[0] for d in sorted(Path(pack.data).glob("*/"))
-                                  if d.is_dir()).encode("utf-8"))
+    from flp_inquiry.ingest.catalog import harmonised_districts
+
+    # (every district harmonised there, never a hidden .partial or .old folder a killed harmonise left)
+    partnership = _sha256("".join(_manifest(pack.data, name)[0]
+                                  for name in harmonised_districts(Path(pack.data))).encode("utf-8"))
     code = code_fingerprint()
     fingerprints = {job.key: job_fingerprint(notebook_hashes[job.notebook], job.parameters,
                                              partnership, pack.kernel, version=code) for job in jobs}
@@ -237,12 +255,15 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
     to_run = longest_first(to_run, state)
     titles = {job.notebook: question_title(job.notebook) for job in jobs}
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    problems: list[str] = []
+    environment = {}
+    if to_run:  # (nothing to run: no extract is needed, and no pandas imported for it)
+        environment[PACK_EXTRACTS_VARIABLE] = str(prepare_partner_extracts(pack, output, problems))
     specs = [JobSpec(job.key, job.notebook.name, job.parameters, pack.kernel, pack.timeout, os.getcwd(),
-                     _header(job, titles[job.notebook], manifests[job.district][1], made))
+                     _header(job, titles[job.notebook], manifests[job.district][1], made), environment)
              for job in to_run]
     sources = {job.notebook.name: job.notebook.read_text(encoding="utf-8") for job in to_run}
     by_key = {job.key: job for job in to_run}
-    problems: list[str] = []
     bar = tqdm(total=len(to_run), unit="job", disable=not progress or not to_run, desc=pack.title[:30])
     last_saved = time.monotonic()
 
@@ -250,15 +271,21 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
         nonlocal last_saved
         job = by_key[outcome.key]
         result = _store_outcome(job, outcome, output)
-        results[job.key] = result
         if result.status == "ok":
             state[job.key] = {"fingerprint": fingerprints[job.key], "seconds": round(result.seconds, 2),
                               "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         else:
-            state.pop(job.key, None)
+            # no fingerprint: it runs again next time; its last good report stays, marked stale
+            last_good = state.pop(job.key, None) or {}
+            kept = _last_good_report(job, output, last_good)
+            if kept is not None:
+                state[job.key] = {**({"seconds": last_good["seconds"]} if "seconds" in last_good else {}),
+                                  "finished": kept, "latest_failed": made}
+                result.stale_report_made = kept
             if progress and result.status == "failed":
                 bar.write(f"FAILED {job.key}: {result.error.strip().splitlines()[0] if result.error.strip() else ''}"
                           f" (log: {job.log_path(output)})")
+        results[job.key] = result
         bar.update(1)
         if time.monotonic() - last_saved > _STATE_SAVE_SECONDS:
             _save_state(output, state, problems)
@@ -274,9 +301,64 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
     finally:
         bar.close()
         _save_state(output, state, problems)
-        ordered = [results.get(job.key) or JobResult(job, "interrupted", error="not run") for job in jobs]
+        ordered = [results.get(job.key) or _not_run(job, output, state) for job in jobs]
         _write_index(pack, output, ordered, titles, problems)
     return PackSummary(pack.title, output, ordered, problems, interrupted, time.monotonic() - started)
+
+
+def prepare_partner_extracts(pack: Pack, output: Path, problems: list[str]) -> Path:
+    """Write, under the pack's output, the aggregate extracts its reports set beside each district.
+
+    For each district's partner (:func:`flp_inquiry.codes.partner_of`) harmonised into the
+    pack's data: unless an extract made from its data as it is now is already in the
+    pack's cache or beside the data (:func:`flp_inquiry.measures.extract_files.extract_folders`),
+    it is built and written to ``<output>/_cache/extracts``, before any job runs.  The
+    jobs only read it, so a data folder whose parent is read-only still gives reports.
+    A partner not harmonised here is left to an extract beside the data, if one was put
+    there.  An extract that cannot be made is one of the run's problems; the reports
+    that need it then work it out in memory, and fail with the same reason.
+
+    Returns
+    -------
+    Path
+        The cache folder (given to the jobs' kernels, :data:`flp_inquiry.measures.extract_files.PACK_EXTRACTS_VARIABLE`).
+    """
+    from flp_inquiry.codes import partner_of
+    from flp_inquiry.ingest.catalog import MANIFEST
+    from flp_inquiry.measures.extract_files import extract_folders, is_current
+
+    cache = inside(output, EXTRACTS_CACHE)
+    data = Path(os.path.abspath(pack.data))
+    for partner in dict.fromkeys(partner_of(district) for district in pack.districts):
+        if not (data / partner / MANIFEST).is_file():
+            continue
+        if any(is_current(partner, pack.school_year, data, folder) for folder in extract_folders(data, cache)):
+            continue
+        try:
+            from flp_inquiry.measures.extract import ensure_extract
+
+            ensure_extract(partner, pack.school_year, data=data, out=cache)
+        except (FlpInquiryError, OSError) as err:
+            problems.append(f"could not write {partner}'s aggregate extract for {pack.school_year} in {cache}: {err}")
+    return cache
+
+
+def _last_good_report(job: Job, output: Path, last_good: Mapping | None) -> str | None:
+    """When the job's report from its last good run was made (ISO time), if that report is still there."""
+    path = job.report_path(output)
+    if not path.is_file():
+        return None
+    finished = (last_good or {}).get("finished")
+    if isinstance(finished, str) and finished:
+        return finished
+    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+
+
+def _not_run(job: Job, output: Path, state: Mapping) -> JobResult:
+    """A job the run stopped before it handed out: its last good report stays, stale."""
+    result = JobResult(job, "interrupted", error="not run: the run was stopped before this job")
+    result.stale_report_made = _last_good_report(job, output, state.get(job.key))
+    return result
 
 
 def _sha256(data: bytes) -> str:
@@ -330,9 +412,7 @@ def _store_outcome(job: Job, outcome, output: Path) -> JobResult:
         write_atomic(job.log_path(output), outcome.log)
         if status == "ok" and outcome.report_html is not None:
             report = write_atomic(job.report_path(output), outcome.report_html)
-        elif status != "ok":
-            # A report from an earlier run would not match this run's data: principals must not get it.
-            job.report_path(output).unlink(missing_ok=True)
+        # (a failed job keeps the report of its last good run: the index marks it stale)
     except OSError as err:
         status, error = "failed", f"could not write the job's files in {output}: {err}"
     return JobResult(job, status, outcome.seconds, error, report)
@@ -357,8 +437,11 @@ def _write_index(pack: Pack, output: Path, results: list[JobResult], titles: Map
     for result in results:
         status = result.status if result.status in JOB_STATUSES else "failed"
         report = result.report.relative_to(output).as_posix() if result.report and result.ok else None
+        if not result.ok and result.stale_report_made:
+            status, report = "stale", result.job.report_path(output).relative_to(output).as_posix()
         records.append(JobRecord(result.job.district, None if result.job.school == ALL_SCHOOLS else result.job.school,
-                                 titles[result.job.notebook], status, round(result.seconds, 1), report, result.error))
+                                 titles[result.job.notebook], status, round(result.seconds, 1), report, result.error,
+                                 school_code=result.job.school_code, made=result.stale_report_made))
     try:
         render_index(records, output / INDEX_FILE, pack.title, school_year=pack.school_year)
     except (OSError, FlpInquiryError) as err:

@@ -25,10 +25,11 @@ from flp_inquiry.packs.job_spec import KERNEL_START_SECONDS, JobOutcome, JobSpec
 WORKER_GRACE_SECONDS = 120
 
 
-def _start_worker(kernel_name: str, cwd: str | None, template_address: str | None = None) -> None:
+def _start_worker(kernel_name: str, cwd: str | None, template_address: str | None = None,
+                  environment: dict | None = None) -> None:
     from flp_inquiry.packs import jobs  # already imported: the workers' fork server preloads it
 
-    jobs.start_worker(kernel_name, cwd, template_address)
+    jobs.start_worker(kernel_name, cwd, template_address, environment)
 
 
 def _execute_in_worker(spec: JobSpec, notebook_source: str, start_next_kernel: bool) -> JobOutcome:
@@ -72,7 +73,8 @@ def run_local(specs: list[JobSpec], sources: dict[str, str], workers: int,
         template = kernels.start_template_for(first.kernel_name)
     processes = min(workers, len(specs))
     pool = context.Pool(processes, initializer=_start_worker,
-                        initargs=(first.kernel_name, first.cwd, template.address if template else None))
+                        initargs=(first.kernel_name, first.cwd, template.address if template else None,
+                                  first.environment))
     try:
         for number, spec in enumerate(specs, start=1):
             # A worker starts its next job's kernel while it renders, unless this is one of the last jobs:

@@ -6,7 +6,7 @@ without importing each other.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: Seconds a kernel may take to start before its job fails.
 KERNEL_START_SECONDS = 60
@@ -17,7 +17,8 @@ class JobSpec:
     """What a worker needs to run one job; plain data, so it travels to another process or machine.
 
     ``header`` is the report header (see :class:`flp_inquiry.packs.report.ReportHeader`),
-    or ``None`` for no report.
+    or ``None`` for no report.  ``environment`` holds variables the job's kernel finds
+    in its environment besides the worker's own (the folder of the run's partner extracts).
     """
 
     key: str
@@ -27,6 +28,7 @@ class JobSpec:
     timeout: float = 600.0
     cwd: str | None = None
     header: dict | None = None
+    environment: dict = field(default_factory=dict)
 
 
 @dataclass

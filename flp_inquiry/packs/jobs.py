@@ -51,18 +51,19 @@ _log = logging.getLogger(__name__)
 
 @dataclass
 class _WarmKernels:
-    """Kernels started ahead of the job that will use them, one per kernel name and folder."""
+    """Kernels started ahead of the job that will use them, one per kernel name, folder and environment."""
 
     ready: dict = field(default_factory=dict)
 
-    def take(self, kernel_name: str, cwd: str | None) -> AsyncKernelManager:
-        manager = self.ready.pop((kernel_name, cwd), None)
-        return manager if manager is not None else start_kernel(kernel_name, cwd)
+    def take(self, kernel_name: str, cwd: str | None, environment: dict | None = None) -> AsyncKernelManager:
+        manager = self.ready.pop(_warm_key(kernel_name, cwd, environment), None)
+        return manager if manager is not None else start_kernel(kernel_name, cwd, environment=environment)
 
-    def prepare(self, kernel_name: str, cwd: str | None) -> None:
-        if (kernel_name, cwd) not in self.ready:
+    def prepare(self, kernel_name: str, cwd: str | None, environment: dict | None = None) -> None:
+        key = _warm_key(kernel_name, cwd, environment)
+        if key not in self.ready:
             try:
-                self.ready[(kernel_name, cwd)] = start_kernel(kernel_name, cwd)
+                self.ready[key] = start_kernel(kernel_name, cwd, environment=environment)
             except Exception:  # the next job starts its own kernel and reports the problem
                 _log.debug("could not start a kernel ahead of time", exc_info=True)
 
@@ -70,6 +71,10 @@ class _WarmKernels:
         while self.ready:
             _, manager = self.ready.popitem()
             stop_kernel(manager)
+
+
+def _warm_key(kernel_name: str, cwd: str | None, environment: dict | None) -> tuple:
+    return kernel_name, cwd, tuple(sorted((environment or {}).items()))
 
 
 #: Set in local worker processes only; a Dask worker starts each job's kernel when the job starts.
@@ -111,13 +116,16 @@ class KeepNotebookEngine(NBClientEngine):
 papermill_engines.register("flp-inquiry", KeepNotebookEngine)
 
 
-def start_kernel(kernel_name: str, cwd: str | None = None, *, forked: bool = True) -> AsyncKernelManager:
+def start_kernel(kernel_name: str, cwd: str | None = None, *, forked: bool = True,
+                 environment: dict | None = None) -> AsyncKernelManager:
     """Start a kernel (without waiting for it to be ready) in ``cwd`` when that folder exists.
 
     With ``forked`` (the default) the kernel is forked from this process's
     preloaded template (:mod:`flp_inquiry.packs.kernels`) when its kernelspec allows;
     ``forked=False`` starts it the usual way, as ``jupyter`` would.  Either way
-    it gets a job kernel's options (:data:`JOB_KERNEL_ARGUMENTS`).
+    it gets a job kernel's options (:data:`JOB_KERNEL_ARGUMENTS`) and the batch
+    settings (:data:`flp_inquiry.packs.kernels.BATCH_ENVIRONMENT`), and ``environment``
+    over this process's environment.
 
     Examples
     --------
@@ -142,10 +150,10 @@ def start_kernel(kernel_name: str, cwd: str | None = None, *, forked: bool = Tru
         folder = cwd if cwd and os.path.isdir(cwd) else None
         # The kernel's own messages (not cell output) go to the job's log, not the terminal.
         manager.flp_messages = tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
-        # a kernel forked from the template has the template's environment, which has the batch settings
-        usual = {} if template is not None else {"env": {**os.environ, **kernels.BATCH_ENVIRONMENT}}
+        # (a forked kernel takes these over the template's environment, which has the batch settings too)
+        env = {**os.environ, **kernels.BATCH_ENVIRONMENT, **(environment or {})}
         run_sync(manager.start_kernel)(cwd=folder, stdout=manager.flp_messages, stderr=manager.flp_messages,
-                                       extra_arguments=JOB_KERNEL_ARGUMENTS, **usual)
+                                       extra_arguments=JOB_KERNEL_ARGUMENTS, env=env)
     return manager
 
 
@@ -218,8 +226,8 @@ def execute_job(spec: JobSpec, notebook_source: str, *, start_next_kernel: bool 
         deadline = started + spec.timeout
         try:
             for attempt in (1, 2):
-                kernel = _warm_kernels.take(spec.kernel_name, spec.cwd) if _warm_kernels else start_kernel(
-                    spec.kernel_name, spec.cwd)
+                kernel = (_warm_kernels.take(spec.kernel_name, spec.cwd, spec.environment) if _warm_kernels
+                          else start_kernel(spec.kernel_name, spec.cwd, environment=spec.environment))
                 try:
                     papermill.execute_notebook(
                         str(source_path), str(executed_path), parameters=dict(spec.parameters),
@@ -254,7 +262,7 @@ def execute_job(spec: JobSpec, notebook_source: str, *, start_next_kernel: bool 
                 stop_kernel(kernel)
                 kernel_messages += _kernel_messages(kernel)
             if _warm_kernels is not None and start_next_kernel:
-                _warm_kernels.prepare(spec.kernel_name, spec.cwd)  # boots while this job renders
+                _warm_kernels.prepare(spec.kernel_name, spec.cwd, spec.environment)  # boots while this job renders
         if executed_path.is_file():
             executed = executed_path.read_text(encoding="utf-8")
         if not error and spec.header is not None:
@@ -312,9 +320,10 @@ def _mark_stopped_cell(notebook: nbformat.NotebookNode | None, executed_path: Pa
 
 # --- local worker processes -------------------------------------------------------------------------
 
-def start_worker(kernel_name: str, cwd: str | None, template_address: str | None = None) -> None:
+def start_worker(kernel_name: str, cwd: str | None, template_address: str | None = None,
+                 environment: dict | None = None) -> None:
     """Make this process a local worker: kernels forked from the template at ``template_address``, and
-    the first job's kernel started now."""
+    the first job's kernel started now (with the run's ``environment``)."""
     global _warm_kernels
     # Ctrl-C is for the parent, which stops the pool; SIGTERM ends a job cleanly (kernels shut down).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -324,7 +333,7 @@ def start_worker(kernel_name: str, cwd: str | None, template_address: str | None
     _warm_kernels = _WarmKernels()
     multiprocessing.util.Finalize(None, kernels.close_templates, exitpriority=9)
     multiprocessing.util.Finalize(None, _warm_kernels.shut_down, exitpriority=10)
-    _warm_kernels.prepare(kernel_name, cwd)
+    _warm_kernels.prepare(kernel_name, cwd, environment)
 
 
 def _exit_on_signal(signum, frame):

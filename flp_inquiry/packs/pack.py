@@ -13,21 +13,27 @@ A pack is a YAML file (see ``packs/sample.yaml``)::
     # optional: notebooks (notebooks), data (build/harmonised), timeout (600 s per notebook),
     #           kernel (flp-inquiry), parameters (more values, for the notebooks that have them)
 
-Relative paths are read from the folder the command runs in.  On the command
-line, ``-p NAME VALUE`` sets a value over the pack's (``-p school_year 2024``
-runs it for another year) and ``--output`` another folder (:func:`with_command_line`).
+Paths may be relative (to the folder the command runs in) or absolute, but never
+hold a ``..`` step or a control character.  On the command line, ``-p NAME VALUE``
+sets a value over the pack's (``-p school_year 2024`` runs it for another year)
+and ``--output`` another folder (:func:`with_command_line`).
 
-The pack expands to one job per district x question x school (:func:`expand_pack`); every
-value is checked against each notebook's ``parameters`` cell and the district's data before
-anything runs.
+A pack file is read with limits (:data:`MAX_PACK_BYTES`, :data:`MAX_NESTING`,
+:data:`MAX_NODES` with YAML aliases expanded), so a hostile file cannot fill the
+memory ("billion laughs").  The pack expands to one job per district x question x
+school (:func:`expand_pack`); every value is checked against each notebook's
+``parameters`` cell, the package's own question values and the district's data
+before anything runs.  A school's report file is named from its name
+(:func:`school_slugs`): bounded, safe on any file system, never a reserved
+name, and two schools whose names give the same file name are told apart by
+their school codes.
 """
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import math
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection, Mapping
@@ -35,20 +41,21 @@ from typing import Collection, Mapping
 import yaml
 
 from flp_inquiry.errors import FlpInquiryError, ParameterError
+from flp_inquiry.packs.file_names import DISTRICT_SLUG, school_slugs, slugify  # noqa: F401 (slugify: for callers)
 from flp_inquiry.inquiry.questions import (
     ALL_SCHOOLS,
+    SCHOOL_CODES,
     allowed_values,
     check_parameters,
     check_value,
     notebook_parameters,
+    question_choices,
     value_from_text,
 )
 
 #: Set in every notebook that declares them: a rendered report has no live kernel behind its widgets.
 BATCH_PARAMETERS = {"show_widgets": False}
 
-#: The slug of a district-wide report.
-DISTRICT_SLUG = "district"
 #: The parameters a pack fills in for each job, when the notebook declares them, and where they come from.
 JOB_PARAMETERS = {"district": "its districts", "school_year": "its school_year", "school": "its schools",
                   "data_dir": "its data",
@@ -56,6 +63,21 @@ JOB_PARAMETERS = {"district": "its districts", "school_year": "its school_year",
 _PACK_KEYS = {"title", "school_year", "districts", "questions", "schools", "output", "notebooks", "data",
               "timeout", "kernel", "parameters"}
 _QUESTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_KERNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+#: A pack file is a page of YAML; more than this is not a pack (and is not read into memory).
+MAX_PACK_BYTES = 1_000_000
+#: Lists and mappings inside each other, at most (a pack needs 3 or 4).
+MAX_NESTING = 20
+#: Values in the pack once every YAML alias is expanded, at most: ten aliases of ten aliases of ...
+#: ("billion laughs") are refused before anything walks through them.
+MAX_NODES = 100_000
+#: The longest time limit a pack may give a notebook: a notebook still running after a day has hung.
+MAX_TIMEOUT_SECONDS = 24 * 3600
+MAX_TITLE_CHARACTERS = 200
+# Characters that change how text is shown rather than what it says: C0 and C1 controls, DEL, and the
+# bidirectional overrides and isolates (a title would read differently from what it holds).
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 class PackError(FlpInquiryError):
     """A pack file is wrong, or its output folder cannot be used; the message names the file and key."""
@@ -90,6 +112,8 @@ class Job:
     slug: str
     notebook: Path
     parameters: dict = field(hash=False)
+    #: The school's CDS code, when the district's data gives it (``None`` for the district-wide report).
+    school_code: str | None = None
 
     @property
     def key(self) -> str:
@@ -107,17 +131,6 @@ class Job:
     def log_path(self, output: Path) -> Path:
         """Where the job's log goes."""
         return inside(output, f"_logs/{self.key}.log")
-
-
-def slugify(name: str) -> str:
-    """A school or question name as a file name: lower-case letters, digits and hyphens.
-
-    >>> slugify('O\\'Brien "Elementary"'), slugify("Édison K-8 / Annex"), slugify("../..")
-    ('o-brien-elementary', 'edison-k-8-annex', 'school')
-    """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug or "school"
 
 
 def inside(output: Path, relative: str) -> Path:
@@ -140,6 +153,12 @@ def inside(output: Path, relative: str) -> Path:
 def load_pack(pack: str | Path | Mapping) -> Pack:
     """Read and check a pack file (or a mapping of the same keys).
 
+    Raises
+    ------
+    PackError
+        The file is too big, nested too deep or expands too far (see the module notes), is not YAML,
+        or a key or value is wrong; the message names the file and the key.
+
     Examples
     --------
     >>> load_pack({"title": "March", "school_year": 2025, "districts": ["fresno"], "questions": "all",
@@ -150,27 +169,30 @@ def load_pack(pack: str | Path | Mapping) -> Pack:
     Traceback (most recent call last):
     ...
     flp_inquiry.packs.pack.PackError: pack: unknown key 'colour'; keys: data, districts, kernel, notebooks, output, parameters, questions, school_year, schools, timeout, title
+    >>> load_pack({"school_year": 2025, "districts": ["fresno"], "output": "out", "timeout": float("inf")})
+    Traceback (most recent call last):
+    ...
+    flp_inquiry.packs.pack.PackError: pack: timeout must be a number of seconds more than 0 and at most 86400 (a day), not inf
     """
     where = "pack"
     if not isinstance(pack, Mapping):
         where = str(pack)
-        try:
-            pack = yaml.safe_load(Path(pack).read_text(encoding="utf-8"))
-        except OSError as err:
-            raise PackError(f"cannot read the pack file {where}: {err.strerror}") from err
-        except yaml.YAMLError as err:
-            raise PackError(f"{where} is not valid YAML: {err}") from err
-        if not isinstance(pack, Mapping):
-            raise PackError(f"{where} must be a mapping of keys (title, districts, questions, ...)")
+        pack = read_pack_file(pack)
     for key in pack:
         if key not in _PACK_KEYS:
             raise PackError(f"{where}: unknown key {key!r}; keys: {', '.join(sorted(_PACK_KEYS))}")
     for key in ("school_year", "districts", "output"):
         if key not in pack:
             raise PackError(f"{where}: the key {key!r} is missing")
+    school_year = pack["school_year"]
+    if isinstance(school_year, bool) or not isinstance(school_year, int):
+        raise PackError(f"{where}: school_year must be the year the school year ends (2025 for 2024-25), "
+                        f"not {school_year!r}")
     districts = pack["districts"]
     if isinstance(districts, str):
         districts = [districts]
+    if not isinstance(districts, list) or not districts or not all(isinstance(d, str) for d in districts):
+        raise PackError(f"{where}: districts must be a district's name or a list of them")
     questions = pack.get("questions", "all")
     if not (questions == "all" or isinstance(questions, list) and all(isinstance(q, str) for q in questions)):
         raise PackError(f"{where}: questions must be 'all' or a list of notebook names")
@@ -188,26 +210,179 @@ def load_pack(pack: str | Path | Mapping) -> Pack:
             raise PackError(f"{where}: parameters: {name!r} is set by the pack itself, from {JOB_PARAMETERS[name]}")
     for name in ("output", "notebooks", "data"):
         if name in pack:
-            check_value(name, str(pack[name]))  # no '..' steps in the pack's own folders either
-    try:
-        timeout = float(pack.get("timeout", 600))
-    except (TypeError, ValueError) as err:
-        raise PackError(f"{where}: timeout must be a number of seconds, not {pack.get('timeout')!r}") from err
-    if timeout <= 0:
-        raise PackError(f"{where}: timeout must be more than 0 seconds")
+            if not isinstance(pack[name], str) or not pack[name].strip():
+                raise PackError(f"{where}: {name} must be a folder's path, not {pack[name]!r}")
+            check_value(name, pack[name])  # no '..' steps nor control characters in the pack's own folders
+    kernel = pack.get("kernel", "flp-inquiry")
+    if not isinstance(kernel, str) or not _KERNEL_NAME.match(kernel) or ".." in kernel:
+        raise PackError(f"{where}: kernel must be a kernel's name (letters, digits, '.', '_' and '-'), "
+                        f"not {kernel!r}")
     return Pack(
-        title=str(pack.get("title") or Path(str(pack["output"])).name),
-        school_year=pack["school_year"],
-        districts=tuple(str(d) for d in districts),
+        title=check_title(pack.get("title") or Path(str(pack["output"])).name, where),
+        school_year=school_year,
+        districts=tuple(districts),
         questions=None if questions == "all" else tuple(questions),
         schools=dict(schools) if isinstance(schools, Mapping) else schools,
-        output=Path(str(pack["output"])),
-        notebooks=Path(str(pack.get("notebooks", "notebooks"))),
-        data=Path(str(pack.get("data", "build/harmonised"))),
-        timeout=timeout,
-        kernel=str(pack.get("kernel", "flp-inquiry")),
+        output=Path(pack["output"]),
+        notebooks=Path(pack.get("notebooks", "notebooks")),
+        data=Path(pack.get("data", "build/harmonised")),
+        timeout=check_timeout(pack.get("timeout", 600), where),
+        kernel=kernel,
         parameters=dict(parameters),
     )
+
+
+def read_pack_file(path: str | Path) -> dict:
+    r"""A pack file's YAML, read safely and with limits: no more than :data:`MAX_PACK_BYTES`, lists and
+    mappings no deeper than :data:`MAX_NESTING`, and no more than :data:`MAX_NODES` values with every
+    alias expanded.  YAML tags that make objects are refused (``safe_load``'s rules).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    ...     f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 10)}]\n" for n in range(8))
+    >>> path = Path(tempfile.mkdtemp()) / "laughs.yaml"
+    >>> _ = path.write_text(laughs)
+    >>> read_pack_file(path)
+    Traceback (most recent call last):
+    ...
+    flp_inquiry.packs.pack.PackError: ... expands to more than 100000 values once its YAML aliases (*name) are repeated: a pack needs a few dozen
+    """
+    where = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_PACK_BYTES + 1)
+    except OSError as err:
+        raise PackError(f"cannot read the pack file {where}: {err.strerror}") from err
+    if len(raw) > MAX_PACK_BYTES:
+        raise PackError(f"{where} is more than {MAX_PACK_BYTES // 1_000_000} MB: it is not a pack file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise PackError(f"{where} is not UTF-8 text (byte {err.start + 1}): save it as UTF-8") from err
+    loader = _LimitedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise PackError(f"{where} is empty: a pack names its title, school_year, districts, ... (see packs/sample.yaml)")
+        _count_values(node, where)
+        pack = loader.construct_document(node)
+    except yaml.YAMLError as err:
+        raise PackError(f"{where} is not valid YAML: {err}") from err
+    except (ValueError, TypeError, RecursionError) as err:  # e.g. a number of 5000 digits
+        raise PackError(f"{where} holds a value that cannot be read: {err}") from err
+    except _TooDeep as err:
+        raise PackError(f"{where} nests lists and mappings more than {MAX_NESTING} deep "
+                        f"(line {err.line}): a pack needs three or four levels") from None
+    finally:
+        loader.dispose()
+    if not isinstance(pack, Mapping):
+        raise PackError(f"{where} must be a mapping of keys (title, districts, questions, ...)")
+    return dict(pack)
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that stops composing past :data:`MAX_NESTING` levels (before Python's own
+    recursion limit, and before a deep document is held in memory)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _count_values(root: yaml.Node, where: str) -> None:
+    """Refuse a document whose values, every alias expanded, number more than :data:`MAX_NODES`.
+
+    Aliases share their node, so each node's expanded size is worked out once
+    (a billion laughs costs a few dozen steps here, and is refused); a node that
+    contains itself (``&a [*a]``) is refused too.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in on_path:
+            raise PackError(f"{where}: a YAML alias refers to the list or mapping it is in "
+                            f"(line {node.start_mark.line + 1}): a pack cannot hold itself")
+        on_path.add(id(node))
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(key) + size(value) for key, value in node.value)
+        on_path.discard(id(node))
+        if total > MAX_NODES:
+            raise PackError(f"{where} expands to more than {MAX_NODES} values once its YAML aliases (*name) "
+                            "are repeated: a pack needs a few dozen")
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+def check_title(title: object, where: str = "pack") -> str:
+    r"""A pack's title, refused if it holds a control character, a bidirectional override or a line break.
+
+    The title heads the index page and names the run in the terminal; text that
+    changes how it is shown (or a second line) is most likely a paste gone wrong,
+    and the coach who wrote the pack fixes it in one place, so it is refused, not
+    quietly changed.  Spaces at either end are dropped.
+
+    >>> check_title("  March meeting ")
+    'March meeting'
+    >>> check_title("March\u202emeeting")
+    Traceback (most recent call last):
+    ...
+    flp_inquiry.packs.pack.PackError: pack: title 'March\u202emeeting' holds U+202E at character 6: a title is one line of plain text
+    """
+    if not isinstance(title, (str, int, float)) or isinstance(title, bool):
+        raise PackError(f"{where}: title must be text, not {title!r}")
+    text = str(title).strip()
+    found = _INVISIBLE.search(text)
+    if found:
+        raise PackError(f"{where}: title {text!r} holds U+{ord(found.group()):04X} at character {found.start() + 1}: "
+                        "a title is one line of plain text")
+    if len(text) > MAX_TITLE_CHARACTERS:
+        raise PackError(f"{where}: title is {len(text)} characters long; at most {MAX_TITLE_CHARACTERS}")
+    return text
+
+
+def check_timeout(timeout: object, where: str = "pack") -> float:
+    """A notebook's time limit in seconds: a number more than 0 and at most :data:`MAX_TIMEOUT_SECONDS`.
+
+    Text, true/false, infinity and "not a number" are refused (``inf`` would let
+    a hung notebook hold its worker for ever; ``nan`` compares false with everything).
+
+    >>> check_timeout(600), check_timeout(2.5)
+    (600.0, 2.5)
+    >>> check_timeout("600")
+    Traceback (most recent call last):
+    ...
+    flp_inquiry.packs.pack.PackError: pack: timeout must be a number of seconds more than 0 and at most 86400 (a day), not '600'
+    """
+    number = timeout if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) else None
+    if number is None or not math.isfinite(number) or not 0 < number <= MAX_TIMEOUT_SECONDS:
+        raise PackError(f"{where}: timeout must be a number of seconds more than 0 and at most "
+                        f"{MAX_TIMEOUT_SECONDS} (a day), not {timeout!r}")
+    return float(number)
 
 
 def with_command_line(pack: Pack, values: Mapping[str, str], output: str | None = None) -> Pack:
@@ -287,13 +462,15 @@ def expand_pack(pack: Pack, allowed: Mapping[str, Mapping[str, Collection]] | No
     pack
         The pack.
     allowed
-        Allowed values by district (``{"fresno": {"school": [...], "school_year": [...]}}``);
+        Allowed values by district (``{"fresno": {"school": [...], "school_year": [...]}}``, and
+        optionally each school's CDS code by name under ``"school_codes"``);
         by default read from the district's harmonised data (:func:`flp_inquiry.inquiry.questions.allowed_values`).
 
     Raises
     ------
     ParameterError
-        A value a notebook does not declare or the data does not allow; nothing has run.
+        A value a notebook does not declare, the package's questions do not take
+        (:func:`flp_inquiry.inquiry.questions.question_choices`) or the data does not allow; nothing has run.
     """
     notebooks = find_questions(pack)
     _check_declared_somewhere({**pack.parameters, **pack.command_line}, notebooks)
@@ -305,7 +482,10 @@ def expand_pack(pack: Pack, allowed: Mapping[str, Mapping[str, Collection]] | No
         district_allowed = dict(allowed[district]) if allowed is not None else allowed_values(district, pack.data)
         if "district" in district_allowed and district not in district_allowed["district"]:
             raise ParameterError("district", district, district_allowed["district"])
+        codes = dict(district_allowed.pop(SCHOOL_CODES, None) or {})
         schools = _schools_of(pack, district, district_allowed)
+        # named over the district's whole list, so a school's file is the same in every pack
+        slugs = school_slugs([*district_allowed.get("school", []), *schools], codes)
         for notebook in notebooks:
             declared = notebook_parameters(notebook)
             if "district" not in declared:
@@ -313,17 +493,17 @@ def expand_pack(pack: Pack, allowed: Mapping[str, Mapping[str, Collection]] | No
             base = {"district": district, "school_year": pack.school_year, "data_dir": str(pack.data.absolute()),
                     **BATCH_PARAMETERS}
             base = {name: value for name, value in base.items() if name in declared}
-            # A notebook without a school parameter is district-wide only.
-            used_slugs: set[str] = set()
             # the pack's own values and the command line's, for the notebooks that declare them
             extra = {**{name: value for name, value in pack.parameters.items() if name in declared},
                      **{name: value_from_text(notebook, name, text)
                         for name, text in pack.command_line.items() if name in declared}}
+            # A notebook without a school parameter is district-wide only.
             for school in schools if "school" in declared else [ALL_SCHOOLS]:
                 parameters = {**base, **({"school": school} if "school" in declared else {}), **extra}
-                check_parameters(notebook, parameters, district_allowed)
-                slug = _unique_slug(school, used_slugs)
-                jobs.append(Job(district, notebook.stem, school, slug, notebook, parameters))
+                choices = {name: values for name, values in question_choices(parameters).items() if name in declared}
+                check_parameters(notebook, parameters, {**choices, **district_allowed})
+                jobs.append(Job(district, notebook.stem, school, slugs[school], notebook, parameters,
+                                None if school == ALL_SCHOOLS else codes.get(school)))
     return jobs
 
 
@@ -342,13 +522,5 @@ def _schools_of(pack: Pack, district: str, allowed: Mapping[str, Collection]) ->
     if entry == "all":
         if "school" not in allowed:
             raise PackError(f"schools: all needs the list of {district}'s schools, from its harmonised data")
-        return [ALL_SCHOOLS, *(school for school in allowed["school"] if school != ALL_SCHOOLS)]
+        return list(dict.fromkeys([ALL_SCHOOLS, *(school for school in allowed["school"] if school != ALL_SCHOOLS)]))
     return list(dict.fromkeys(entry))
-
-
-def _unique_slug(school: str, used: set[str]) -> str:
-    slug = DISTRICT_SLUG if school == ALL_SCHOOLS else slugify(school)
-    if slug in used:  # two names that differ only in punctuation still get two files
-        slug = f"{slug}-{hashlib.sha256(school.encode()).hexdigest()[:6]}"
-    used.add(slug)
-    return slug

@@ -20,6 +20,7 @@ from flp_inquiry.inquiry.patterns import (
 )
 from flp_inquiry.inquiry.per_student import achievement_by_chronic_absence, level3_bottleneck
 from flp_inquiry.inquiry.session import Inquiry, start_inquiry
+from tests.battery_report import records
 from tests.inquiry.test_notebooks import harmonised  # noqa: F401  (the session's harmonised sample)
 
 PATTERN = dict(metric="dfs", subject="math", group_type="el_status", group="EL", grade="7")
@@ -177,14 +178,73 @@ def test_a_school_with_the_grade_or_the_whole_district_keeps_the_pattern():
     assert fit_pattern_to_school(district, in_grade_7) == (in_grade_7, "")
 
 
-def test_a_school_without_the_group_in_any_grade_looks_at_all_grades():
+def test_a_school_without_the_group_takes_apart_its_largest_group_and_says_so():
+    """No English learner at K this year (one in 2022-23): its one group by language status, English-only
+    students, is taken apart, and then their grade that changed most (Grade 4: down 20 against up 5)."""
     school = school_of(GRADES_3_TO_5, el_status="EO")
     school = dataclasses.replace(school, data=dataclasses.replace(
         school.data, enrollment=pd.concat([school.data.enrollment, school.data.enrollment.head(1).assign(
-            school_year=2023, el_status="EL")])))  # an EL once, in 2022-23: EL is a group of the district
+            school_year=2023, el_status="EL")])))  # an EL once, in 2022-23
     pattern, note = fit_pattern_to_school(school, check_pattern(school, "dfs", "math", "el_status", "EL", "7"))
-    assert pattern.grade == "all"
-    assert note.endswith("nor in any other grade; this report looks at all grades together.")
+    assert (pattern.group, pattern.grade) == ("EO", "4")
+    assert note == ("K has no English learners with math scores in 2024-25; this report takes apart English-only "
+                    "students instead, the largest group by English language status among its students with math "
+                    "scores. K has no English-only students in Grade 7 with math scores in 2024-25; this report "
+                    "takes apart Grade 4, where their math distance from standard changed most since last year.")
+
+
+def test_a_group_the_district_never_had_is_a_pattern_not_an_error():
+    """TBD is one of the partnership's language statuses, though no student here has it: the school's
+    largest group is taken apart (grades 3-5: 11 + 11 + 20 English learners, all of them)."""
+    school = school_of(GRADES_3_TO_5)
+    pattern, note = fit_pattern_to_school(school, check_pattern(school, "dfs", "math", "el_status", "TBD", "all"))
+    assert (pattern.group, pattern.grade) == ("EL", "all")
+    assert note.startswith("K has no students whose language status is to be determined with math scores in 2024-25")
+    with pytest.raises(ParameterError, match="Allowed values: EL, EO, IFEP, RFEP, TBD"):
+        check_pattern(school, "dfs", "math", "el_status", "ELL", "all")
+
+
+def primary_school() -> Inquiry:
+    """School "P": grades K-2 (no state tests), 12 English learners in Grade 1 each year, 4 of them chronically
+    absent in 2023-24 (20 days of 180) and 1 in 2024-25."""
+    rows = [{"district": "fresno", "school_year": year, "student_key": f"f:{year}-{n}", "school_cds": "10621660000002",
+             "school_name": "P", "grade": 1, "gender": "F", "ethnicity": "HI", "el_status": "EL", "el_start_date": pd.NaT,
+             "rfep_date": pd.NaT, "sed": True, "swd": False, "days_enrolled": 180,
+             "days_absent": 20.0 if n < {2024: 4, 2025: 1}[year] else 0.0, "primary": True}
+            for year in (2024, 2025) for n in range(12)]
+    no_tests = pd.DataFrame(columns=["school_year", "student_key", "test", "grade_tested", "scale_score", "level",
+                                     "district", "tested"])
+    return Inquiry("fresno", 2025, "P", DistrictData("fresno", pd.DataFrame(rows), no_tests, pd.DataFrame(),
+                                                     pd.DataFrame()))
+
+
+def test_a_school_without_test_scores_takes_apart_chronic_absence():
+    """Grade 1 chronic absence of ELs: 4/12 = 33.3% then 1/12 = 8.3%, down 25.0 points."""
+    school = primary_school()
+    analysis = analyse_pattern(school, check_pattern(school, "dfs", "math", "el_status", "EL", "7"))
+    assert (analysis.pattern.metric, analysis.pattern.grade) == ("chronic_absence", "1")
+    assert analysis.note == (
+        "P has no students with math scores in 2024-25; this report takes apart the chronic absence rate instead. "
+        "P has no English learners in Grade 7 counted for chronic absence in 2024-25; this report takes apart "
+        "Grade 1, where their chronic absence rate changed most since last year.")
+    assert ("Chronic absence rate of English learners in Grade 1 went from 33.3% in 2023-24 to 8.3% in 2024-25 "
+            "(down 25.0 percentage points).") in analysis.sentences["shows"]
+
+
+@records("the root-cause explorer at a school with nothing it can count (grades 9-10 only): "
+         "the report says there is no pattern to take apart")
+def test_a_school_with_nothing_to_count_says_there_is_no_pattern():
+    """Grades 9-10 only: no state test (grade 11) and no chronic absence (K-8)."""
+    school = primary_school()
+    school = dataclasses.replace(school, data=dataclasses.replace(
+        school.data, enrollment=school.data.enrollment.assign(grade=9)))
+    analysis = analyse_pattern(school, check_pattern(school, "dfs", "math", "el_status", "EL", "7"))
+    assert analysis.note == ("P has no students with test scores or counted for chronic absence in 2024-25: "
+                             "there is no pattern to take apart here.")
+    assert analysis.sentences["shows"] == [
+        "P has no students with test scores or counted for chronic absence in 2024-25, so there is nothing to "
+        "compare here."]
+    assert not analysis.charts and not analysis.tables
 
 
 def test_the_grade_dropdown_offers_only_the_grades_a_school_has(harmonised):  # noqa: F811

@@ -48,7 +48,8 @@ def test_good_values_come_back_unchanged():
     ("data_dir", "build/../../etc", "'..' path step"),
     ("data_dir", "..", "'..' path step"),
     ("data_dir", "build\\..\\secrets", "'..' path step"),
-    ("school", "Lincoln\nimport os", "control character"),
+    ("school", "Lincoln\nimport os", "Allowed values: all, Lincoln Elementary"),  # not a school of the district
+    ("data_dir", "build\nimport os", "control character"),
     ("data_dir", Path("build"), "PosixPath is not plain data"),
 ])
 def test_refused_values_name_the_problem(name, value, message):
@@ -56,6 +57,13 @@ def test_refused_values_name_the_problem(name, value, message):
         check_parameters(ECHO, {name: value}, ALLOWED)
     assert message in str(refused.value)
     assert refused.value.name == name
+
+
+@pytest.mark.parametrize("school", ["Lincoln\tAnnex\x1b[31m", "Grades K/../8", "all the way", "x" * 300])
+def test_a_school_of_the_district_is_checked_against_its_list_not_its_characters(school):
+    """A name from the district's data is the data's own: it is held against the district's list alone."""
+    allowed = {**ALLOWED, "school": [*ALLOWED["school"], school]}
+    assert check_parameters(ECHO, {"school": school}, allowed) == {"school": school}
 
 
 @pytest.mark.parametrize("value", ["K..8 Academy", "St. Mary's", "/srv/data/harmonised", 3.5, None, ["a", {"b": 1}]])
@@ -69,7 +77,8 @@ def test_unsafe_values_are_refused_even_inside_lists(value):
         check_value("anything", value)
 
 
-@pytest.mark.parametrize("school", ['O\'Brien "Elementary"', INJECTION, "back\\slash\\", "Ünïcode Ñame"])
+@pytest.mark.parametrize("school", ['O\'Brien "Elementary"', INJECTION, "back\\slash\\", "Ünïcode Ñame",
+                                    "Lincoln\nimport os", "tab\tand\x00nul", "Grades K/../8"])
 def test_papermill_writes_a_school_name_as_a_string_literal(school):
     # The cell papermill injects, run on its own: the name must come back as the same text, and nothing else run.
     cell = PythonTranslator.codify({"school": school})

@@ -1,23 +1,27 @@
 """Faults in the middle of a meeting-pack run, judged by the state of the output folder afterwards.
 
 The other fault kinds (a notebook that raises, a kernel that dies, a time limit, an
-unwritable folder) are in test_batch.py; these two need a real disk error and a real Ctrl-C.
+unwritable folder) are in test_batch.py; these need a real disk error, a real Ctrl-C, or a
+re-run that fails after a good one.
 """
 from __future__ import annotations
 
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import nbformat
+
 from flp_inquiry import files
 from flp_inquiry.packs.batch import read_state, run_pack
 from tests.battery_report import records
-from tests.packs.test_batch import ALLOWED, make_pack, statuses, write_harmonised, write_pack_file
+from tests.packs.test_batch import ALLOWED, NOTEBOOKS, make_pack, statuses, write_harmonised, write_pack_file
 
 
 def half_written(out: Path) -> list[Path]:
@@ -75,3 +79,40 @@ def test_ctrl_c_half_way_keeps_finished_reports_and_a_rerun_picks_up(tmp_path):
     resumed = run_pack({**pack, "timeout": 3}, allowed=ALLOWED, progress=False)
     assert statuses(resumed) == {"fresno/district_only/district": "skipped-unchanged", "fresno/hangs/district": "failed"}
     assert "time limit" in next(r.error for r in resumed.results if r.status == "failed")
+
+
+@records("a failed re-run: the last good report is kept, and the index marks it stale, saying when it was made")
+def test_a_failed_rerun_keeps_the_last_good_report_and_marks_it_stale(tmp_path):
+    from flp_inquiry.packs.report import format_time
+
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, notebooks)
+    pack = make_pack(tmp_path, notebooks=str(notebooks), questions=["echo", "district_only"])
+    out = tmp_path / "out"
+    assert run_pack(pack, allowed=ALLOWED, progress=False).ok
+    report = out / "fresno" / "echo" / "district.html"
+    good, made = report.read_bytes(), read_state(out)["fresno/echo/district"]["finished"]
+
+    # the notebook now fails (as a changed export or notebook might make it)
+    echo = nbformat.read(notebooks / "echo.ipynb", as_version=4)
+    failing = nbformat.v4.new_code_cell("raise ValueError('the export changed')")
+    nbformat.write(nbformat.v4.new_notebook(cells=[*echo.cells, failing], metadata=echo.metadata), notebooks / "echo.ipynb")
+    for attempt in (1, 2):  # a second failed run keeps the same report, still made at the first run
+        failed = run_pack(pack, allowed=ALLOWED, progress=False)
+        assert statuses(failed) == {"fresno/echo/district": "failed", "fresno/district_only/district": "skipped-unchanged"}
+        assert not failed.ok and report.read_bytes() == good
+        index = (out / "index.html").read_text(encoding="utf-8")
+        assert '<a href="fresno/echo/district.html">' in index
+        assert "Stale: the latest run failed" in index
+        assert (f"Made {format_time(made)}; the latest run did not make it again: ValueError: the export changed"
+                in index)
+        state = read_state(out)["fresno/echo/district"]
+        assert "fingerprint" not in state and state["finished"] == made  # it runs again next time
+    assert half_written(out) == []
+
+    # fixed: the report is made again and is no longer stale
+    nbformat.write(echo, notebooks / "echo.ipynb")
+    fixed = run_pack(pack, allowed=ALLOWED, progress=False)
+    assert statuses(fixed)["fresno/echo/district"] == "ok"
+    assert "the latest run did not make it again" not in (out / "index.html").read_text(encoding="utf-8")
+    assert "fingerprint" in read_state(out)["fresno/echo/district"]

@@ -185,9 +185,13 @@ def indicator_trends(inquiry, indicators: Sequence[str] | None = None) -> pd.Dat
 def partner_figures(inquiry) -> tuple[pd.DataFrame | None, str]:
     """The other district's common indicators (all students) from its aggregate extract, and where they came from.
 
-    The extract (:mod:`flp_inquiry.measures.extract`) is read from ``extracts/`` beside the
-    harmonised data; if there is none but the partner's harmonised data is here,
-    the extract is built from it in memory.  Only its suppressed aggregates are used.
+    The extract (:mod:`flp_inquiry.measures.extract`) is read from the folder a meeting
+    pack wrote it to (``inquiry.extracts_dir``), else from ``extracts/`` beside the
+    harmonised data (:func:`flp_inquiry.measures.extract_files.extract_folders`); one
+    made from older harmonised data than is here is passed over.  Failing both, and
+    when the partner's harmonised data is here, its extract is worked out in memory.
+    Nothing is ever written: a report needs no write access beside the data.  Only
+    the extract's suppressed aggregates are used.
 
     >>> from pathlib import Path
     >>> from flp_inquiry.inquiry.session import Inquiry
@@ -196,23 +200,53 @@ def partner_figures(inquiry) -> tuple[pd.DataFrame | None, str]:
     (True, 'No aggregate extract from Long Beach Unified for 2024-25 yet.')
     """
     from flp_inquiry.ingest.store import MANIFEST, district_folder
-    from flp_inquiry.measures.extract import ensure_extract, extract_paths, read_extracts
+    from flp_inquiry.measures.extract import read_extracts
+    from flp_inquiry.measures.extract_files import extract_folders, is_current
 
     partner, year = inquiry.partner, inquiry.school_year
-    extracts = inquiry.data_dir.parent / "extracts"
     name = labels.district_label(partner)
-    if (district_folder(partner, inquiry.data_dir) / MANIFEST).is_file():
-        # the partner's data is here too: its extract is (re)written when its data changed
-        ensure_extract(partner, year, data=inquiry.data_dir, out=extracts)
-    elif not extract_paths(partner, year, extracts)[0].is_file():
-        return None, f"No aggregate extract from {name} for {labels.school_year_label(year)} yet."
-    extract = read_extracts(extracts)
+    harmonised_here = (district_folder(partner, inquiry.data_dir) / MANIFEST).is_file()
+    for folder in extract_folders(inquiry.data_dir, inquiry.extracts_dir):
+        if is_current(partner, year, inquiry.data_dir, folder):
+            extract = read_extracts(folder)
+            source = (f"{name}'s aggregate extract ({folder.name}/{partner}_{year}.csv: aggregates only, "
+                      "small groups hidden).")
+            break
+    else:
+        if not harmonised_here:
+            return None, f"No aggregate extract from {name} for {labels.school_year_label(year)} yet."
+        extract = _extract_in_memory(partner, year, inquiry.data_dir)
+        source = (f"{name}'s harmonised data here, worked out as its aggregate extract would be "
+                  "(aggregates only, small groups hidden).")
     extract = extract[(extract["district"] == partner) & (extract["school_year"] == year)]
-    source = f"{name}'s aggregate extract ({extracts.name}/{partner}_{year}.csv: aggregates only, small groups hidden)."
     overall = extract[extract["group_type"] == "all"]
     figures = overall.assign(subject=overall["subject"].fillna(""), grade_span=overall["grade_span"].fillna(""))
     figures = figures[["metric", "subject", "grade_span", "value"]].astype({"subject": str, "grade_span": str})
     return figures.rename(columns={"value": "partner_value"}).reset_index(drop=True), source
+
+
+def _extract_in_memory(district: str, year: int, data) -> pd.DataFrame:
+    """A district's extract built from its harmonised data and checked as a written one is, but not written.
+
+    Kept for the latest harmonised data (by its manifest's hash), so a notebook run
+    again does not build it again.
+    """
+    import hashlib
+
+    from flp_inquiry.ingest.store import MANIFEST, district_folder, load_district
+    from flp_inquiry.measures.extract import build_extract, check_extract
+
+    version = hashlib.sha256((district_folder(district, data) / MANIFEST).read_bytes()).hexdigest()
+    key = (district, int(year), str(data), version)
+    if key not in _extracts_in_memory:
+        extract = build_extract(load_district(district, data), int(year))
+        check_extract(extract, f"{district}_{int(year)} (in memory)")
+        _extracts_in_memory.clear()  # the partner's latest only: a district's tables are large
+        _extracts_in_memory[key] = extract
+    return _extracts_in_memory[key]
+
+
+_extracts_in_memory: dict[tuple, pd.DataFrame] = {}
 
 
 def with_partner(glance: pd.DataFrame, figures: pd.DataFrame | None) -> pd.DataFrame:
