@@ -33,25 +33,24 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from flp_inquiry.codes import SBAC_GRADES
 from flp_inquiry.inquiry import charts, findings, labels, tables
-from flp_inquiry.inquiry.cohorts import matched_cohort_growth
 from flp_inquiry.inquiry.decomposition import contributions_to_gap, decompose_change
 from flp_inquiry.inquiry.intervals import TOTAL_LABEL, funnel_curve, funnel_limits
+from flp_inquiry.inquiry.pattern_hypotheses import meeting_questions, no_hypothesis, pattern_hypotheses
 from flp_inquiry.inquiry.patterns import (
     EXPLORER_METRICS,
-    NOT_CHRONICALLY_ABSENT,
     OTHER_STUDENTS,
     Pattern,
-    _grades_words,
+    _grades_of_span,
     _metric_by,
     fit_pattern_to_school,
     focus_and_rest,
     nothing_to_take_apart,
+    scope_grade_words,
 )
-from flp_inquiry.inquiry.per_student import achievement_by_chronic_absence
+from flp_inquiry.inquiry.per_student import per_student
 from flp_inquiry.inquiry.session import ALL_SCHOOLS, Inquiry
-from flp_inquiry.measures import outcomes
+from flp_inquiry.measures.students import primary_enrollment
 from flp_inquiry.measures.suppression import HIDDEN, suppress_small_cells
 
 # ---------------------------------------------------------------------------
@@ -137,39 +136,66 @@ def analyse_pattern(inquiry: Inquiry, pattern: Pattern) -> Analysis:
         findings.describe_largest_change(said, ["students"], year, what=what, unit=unit)]
     _take_apart_by_unit(analysis, trend)
 
-    funnel_metric = EXPLORER_METRICS[pattern.metric].funnel_metric
-    funnel_units = _metric_by(inquiry if inquiry.whole_district else dataclasses.replace(inquiry, school=ALL_SCHOOLS),
-                              funnel_metric, pattern.subject, ["school", group_type, "school_year"], grade)
-    funnel_units = funnel_units[(funnel_units[group_type] == focus) & (funnel_units["school_year"] == year)]
-    funnel_units = funnel_units[funnel_units["n"] > 0]
-    funnel_what = EXPLORER_METRICS[funnel_metric].title
-    # for one school, the funnel holds every school of the district: the words say so
-    funnel_words = words if inquiry.whole_district else f"{words} across {inquiry.district_name}"
-    if not funnel_units.empty:
-        limits = funnel_limits(funnel_units)
-        if not findings.shown_rows(limits).empty:  # no chart when every school is under 11 students
-            curve = funnel_curve(float(limits["overall"].iloc[0]), int(max(funnel_units["n"].max(), 2)))
-            analysis.charts["funnel"] = charts.funnel_chart(
-                suppress_small_cells(limits, values=["value"]), curve, label="school",
-                title=f"{funnel_what.capitalize()} of {funnel_words}, by school, {inquiry.year_label}",
-                value_title=f"{funnel_what.capitalize()} (%)")
-    else:
-        limits = funnel_units.assign(funnel_zone=pd.Series(dtype=str))
-    surprising = [findings.describe_funnel(limits, "school", what=f"{funnel_what} of {funnel_words}")]
+    surprising = [_funnel(analysis, grade)]
 
     unit_col = _unit_column(inquiry)
     if pattern.metric != "chronic_absence":
         absence = _metric_by(inquiry, "chronic_absence", "", [unit_col, group_type, "school_year"], None)
         absence = absence[absence[group_type] == focus].drop(columns=group_type)
-        surprising += findings.describe_unusual_changes(absence, [unit_col], year, what=f"chronic absence among {who}", unit="%")
-        _hypotheses(analysis)
+        if unit_col == "grade":  # the pattern's tested grades, not kindergarten's absence in a grade 3 take-apart
+            absence = absence[absence["grade"].isin(_grades_of_span(pattern.metric, trend))]
+        what_absence = f"chronic absence among {who}"
+        surprising += findings.describe_unusual_changes(absence, [unit_col], year, what=what_absence, unit="%")
+        unusual = findings.unusual_changes(absence, [unit_col], year)
+        if not unusual.empty:
+            analysis.tables["absence"] = findings.changes_table(absence, [unit_col], year, unit="%", what=what_absence,
+                                                                only=unusual)
+        hypotheses = pattern_hypotheses(analysis)
+        analysis.sentences["hypotheses"] = [hypothesis.claim() for hypothesis in hypotheses] or [no_hypothesis(analysis)]
     else:
+        hypotheses = []
         analysis.sentences["hypotheses"] = [
-            "The pattern is chronic absence itself: the attendance notebook compares the test results of chronically "
+            "The pattern is chronic absence itself: the attendance report compares the test results of chronically "
             "absent students with their classmates'."]
     analysis.sentences["surprising"] = surprising
-    analysis.sentences["questions"] = _meeting_questions(analysis)
+    analysis.sentences["questions"] = meeting_questions(analysis, hypotheses)
     return analysis
+
+
+def _funnel(analysis: Analysis, grade: int | None) -> str:
+    """The funnel of every school's figure for the group (the pattern's own measure): a chart with five
+    schools or more, and the sentence saying which fall outside the limits, or why there is no funnel."""
+    inquiry, pattern = analysis.inquiry, analysis.pattern
+    district = inquiry if inquiry.whole_district else dataclasses.replace(inquiry, school=ALL_SCHOOLS)
+    units = _metric_by(district, pattern.metric, pattern.subject, ["school", pattern.group_type, "school_year"], grade)
+    units = units[(units[pattern.group_type] == pattern.group_code) & (units["school_year"] == inquiry.school_year)]
+    units = units[units["n"] > 0]
+    unit = pattern.unit
+    # for one school, the funnel holds every school of the district: the words say so
+    words = pattern.group_words if inquiry.whole_district else f"{pattern.group_words} across {inquiry.district_name}"
+    what = f"{pattern.metric_words} of {words}"
+    if units.empty:
+        return findings.describe_funnel(units.assign(funnel_zone=pd.Series(dtype=str)), "school", what=what, unit=unit)
+    spread = _spread(district, pattern, grade) if unit == "points" else None
+    limits = funnel_limits(units, spread=spread)
+    if len(findings.shown_rows(limits)) >= findings.FUNNEL_MIN_UNITS:
+        curve = funnel_curve(float(limits["overall"].iloc[0]), int(max(units["n"].max(), 2)), spread=spread)
+        analysis.charts["funnel"] = charts.funnel_chart(
+            suppress_small_cells(limits, values=["value"]), curve, label="school",
+            title=f"{pattern.metric_words.capitalize()} of {words}, by school, {inquiry.year_label}",
+            value_title=f"{pattern.metric_words.capitalize()} ({'points' if unit == 'points' else '%'})")
+    return findings.describe_funnel(limits, "school", what=what, unit=unit)
+
+
+def _spread(district: Inquiry, pattern: Pattern, grade: int | None) -> float | None:
+    """The standard deviation of the group's students' own distances from standard across the district."""
+    distances = per_student(district, "distance_from_standard", subject=pattern.subject)
+    students = primary_enrollment(district.data.enrollment)
+    students = students[(students["school_year"] == district.school_year) & (students[pattern.group_type] == pattern.group_code)]
+    if grade is not None:
+        students = students[students["grade"] == grade]
+    values = distances.merge(students[["school_year", "student_key"]], on=["school_year", "student_key"])["value"]
+    return float(values.std(ddof=1)) if len(values) > 1 else None
 
 
 def _nothing_to_show(analysis: Analysis) -> Analysis:
@@ -205,7 +231,7 @@ def _take_apart_by_unit(analysis: Analysis, trend: pd.DataFrame) -> None:
         units = units[units["grade"].isin(EXPLORER_METRICS[pattern.metric].grades)]
         everyone = _metric_by(inquiry, pattern.metric, pattern.subject, [group_type, "school_year"], None)
         reference = focus_and_rest(everyone, group_type, focus)
-        grades = _grades_words(pattern.metric, everyone)
+        grades = scope_grade_words(inquiry, _grades_of_span(pattern.metric, everyone))
         who = labels.people_label(group_type, focus)
         words, others = f"{who} in {grades}", f"other students in {grades}"
     units = units[units[group_type] == focus]
@@ -238,89 +264,9 @@ def _take_apart_by_unit(analysis: Analysis, trend: pd.DataFrame) -> None:
         decomposition = _hide_beside_total(decompose_change(before, now, unit_col), unit_col,
                                            {"after_n": ["after_value", *moving], "before_n": ["before_value", *moving]})
         table = tables.decomposition_table(decomposition, unit_col, unit=unit)
-        # (every row hidden, or every one but the Total: the sentence below says all the table would)
-        if not table.hidden_note and not _every_unit_hidden(decomposition, unit_col, ["after_n", "before_n"]):
+        # shown while its Total row shows: the sentence below quotes it, and a reader can check it
+        if not table.hidden_note:
             analysis.tables["decomposition"] = table
         named = decomposition.merge(names, on=unit_col, how="left")  # (the Total row stays last)
         analysis.sentences["shows"].append(
             findings.describe_decomposition(named, unit_col, what=f"{what} of {words}", unit=unit, keys=keys))
-
-
-def _hypotheses(analysis: Analysis) -> None:
-    """Is chronic absence behind the pattern, and did the same students fall? (Achievement patterns only.)"""
-    inquiry, pattern = analysis.inquiry, analysis.pattern
-    year, grade, focus, group_type = inquiry.school_year, pattern.grade_number, pattern.group_code, pattern.group_type
-    unit, what = pattern.unit, pattern.metric_words
-    who = labels.people_label(group_type, focus)
-    measure = "distance_from_standard" if pattern.metric == "dfs" else "percent_met"
-    # chronic absence is counted in K-8 and tests are taken from grade 3: together, grades 3-8
-    tested = f"{SBAC_GRADES[0]}-{outcomes.CHRONIC_ABSENCE_GRADES[-1]}"
-    by_attendance = achievement_by_chronic_absence(inquiry, pattern.subject, by=[group_type, "school_year"],
-                                                   measure=measure).assign(grade=tested)
-    if grade is not None:
-        at_grade = achievement_by_chronic_absence(inquiry, pattern.subject, measure=measure,
-                                                  by=[group_type, "grade", "school_year"])
-        at_grade = at_grade[at_grade["grade"] == grade]
-        by_attendance = pd.concat([at_grade, by_attendance], ignore_index=True).astype({"grade": object})
-    by_attendance = by_attendance[(by_attendance[group_type] == focus) & (by_attendance["school_year"] >= year - 1)]
-    # the group's own figure is shown above: a small half of it would give away the other half
-    by_attendance = suppress_small_cells(by_attendance, values=["value"], caution_n=None, parts_of=["grade", "school_year"])
-    table = tables.reader_table(
-        by_attendance, {"grade": "Grades", "school_year": "School year", "attendance": "Attendance",
-                        "n": "Students", "value": what.capitalize()})
-    if not table.hidden_note:  # (every row hidden: the sentence below says they cannot be compared)
-        analysis.tables["attendance"] = table
-    if by_attendance.empty:  # e.g. a high school: chronic absence is not counted in grades 9-12
-        place = inquiry.district_name if inquiry.whole_district else inquiry.school
-        subject_words = "math" if pattern.subject == "math" else "ELA"
-        analysis.sentences["hypotheses"] = [
-            f"Chronic absence is counted in grades K-8 only, and {place} has no {who} in those "
-            f"grades with {subject_words} scores: their {what} cannot be compared by attendance here."]
-    else:
-        this_year = by_attendance[by_attendance["school_year"] == year].drop(columns="school_year")
-        those = "those not chronically absent"  # (the same grade and group)
-        this_year = this_year.assign(attendance=this_year["attendance"].replace({NOT_CHRONICALLY_ABSENT: those}))
-        analysis.sentences["hypotheses"] = [findings.describe_biggest_gap(
-            this_year, "attendance", those, keys=["grade", group_type], what=f"{what} of {who} by attendance", unit=unit)]
-    if _follows_same_students(grade):
-        # a school follows the students it has now, wherever they were last year (a middle school's grade 6
-        # were at elementary schools); their groups are last year's
-        growth = matched_cohort_growth(inquiry.scoped_data.assessments, inquiry.scoped_data.enrollment, pattern.subject,
-                                       year - 1, year, by=["grade", group_type], groups_year=year - 1,
-                                       counted_at=None if inquiry.whole_district else inquiry.school)
-        growth = growth[(growth["grade"] == grade - 1) & (growth[group_type] == focus)]
-        table = tables.reader_table(
-            growth, {"n": "Same students, tested both years", "dfs_from": f"DFS in {labels.grade_label(grade - 1)}",
-                     "dfs_to": f"DFS in {labels.grade_label(grade)}", "dfs_change": "Change (points)"},
-            values=["dfs_from", "dfs_to", "dfs_change"])
-        if not table.hidden_note:  # (under 11: the sentence below says they cannot be followed)
-            analysis.tables["matched"] = table
-        # the groups are last year's (a student reclassified since stays an English learner here)
-        followed = (f"{who} in {labels.grade_label(grade - 1)} last year" if inquiry.whole_district
-                    else f"{who} now at {inquiry.school} who were in {labels.grade_label(grade - 1)} last year")
-        analysis.sentences["hypotheses"].append(findings.describe_matched_growth(growth, words=followed))
-
-
-def _follows_same_students(grade: int | None) -> bool:
-    """Whether a grade's students can be followed from last year's test (grades 4-8: tested the year before too)."""
-    return grade is not None and SBAC_GRADES[0] < grade <= outcomes.CHRONIC_ABSENCE_GRADES[-1]
-
-
-def _meeting_questions(analysis: Analysis) -> list[str]:
-    """Questions for the meeting that fit what was taken apart (no chronic absence where it is not counted)."""
-    inquiry, pattern = analysis.inquiry, analysis.pattern
-    questions = [f"What do teachers of {pattern.group_words} at {inquiry.scope_label} see that the data does not?"]
-    if _follows_same_students(pattern.grade_number):
-        questions.append("Is the change in the same students (matched cohort) or in who arrived?")
-    else:
-        questions.append(f"Did different {labels.people_label(pattern.group_type, pattern.group_code)} arrive this year, "
-                         "or did similar students do differently?")
-    grade = pattern.grade_number
-    counted = (grade in outcomes.CHRONIC_ABSENCE_GRADES if grade is not None
-               else findings.counted_here(inquiry, "chronic_absence"))
-    if counted:
-        questions.append("If chronic absence rose, who has talked with these students' families?")
-    else:
-        questions.append("Chronic absence is counted in grades K-8 only: what do the school's own attendance records "
-                         "show for these students?")
-    return questions

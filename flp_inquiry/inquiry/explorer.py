@@ -25,7 +25,7 @@ from flp_inquiry.inquiry.session import ALL_SCHOOLS, Inquiry, start_inquiry
 
 SECTIONS = {
     "shows": ("What the data shows", ("trend",), ("contributions", "decomposition")),
-    "surprising": ("What is surprising", ("funnel",), ()),
+    "surprising": ("What is surprising", ("funnel",), ("absence",)),
     "hypotheses": ("Hypotheses: attendance and the same students", (), ("attendance", "matched")),
 }
 

@@ -225,16 +225,22 @@ def _check_levels(levels: Sequence[float]) -> list[float]:
     return levels
 
 
-def _funnel_bounds(overall: float, counts: pd.Series, levels: list[float]) -> dict[str, pd.Series]:
-    """Lower and upper limits (percent, clipped 0-100) per level for a binomial rate ``overall``."""
-    proportion = overall / 100
+def _funnel_bounds(overall: float, counts: pd.Series, levels: list[float],
+                   spread: float | None = None) -> dict[str, pd.Series]:
+    """Lower and upper limits per level: for a binomial rate ``overall`` (percent, clipped 0-100), or for a
+    mean whose students' values have standard deviation ``spread`` (not clipped)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        standard_error = np.sqrt(proportion * (1 - proportion) / counts.where(counts > 0))
+        if spread is None:
+            proportion = overall / 100
+            standard_error = np.sqrt(proportion * (1 - proportion) / counts.where(counts > 0)) * 100
+        else:
+            standard_error = spread / np.sqrt(counts.where(counts > 0))
     bounds = {}
     for level in levels:
-        half_width = _z(level) * standard_error * 100
-        bounds[f"lower_{_level_name(level)}"] = (overall - half_width).clip(0, 100)
-        bounds[f"upper_{_level_name(level)}"] = (overall + half_width).clip(0, 100)
+        half_width = _z(level) * standard_error
+        low, high = overall - half_width, overall + half_width
+        bounds[f"lower_{_level_name(level)}"] = low.clip(0, 100) if spread is None else low
+        bounds[f"upper_{_level_name(level)}"] = high.clip(0, 100) if spread is None else high
     return bounds
 
 
@@ -247,14 +253,16 @@ def _check_overall(overall: float) -> float:
 
 def funnel_limits(
     table: pd.DataFrame, n: str = "n", value: str = "value", overall: float | None = None,
-    levels: Sequence[float] = (0.95, 0.998),
+    levels: Sequence[float] = (0.95, 0.998), spread: float | None = None,
 ) -> pd.DataFrame:
-    """Funnel-plot control limits for each unit's rate, and where the unit falls.
+    """Funnel-plot control limits for each unit's rate (or mean), and where the unit falls.
 
     Around the overall rate p (percent), the limits for a unit of n students
     are p +/- z x sqrt(p (1 - p) / n) (the normal approximation to the
     binomial), clipped to 0-100.  A small school's limits are wide: its bad year
-    may be chance, not a cause to look for.
+    may be chance, not a cause to look for.  For a mean (Distance from Standard), ``spread`` is
+    the standard deviation of the students' values across the units, and the limits are
+    mean +/- z x spread / sqrt(n).
 
     Parameters
     ----------
@@ -289,6 +297,14 @@ def funnel_limits(
     0      A      40.2      59.8             inside 95%
     1      B      40.2      59.8  between 95% and 99.8%
     2      C      40.2      59.8          outside 99.8%
+
+    A mean of students whose values spread with standard deviation 50: around -60 points, 25 students
+    have 95% limits -60 +/- 1.96 x 50 / 5 = -79.6 to -40.4 and 99.8% limits -60 +/- 3.09 x 10 = -90.9
+    to -29.1: -75 is inside the 95% limits, -95 outside the 99.8% ones.
+
+    >>> t = pd.DataFrame({"school": ["A", "B"], "n": [25, 25], "value": [-75.0, -95.0]})
+    >>> funnel_limits(t, overall=-60, spread=50)[["lower_95", "lower_99_8", "funnel_zone"]].round(1).to_dict("records")
+    [{'lower_95': -79.6, 'lower_99_8': -90.9, 'funnel_zone': 'inside 95%'}, {'lower_95': -79.6, 'lower_99_8': -90.9, 'funnel_zone': 'outside 99.8%'}]
     """
     require_columns(table, [n, value], "funnel_limits")
     levels = _check_levels(levels)
@@ -297,8 +313,8 @@ def funnel_limits(
         if counts.sum() <= 0:
             raise ParameterError("table", "no students", reason="no students to work out the overall rate from")
         overall = float((counts * rates).sum() / counts.sum())
-    overall = _check_overall(overall)
-    bounds = _funnel_bounds(overall, counts, levels)
+    overall = _check_overall(overall) if spread is None else float(overall)
+    bounds = _funnel_bounds(overall, counts, levels, spread)
     names = [f"{level * 100:g}%" for level in levels]
     zones = [f"inside {names[0]}"] + [f"between {a} and {b}" for a, b in zip(names, names[1:])] + [f"outside {names[-1]}"]
     # how many of the limits (inner to outer) the rate is outside of: 0 = inside the inner one
@@ -312,6 +328,7 @@ def funnel_limits(
 
 def funnel_curve(
     overall: float, n_max: int, levels: Sequence[float] = (0.95, 0.998), *, n_min: int = 1, points: int = 200,
+    spread: float | None = None,
 ) -> pd.DataFrame:
     """Points for drawing funnel limits around ``overall`` from ``n_min`` to ``n_max`` students.
 
@@ -343,9 +360,10 @@ def funnel_curve(
     1   10     50.0      19.0      81.0
     2  100     50.0      40.2      59.8
     """
-    overall = _check_overall(overall)
+    overall = _check_overall(overall) if spread is None else float(overall)
     levels = _check_levels(levels)
     if not 1 <= n_min <= n_max or points < 2:
         raise ParameterError("n_max", n_max, reason="need 1 <= n_min <= n_max and at least 2 points")
     counts = pd.Series(np.unique(np.round(np.geomspace(n_min, n_max, points)).astype(int)), name="n")
-    return pd.DataFrame({"n": counts, "overall": overall, **_funnel_bounds(overall, counts.astype(float), levels)})
+    return pd.DataFrame({"n": counts, "overall": overall,
+                         **_funnel_bounds(overall, counts.astype(float), levels, spread)})

@@ -18,7 +18,7 @@ import pandas as pd
 from flp_inquiry.codes import CHRONIC_ABSENCE_GRADES, EXPLORER_METRIC_GRADES, GROUP_CODES
 from flp_inquiry.errors import ParameterError
 from flp_inquiry.inquiry import findings, labels
-from flp_inquiry.inquiry.questions import ALL_GRADES
+from flp_inquiry.inquiry.questions import ALL_GRADES, AUTO_GRADE
 from flp_inquiry.inquiry.session import Inquiry
 from flp_inquiry.measures import assessment, students
 
@@ -119,10 +119,26 @@ def check_pattern(inquiry: Inquiry, metric: str, subject: str, group_type: str, 
     by_text = {str(code): code for code in codes}
     if str(group) not in by_text:
         raise ParameterError("group", group, sorted(by_text))
-    grades = [ALL_GRADES, *(str(g) for g in chosen.grades)]
+    grades = [AUTO_GRADE, ALL_GRADES, *(str(g) for g in chosen.grades)]
     if str(grade) not in grades:
         raise ParameterError("grade", grade, grades)
+    if str(grade) == AUTO_GRADE:
+        grade = _grade_that_changed_most(inquiry, metric, subject, group_type, by_text[str(group)])
     return Pattern(metric, subject, group_type, str(group), str(grade), by_text[str(group)])
+
+
+def _grade_that_changed_most(inquiry: Inquiry, metric: str, subject: str, group_type: str, focus: object) -> str:
+    """The scope's grade where the group's figure changed most since last year; else where it has the most
+    students this year; else all grades.  (So a school's report is about a grade it has: nothing to explain.)"""
+    table = _metric_by(inquiry, metric, subject, ["grade", group_type, "school_year"], None)
+    table = table[(table[group_type] == focus) & table["grade"].isin(EXPLORER_METRICS[metric].grades)]
+    changed = findings.largest_change(table.drop(columns=group_type), ["grade"], inquiry.school_year)
+    if changed is not None:
+        return str(int(changed["grade"]))
+    this_year = table[(table["school_year"] == inquiry.school_year) & (table["n"] > 0)]
+    if not this_year.empty:
+        return str(int(this_year.sort_values(["n", "grade"], ascending=[False, True], kind="stable")["grade"].iloc[0]))
+    return ALL_GRADES
 
 
 def _metric_by(inquiry: Inquiry, metric: str, subject: str, by: Sequence[str], grade: int | None) -> pd.DataFrame:
@@ -157,6 +173,31 @@ def _grades_words(metric: str, table: pd.DataFrame) -> str:
         return labels.grade_label(f"{CHRONIC_ABSENCE_GRADES[0]}-{CHRONIC_ABSENCE_GRADES[-1]}")
     span = table.attrs.get("grade_span")
     return labels.grade_label(span) if span else "all tested grades"
+
+
+def _grades_of_span(metric: str, table: pd.DataFrame) -> tuple[int, ...]:
+    """The grades a metric covers over "all grades" (a Distance from Standard span: 3-8 or 11)."""
+    if table.attrs.get("grade_span") == "11":
+        return (11,)
+    if metric == "chronic_absence":
+        return EXPLORER_METRICS[metric].grades
+    return tuple(grade for grade in EXPLORER_METRICS[metric].grades if grade != 11)
+
+
+def scope_grade_words(inquiry: Inquiry, grades) -> str:
+    """Grades as a group's words name them, kept to the ones the scope has: ``Grades 3-5`` at a K-5 school.
+
+    District-wide the whole span (``Grades 3-8``); for one school its own grades of the span, a run as
+    ``Grades 3-5``, one as ``Grade 4``, others listed.
+    """
+    grades = sorted(grades)
+    if not inquiry.whole_district:
+        grades = findings.scope_grades(inquiry, grades) or grades
+    if len(grades) == 1:
+        return labels.grade_label(grades[0])
+    if grades == list(range(grades[0], grades[-1] + 1)):
+        return labels.grade_label(f"{grades[0]}-{grades[-1]}")
+    return labels.join_words([labels.grade_label(grade) for grade in grades])
 
 
 def _counted_by_grade(inquiry: Inquiry, metric: str, subject: str, by: Sequence[str] = ()) -> pd.DataFrame:

@@ -29,6 +29,8 @@ from flp_inquiry.errors import FlpInquiryError, ParameterError
 ALL_SCHOOLS = "all"
 #: The value of ``grade`` for a pattern taken over every grade its measure counts.
 ALL_GRADES = "all"
+#: The root-cause explorer's grade that it picks itself: where the group's figure changed most in the scope's grades.
+AUTO_GRADE = "auto"
 #: Not a parameter: in :func:`allowed_values`, each school's CDS code by its name (a pack names
 #: a school's report file from its name, and tells two alike apart by their codes).
 SCHOOL_CODES = "school_codes"
@@ -247,7 +249,7 @@ def question_choices(values: Mapping[str, object]) -> dict[str, list]:
     --------
     >>> choices = question_choices({"metric": "chronic_absence", "group_type": "sed"})
     >>> choices["metric"], choices["group"], choices["grade"][:3]
-    (['dfs', 'percent_met', 'chronic_absence'], ['False', 'True'], ['all', '0', '1'])
+    (['dfs', 'percent_met', 'chronic_absence'], ['False', 'True'], ['auto', 'all', '0'])
     >>> "group" in question_choices({"group_type": "school"})
     False
     """
@@ -259,7 +261,7 @@ def question_choices(values: Mapping[str, object]) -> dict[str, list]:
     if group_type in GROUP_CODES:
         choices["group"] = sorted(str(code) for code in GROUP_CODES[group_type])
     if metric in EXPLORER_METRIC_GRADES:
-        choices["grade"] = [ALL_GRADES, *(str(grade) for grade in EXPLORER_METRIC_GRADES[metric])]
+        choices["grade"] = [AUTO_GRADE, ALL_GRADES, *(str(grade) for grade in EXPLORER_METRIC_GRADES[metric])]
     return choices
 
 

@@ -15,9 +15,8 @@ Sentences are plain text; :mod:`flp_inquiry.inquiry.prose` shows them (``bullets
 ``section``, ``paragraph``) so that text from data is only ever text.
 """
 from flp_inquiry.inquiry.findings.changes import (  # noqa: F401
-    changes_table,
-    unusual_changes,
     UNUSUAL_CHANGE_RATIO,
+    changes_table,
     describe_decomposition,
     describe_growth_by_grade,
     describe_largest_change,
@@ -26,9 +25,11 @@ from flp_inquiry.inquiry.findings.changes import (  # noqa: F401
     describe_unusual_changes,
     largest_change,
     summarise_largest_changes,
+    unusual_changes,
     year_changes,
 )
 from flp_inquiry.inquiry.findings.comparisons import (  # noqa: F401
+    FUNNEL_MIN_UNITS,
     describe_biggest_gap,
     describe_bottleneck,
     describe_contributions,
@@ -46,28 +47,7 @@ from flp_inquiry.inquiry.findings.glance import (  # noqa: F401
     partner_figures,
     with_partner,
 )
-from flp_inquiry.inquiry.findings.scope import (  # noqa: F401
-    grades_in_scope_words,
-    scope_grades,
-    GRADES_COUNTED,
-    counted_here,
-    describe_grades_not_counted,
-    describe_nothing_drawn,
-    grades_words,
-    where_counted,
-)
-from flp_inquiry.inquiry.findings.words import (  # noqa: F401
-    format_change,
-    format_difference,
-    format_value,
-    group_phrase,
-    scope_note,
-    scope_sentence,
-    shown_rows,
-    value_in,
-)
-
-from flp_inquiry.inquiry.findings.verdicts import with_interval_words  # noqa: F401,E402
+from flp_inquiry.inquiry.findings.growth import describe_status_growth  # noqa: F401,E402
 from flp_inquiry.inquiry.findings.hypotheses import (  # noqa: F401,E402
     attendance_hypotheses,
     college_career_hypotheses,
@@ -81,11 +61,36 @@ from flp_inquiry.inquiry.findings.next_steps import (  # noqa: F401,E402
     english_learner_questions,
 )
 from flp_inquiry.inquiry.findings.question_text import the_question  # noqa: F401,E402
-from flp_inquiry.inquiry.findings.growth import describe_status_growth  # noqa: F401,E402
+from flp_inquiry.inquiry.findings.scope import (  # noqa: F401
+    GRADES_COUNTED,
+    counted_here,
+    describe_grades_not_counted,
+    describe_nothing_drawn,
+    grades_in_scope_words,
+    grades_words,
+    scope_grades,
+    where_counted,
+)
+from flp_inquiry.inquiry.findings.verdicts import group_against_group, with_interval_words  # noqa: F401,E402
+from flp_inquiry.inquiry.findings.words import (  # noqa: F401
+    format_change,
+    format_difference,
+    format_value,
+    group_phrase,
+    scope_note,
+    scope_sentence,
+    shown_rows,
+    value_in,
+    with_source,
+)
+
 # what sentences are shown as
 from flp_inquiry.inquiry.prose import Code, Emphasis, Prose, Strong, bullets, heading, paragraph, section  # noqa: F401,E402
 
 __all__ = [
+    "FUNNEL_MIN_UNITS",
+    "group_against_group",
+    "with_source",
     "describe_status_growth",
     "unusual_changes",
     "changes_table",

@@ -221,7 +221,7 @@ def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: 
     if not shown.empty:
         top = shown.loc[[shown["performance"].abs().idxmax()]]
         who = group_phrase(top, list(keys) if keys is not None else [unit_col]).iloc[0]
-        where = who.removeprefix("Students ") if who.startswith("Students at ") else f"among {who[:1].lower()}{who[1:]}"
+        where = who.removeprefix("Students ") if who.startswith("Students at ") else f"among {_as_words(who)}"
         row = top.iloc[0]
         which = "The only part of the performance change that can be shown" if len(shown) == 1 and len(groups) > 1 \
             else "The largest part of the performance change"
@@ -229,6 +229,11 @@ def describe_decomposition(decomposition: pd.DataFrame, unit_col: str, *, what: 
         parts += [f" {which} is {where}: ", part, " of it (its own figure went ",
                   *_moved(row["before_value"], row["after_value"], unit)[:4], ")."]
     return with_source(Claim.of(*parts), source)
+
+
+def _as_words(phrase: str) -> str:
+    """A group's phrase inside a sentence: ``Students in Grade 3`` -> ``students in Grade 3``; names keep their capitals."""
+    return phrase[:1].lower() + phrase[1:] if phrase.startswith(("Students", "Reclassified", "Initially")) else phrase
 
 
 def _moved_words(amount: float, unit: str) -> str:

@@ -125,8 +125,10 @@ def describe_contributions(contributions: pd.DataFrame, unit_col: str, *, what: 
 
 
 def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str, min_units: int = FUNNEL_MIN_UNITS,
-                    source=None) -> Claim | str:
+                    unit: str = "%", source=None) -> Claim | str:
     """Which units fall outside the 99.8% funnel limits (:func:`flp_inquiry.inquiry.intervals.funnel_limits`).
+
+    ``unit`` is the figure's: ``%`` for a rate, ``points`` for a mean.
 
     A funnel needs at least ``min_units`` units with 11 or more students to say anything;
     with fewer, the sentence says so (and no plot is drawn).
@@ -146,20 +148,20 @@ def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str, min_units
     'No school has 11 or more students for chronic absence, so no school can be held against funnel limits.'
     """
     shown = shown_rows(limits)
-    unit = labels.GROUP_TYPE_LABELS.get(unit_col, unit_col).lower()
+    units = labels.GROUP_TYPE_LABELS.get(unit_col, unit_col).lower()
     if shown.empty:
-        return f"No {unit} has 11 or more students for {what}, so no {unit} can be held against funnel limits."
+        return f"No {units} has 11 or more students for {what}, so no {units} can be held against funnel limits."
     if len(shown) < min_units:
         have = "has" if len(shown) == 1 else "have"
-        return (f"Only {len(shown)} {unit}{'s' if len(shown) != 1 else ''} {have} 11 or more students for {what}: "
+        return (f"Only {len(shown)} {units}{'s' if len(shown) != 1 else ''} {have} 11 or more students for {what}: "
                 "too few to hold against funnel limits.")
     outside = shown[shown["funnel_zone"].astype(str).str.startswith("outside")]
     if outside.empty:
-        return with_source(Claim.of(f"Every {unit} with 11 or more students is inside the 99.8% limits for {what}: "
+        return with_source(Claim.of(f"Every {units} with 11 or more students is inside the 99.8% limits for {what}: "
                                     "the differences could be chance given the numbers of students."), source)
     parts = [f"Outside the 99.8% limits for {what} (unlikely to be chance alone): "]
     for number, (_, row) in enumerate(outside.iterrows()):
-        parts += [", " if number else "", f"{labels.group_label(unit_col, row[unit_col])} (", Figure.of(row["value"], "%"),
+        parts += [", " if number else "", f"{labels.group_label(unit_col, row[unit_col])} (", Figure.of(row["value"], unit),
                   ")"]
     return with_source(Claim.of(*parts, "."), source)
 

@@ -15,7 +15,6 @@ import pandas as pd
 from flp_inquiry.inquiry import labels
 from flp_inquiry.inquiry.claims import CANT_TELL, Hypothesis
 from flp_inquiry.inquiry.findings.scope import counted_here, grades_in_scope_words, scope_grades
-from flp_inquiry.inquiry.prose import Prose, bullets
 from flp_inquiry.inquiry.findings.verdicts import (
     gap_at_one_unit,
     group_against_group,
@@ -23,6 +22,7 @@ from flp_inquiry.inquiry.findings.verdicts import (
     rises_with_grade,
     share_beyond,
 )
+from flp_inquiry.inquiry.prose import Prose, bullets
 
 #: What a verdict about a difference can and cannot say (the reports never claim a cause).
 NOT_A_CAUSE = "A verdict describes the figures; it does not show what caused them."
