@@ -45,6 +45,24 @@ def sample_harmonised(tmp_path_factory) -> Path:
     return out
 
 
+def write_state_file(folder, year: int, ela: float, math: float):
+    """A research file in the 2024-on layout with the statewide rows of ``year`` (all students, all grades).
+
+    Its figures are made up (the real 2024-25 file is not among the public files); its layout is the
+    state's, as the hand-made fixture's is.
+    """
+    header = (FIXTURES / "public" / "sb_ca2024_research_layout_2024.txt").read_bytes().split(b"\r\n")[0].decode("cp1252")
+    empty = "^".join(["*"] * 13)  # Count Standard Not Met, then the four areas
+    rows = [f"00^00000^0000000^4^^{year}^State Of California^^^B^{test}^1^13^3200000^3150000^3140000^2500.00^"
+            f"20.00^*^20.00^*^{value:.2f}^*^25.00^*^25.00^{empty}"
+            for test, value in ((1, ela), (2, math))]
+    path = folder / f"sb_ca{year}_1_caret_v1.txt"
+    path.write_bytes("\r\n".join([header, *rows, ""]).encode("cp1252"))
+    return path
+
+
+#: California's percent met or exceeded in the state file the sample pack is given (made up: see write_state_file).
+STATE_2025 = {"ela": 47.25, "math": 35.5}
 #: The school of each district that a sample pack reports on besides the district: where patterns are planted.
 PACK_SCHOOLS = {"fresno": PENASCO, "long_beach": HARBOR}
 
@@ -74,11 +92,12 @@ def sample_pack(sample_harmonised, tmp_path_factory) -> PackRun:
     from flp_inquiry.packs.batch import run_pack
 
     output = tmp_path_factory.mktemp("pack") / "sample"
+    state_file = write_state_file(tmp_path_factory.mktemp("state"), 2025, ela=STATE_2025["ela"], math=STATE_2025["math"])
     summary = run_pack({
         "title": "Test pack", "school_year": 2025, "districts": list(PACK_SCHOOLS), "questions": "all",
         "schools": {district: ["all", school] for district, school in PACK_SCHOOLS.items()},
         "output": str(output), "notebooks": str(PROJECT / "notebooks"), "data": str(sample_harmonised),
-        "timeout": 300,
+        "timeout": 300, "state_files": [str(state_file)],
     }, workers=2, progress=False)
     return PackRun(output, sample_harmonised, summary)
 

@@ -174,9 +174,10 @@ def _funnel(analysis: Analysis, grade: int | None) -> str:
     # for one school, the funnel holds every school of the district: the words say so
     words = pattern.group_words if inquiry.whole_district else f"{pattern.group_words} across {inquiry.district_name}"
     what = f"{pattern.metric_words} of {words}"
-    if units.empty:
-        return findings.describe_funnel(units.assign(funnel_zone=pd.Series(dtype=str)), "school", what=what, unit=unit)
-    spread = _spread(district, pattern, grade) if unit == "points" else None
+    spread = _spread(district, pattern, grade) if unit == "points" and not units.empty else None
+    if len(findings.shown_rows(units)) < findings.FUNNEL_MIN_UNITS or (unit == "points" and spread is None):
+        # too few schools for limits (the sentence says so), or a mean with no spread to draw them from
+        return findings.describe_funnel(units.assign(funnel_zone=""), "school", what=what, unit=unit)
     limits = funnel_limits(units, spread=spread)
     if len(findings.shown_rows(limits)) >= findings.FUNNEL_MIN_UNITS:
         curve = funnel_curve(float(limits["overall"].iloc[0]), int(max(units["n"].max(), 2)), spread=spread)

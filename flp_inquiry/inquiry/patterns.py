@@ -255,7 +255,10 @@ def fit_pattern_to_school(inquiry: Inquiry, pattern: Pattern) -> tuple[Pattern, 
     >>> school = Inquiry("fresno", 2024, "A", DistrictData("fresno", enrollment, assessments, pd.DataFrame(), pd.DataFrame()))
     >>> pattern, why = fit_pattern_to_school(school, check_pattern(school, "dfs", "ela", "el_status", "EL", "7"))
     >>> pattern.grade, why
-    ('4', 'A has no English learners in Grade 7 with ELA scores in 2023-24; this report takes apart Grade 4, the only grade where it has English learners with ELA scores.')
+    ('4', 'This report takes apart English learners in Grade 4 (A has grades 4-5), the only grade where it has English learners with ELA scores.')
+
+    (A school without grade 7 reads nothing about grade 7; one with grade 7 but none of the group in
+    it is told so.)
     >>> fit_pattern_to_school(school, pattern) == (pattern, "")
     True
     >>> pattern, why = fit_pattern_to_school(school, check_pattern(school, "dfs", "ela", "el_status", "IFEP", "all"))
@@ -352,7 +355,12 @@ def _fit_grade(inquiry: Inquiry, pattern: Pattern, notes: list[str]) -> Pattern:
     else:  # (not reached: the group was fitted to one the school has)
         notes.append(f"{missing}, nor in any other grade; this report looks at all grades together.")
         return dataclasses.replace(pattern, grade=ALL_GRADES)
-    notes.append(f"{missing}; this report takes apart {labels.grade_label(grade)}, {reason}.")
+    if findings.scope_grades(inquiry, [pattern.grade_number]):
+        notes.append(f"{missing}; this report takes apart {labels.grade_label(grade)}, {reason}.")
+    else:  # a grade the school does not teach is not named: nothing in the report is about it
+        reason = reason if reason.startswith("the ") else f"the grade {reason}"
+        notes.append(f"This report takes apart {who} in {labels.grade_words(grade)} ({inquiry.school} has "
+                     f"{findings.grades_in_scope_words(inquiry)}), {reason}.")
     return dataclasses.replace(pattern, grade=str(grade))
 
 

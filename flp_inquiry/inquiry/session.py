@@ -23,6 +23,7 @@ from flp_inquiry.inquiry import labels
 from flp_inquiry.measures import reference, students
 from flp_inquiry.measures.extract_files import PACK_EXTRACTS_VARIABLE
 from flp_inquiry.measures.metrics import FUNCTIONS
+from flp_inquiry.measures.state_context import state_files_from_environment
 
 ALL_SCHOOLS = "all"
 HARMONISED = Path("build") / "harmonised"
@@ -71,6 +72,8 @@ class Inquiry:
     ``extracts_dir`` is the folder a meeting pack wrote the partner's aggregate extract to
     before its jobs ran (``None`` outside a pack: :func:`flp_inquiry.inquiry.findings.partner_figures`
     then reads an extract beside the data, or works the partner's figures out in memory).
+    ``state_files`` are the state's public files a pack was given (``FLP_INQUIRY_STATE_FILES``), for
+    California's figures beside the district's (:mod:`flp_inquiry.measures.state_context`).
     """
 
     district: str
@@ -79,6 +82,8 @@ class Inquiry:
     data: store.DistrictData
     data_dir: Path = HARMONISED
     extracts_dir: Path | None = None
+    #: The state's files California's figures come from (a pack's ``state_files``); none: no state figure.
+    state_files: tuple[Path, ...] = ()
 
     @property
     def district_name(self) -> str:
@@ -304,7 +309,8 @@ def start_inquiry(
     use_notebook_renderer()  # charts JupyterLab draws offline, not Altair's HTML that fetches Vega from a CDN
     extracts = os.environ.get(PACK_EXTRACTS_VARIABLE)
     return Inquiry(district=district, school_year=int(school_year), school=school, data=data, data_dir=folder,
-                   extracts_dir=Path(extracts) if extracts else None)
+                   extracts_dir=Path(extracts) if extracts else None,
+                   state_files=tuple(state_files_from_environment()))
 
 
 def warm_up() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
@@ -43,6 +44,18 @@ def _rounded(values: pd.Series, decimals: int = 1) -> pd.Series:
     # (+ 0.0 turns a rounded -0.0 into 0.0: "-0.0" would read as a fall)
     rounded = pd.Series(round_half_away(numbers, decimals) + 0.0, index=values.index)
     return rounded.astype(object).where(numbers.notna(), values)
+
+
+def _numbers_or_hidden(values: pd.Series) -> bool:
+    """Whether a column holds only numbers and ``*`` (a table hidden before: :func:`flp_inquiry.inquiry.findings.as_shown`).
+
+    >>> _numbers_or_hidden(pd.Series([-127.25, "*", None], dtype=object)), _numbers_or_hidden(pd.Series(["A", 1.0]))
+    (True, False)
+    """
+    present = values.dropna()
+    present = present[present.astype(str) != HIDDEN]
+    return len(present) > 0 and bool(present.map(lambda v: isinstance(v, (int, float, np.number))
+                                                  and not isinstance(v, bool)).all())
 
 
 class ReaderTable(Styler):
@@ -165,7 +178,7 @@ def reader_table(
             continue
         if column in labels.GROUP_TYPE_LABELS:
             shown[heading] = _group_words(column, hidden[column])
-        elif column in counts or pd.api.types.is_numeric_dtype(table[column]):
+        elif column in counts or pd.api.types.is_numeric_dtype(table[column]) or _numbers_or_hidden(table[column]):
             shown[heading] = _rounded(hidden[column], 0 if column in counts else decimals)
             if column in counts:
                 shown[heading] = shown[heading].map(lambda v: v if v == HIDDEN else int(v) if pd.notna(v) else v)

@@ -536,11 +536,11 @@ def dashboard_levels(
         result["status_level"] = pd.Series(pd.NA, index=table.index, dtype=LEVEL_DTYPE)
     lacking = ""  # what the indicator itself lacks that a colour needs
     if not settings.status_cuts:
-        lacking = f"no status cut points for {indicator} ({settings.span}) in dashboard_indicators.yaml"
+        lacking = f"the state's status cut points for {settings.span} are not in this project's rules yet"
     elif change is None or not settings.change_cuts:
-        lacking = f"no change levels for {indicator} ({settings.span})"
+        lacking = f"the Dashboard gives this indicator no change level ({settings.span})"
     elif settings.grid is None:
-        lacking = f"no colour grid for {indicator} ({settings.span}) in dashboard_indicators.yaml"
+        lacking = f"the state's colour grid for {settings.span} is not in this project's rules yet"
     if change is not None and settings.change_cuts:
         result["change_level"] = change_level(table[change], indicator)
     if change is not None and settings.change_cuts and settings.grid is not None:

@@ -24,7 +24,9 @@ from flp_inquiry.measures.dashboard import (
     Indicator,
     dashboard_levels,
     indicator_for,
+    indicator_names,
     level_names,
+    load_indicator,
     measure_names,
 )
 from flp_inquiry.measures.dashboard_groups import DASHBOARD_GROUP_LABELS
@@ -57,9 +59,21 @@ def _yearly(data, projection: dict, keys: list[str], year: int) -> pd.DataFrame:
 
 def _unworked_row(measure: str, indicator: Indicator | None, reason: str) -> dict:
     return {"indicator": indicator.name if indicator else "", "measure": measure,
-            "title": indicator.title if indicator else measure, "unit": indicator.unit if indicator else "",
+            "title": indicator.title if indicator else _latest_title(measure), "unit": indicator.unit if indicator else "",
             "dashboard_group": "ALL", "group": DASHBOARD_GROUP_LABELS["ALL"], "no_colour_reason": reason,
             "note": ""}
+
+
+def _latest_title(measure: str) -> str:
+    """The title of the latest entry the YAML holds for ``measure``."""
+    entries = [entry for entry in map(load_indicator, indicator_names()) if entry.measure == measure]
+    return entries[-1].title if entries else measure
+
+
+def _no_rules_reason(measure: str, year: int) -> str:
+    """Why a measure has no row in ``year``: the spans of years the project holds its rules for."""
+    spans = [entry.span for entry in map(load_indicator, indicator_names()) if entry.measure == measure]
+    return f"this project holds the state's rules for this indicator for {' and '.join(spans)}, not {year}"
 
 
 def _indicator_rows(data, indicator: Indicator, year: int, school: str | None) -> pd.DataFrame | dict:
@@ -124,7 +138,7 @@ def projected_dashboard(data, school_year: int, school: str | None = None) -> pd
         try:
             indicator = indicator_for(measure, year)
         except ParameterError:
-            part = _unworked_row(measure, None, f"no {measure} rules for {year} in dashboard_indicators.yaml")
+            part = _unworked_row(measure, None, _no_rules_reason(measure, year))
         else:
             part = _indicator_rows(data, indicator, year, school)
         part = pd.DataFrame([part]) if isinstance(part, dict) else part

@@ -37,6 +37,7 @@ import flp_inquiry
 from flp_inquiry.errors import FlpInquiryError
 from flp_inquiry.inquiry.questions import ALL_SCHOOLS, question_title
 from flp_inquiry.measures.extract_files import PACK_EXTRACTS_VARIABLE
+from flp_inquiry.measures.state_context import STATE_FILES_VARIABLE
 from flp_inquiry.packs.pack import Job, Pack, PackError, expand_pack, inside, load_pack
 
 STATE_FILE = "_state.json"
@@ -239,8 +240,8 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
     from flp_inquiry.ingest.catalog import harmonised_districts
 
     # (every district harmonised there, never a hidden .partial or .old folder a killed harmonise left)
-    partnership = _sha256("".join(_manifest(pack.data, name)[0]
-                                  for name in harmonised_districts(Path(pack.data))).encode("utf-8"))
+    partnership = _sha256(("".join(_manifest(pack.data, name)[0] for name in harmonised_districts(Path(pack.data)))
+                           + "".join(_sha256(Path(f).read_bytes()) for f in pack.state_files)).encode("utf-8"))
     code = code_fingerprint()
     fingerprints = {job.key: job_fingerprint(notebook_hashes[job.notebook], job.parameters,
                                              partnership, pack.kernel, version=code) for job in jobs}
@@ -259,6 +260,8 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
     environment = {}
     if to_run:  # (nothing to run: no extract is needed, and no pandas imported for it)
         environment[PACK_EXTRACTS_VARIABLE] = str(prepare_partner_extracts(pack, output, problems))
+    if pack.state_files:  # California's figures, for the reports to set beside the districts'
+        environment[STATE_FILES_VARIABLE] = os.pathsep.join(os.path.abspath(f) for f in pack.state_files)
     specs = [JobSpec(job.key, job.notebook.name, job.parameters, pack.kernel, pack.timeout, os.getcwd(),
                      _header(job, titles[job.notebook], manifests[job.district][1], made), environment)
              for job in to_run]

@@ -41,7 +41,6 @@ from typing import Collection, Mapping
 import yaml
 
 from flp_inquiry.errors import FlpInquiryError, ParameterError
-from flp_inquiry.packs.file_names import DISTRICT_SLUG, school_slugs, slugify  # noqa: F401 (slugify: for callers)
 from flp_inquiry.inquiry.questions import (
     ALL_SCHOOLS,
     SCHOOL_CODES,
@@ -52,6 +51,7 @@ from flp_inquiry.inquiry.questions import (
     question_choices,
     value_from_text,
 )
+from flp_inquiry.packs.file_names import DISTRICT_SLUG, school_slugs, slugify  # noqa: F401 (slugify: for callers)
 
 #: Set in every notebook that declares them: a rendered report has no live kernel behind its widgets.
 BATCH_PARAMETERS = {"show_widgets": False}
@@ -60,7 +60,7 @@ BATCH_PARAMETERS = {"show_widgets": False}
 JOB_PARAMETERS = {"district": "its districts", "school_year": "its school_year", "school": "its schools",
                   "data_dir": "its data",
                   **{name: "the run: a report has no live kernel behind it" for name in BATCH_PARAMETERS}}
-_PACK_KEYS = {"title", "school_year", "districts", "questions", "schools", "output", "notebooks", "data",
+_PACK_KEYS = {"title", "school_year", "districts", "questions", "schools", "output", "notebooks", "data", "state_files",
               "timeout", "kernel", "parameters"}
 _QUESTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _KERNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -100,6 +100,8 @@ class Pack:
     parameters: dict = field(default_factory=dict)
     #: Values typed on the command line (``-p NAME VALUE``), read as each notebook declares them; over ``parameters``.
     command_line: dict = field(default_factory=dict)
+    #: The state's public files the reports set California's figures from (Dashboard downloads, research files).
+    state_files: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,15 @@ def load_pack(pack: str | Path | Mapping) -> Pack:
             if not isinstance(pack[name], str) or not pack[name].strip():
                 raise PackError(f"{where}: {name} must be a folder's path, not {pack[name]!r}")
             check_value(name, pack[name])  # no '..' steps nor control characters in the pack's own folders
+    state_files = pack.get("state_files") or []
+    if isinstance(state_files, str):
+        state_files = [state_files]
+    if not isinstance(state_files, list) or not all(isinstance(f, str) and f.strip() for f in state_files):
+        raise PackError(f"{where}: state_files must be a list of the state files' paths")
+    for file in state_files:
+        check_value("state_files", file)
+        if not Path(file).is_file():
+            raise PackError(f"{where}: state_files: {file!r} is not a file")
     kernel = pack.get("kernel", "flp-inquiry")
     if not isinstance(kernel, str) or not _KERNEL_NAME.match(kernel) or ".." in kernel:
         raise PackError(f"{where}: kernel must be a kernel's name (letters, digits, '.', '_' and '-'), "
@@ -229,6 +240,7 @@ def load_pack(pack: str | Path | Mapping) -> Pack:
         timeout=check_timeout(pack.get("timeout", 600), where),
         kernel=kernel,
         parameters=dict(parameters),
+        state_files=tuple(Path(file) for file in state_files),
     )
 
 

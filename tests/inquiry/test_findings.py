@@ -125,7 +125,7 @@ def test_students_of_a_grade_are_named_in_a_sentence():
     table = pd.DataFrame({"grade": [4, 3], "el_status": ["EL", "EL"], "n": [11, 11], "value": [-120.0, -40.0],
                           "contribution": [-55.0, -15.0], "percent_of_total": [78.6, 21.4]})
     assert findings.describe_contributions(table, "grade", what="the gap", keys=["grade", "el_status"]) == (
-        "English learners in Grade 4 contribute most to the gap: 78.6% of it (-55.0 points of the total).")
+        "English learners in Grade 4 make up most of the gap: 78.6% of it (-55.0 points of the total).")
 
 
 # ---------------------------------------------------------------------------
@@ -166,13 +166,13 @@ def test_contributions_name_the_largest_part():
     table = pd.DataFrame({"school": ["B", "A", "C"], "n": [300, 100, 11], "value": [40.0, 30.0, 0.0],
                           "contribution": [-15.0, -7.5, -1.6], "percent_of_total": [62.2, 31.1, 6.7]})
     assert findings.describe_contributions(table, "school", what="the gap") == (
-        "Students at B contribute most to the gap: 62.2% of it (-15.0 points of the total).")
+        "Students at B make up most of the gap: 62.2% of it (-15.0 points of the total).")
 
 
 def test_funnel_names_only_shown_schools_outside_the_limits():
-    table = pd.DataFrame({"school": ["A", "B", "C"], "n": [100, 8, 50], "value": [70.0, 100.0, 30.0],
-                          "funnel_zone": ["outside 99.8%", "outside 99.8%", "inside 95%"]})
-    sentence = findings.describe_funnel(table, "school", what="chronic absence")
+    table = pd.DataFrame({"school": list("ABCDEF"), "n": [100, 8, 50, 40, 40, 40], "value": [70.0, 100.0, 30.0, 30, 30, 30],
+                          "funnel_zone": ["outside 99.8%", "outside 99.8%", "inside 95%", *["inside 95%"] * 3]})
+    sentence = findings.describe_funnel(table, "school", what="chronic absence")  # 5 schools shown: a funnel
     assert "A (70.0%)" in sentence and "B" not in sentence.replace("(unlikely", "")
 
 
@@ -194,18 +194,22 @@ def test_the_bottleneck_sentence_and_its_small_case():
 
 def test_decomposition_quotes_only_shown_schools():
     table = pd.DataFrame({"school": ["A", "B", "Total"], "before_n": [40, 9, 49], "after_n": [40, 12, 52],
+                          "before_value": [-100.0, "*", -90.0], "after_value": [-105.0, "*", -99.0],
                           "composition": [-1.0, "*", 1.0], "performance": [-4.0, "*", -10.0],
                           "change": [-5.0, "*", -9.0]})
     sentence = findings.describe_decomposition(table, "school", what="math DFS", unit="points")
-    # B is hidden: A's part is the only one that may be quoted, so it is not "the biggest"
+    # B is hidden: A's part is the only one that may be quoted, so it is not "the largest"; A's part (-4.0)
+    # is its share of the total change, not its own change (-5.0), and the sentence gives both
     assert sentence == ("Since last year, math DFS went down 9.0 points: up 1.0 points from who is enrolled where "
                         "(composition) and down 10.0 points from how students did (performance). The only part "
-                        "of the performance change that can be shown: Students at A (down 4.0 points).")
+                        "of the performance change that can be shown is at A: down 4.0 points of it (its own "
+                        "figure went from -100.0 points to -105.0 points).")
 
 
 def test_an_unchanged_total_is_said_so():
     # A down 4, B up 4 with the same shares: the total does not move
     table = pd.DataFrame({"school": ["A", "B", "Total"], "before_n": [40, 40, 80], "after_n": [40, 40, 80],
+                          "before_value": [-20.0, -40.0, -30.0], "after_value": [-24.0, -36.0, -30.0],
                           "composition": [0.0, 0.0, 0.0], "performance": [-2.0, 2.0, 0.0], "change": [-2.0, 2.0, 0.0]})
     sentence = findings.describe_decomposition(table, "school", what="math DFS", unit="points")
     assert sentence.startswith("Since last year, math DFS was unchanged: unchanged from who is enrolled where")

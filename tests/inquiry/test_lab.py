@@ -128,7 +128,8 @@ def test_a_coach_runs_the_explorer_in_jupyterlab_and_picks_another_group(lab):
         charts = browser.wait_for(f"(() => {{ const drawn = {WIDGET_CHARTS}; "
                                   "return drawn.length && drawn.every(marks => marks > 0) ? drawn : null; })()",
                                   timeout=60)
-        assert len(charts) >= 2
+        # the trend at least: the funnel needs 5 schools with 11 or more of the group (a sentence says so otherwise)
+        assert len(charts) >= 1
         assert browser.blocked == []  # nothing fetched from any host but the local server
         browser.evaluate("document.querySelector('.widget-dropdown').scrollIntoView()")  # the dropdowns in sight
         browser.screenshot(SCREENSHOTS / "lab-explorer.png")

@@ -353,16 +353,17 @@ def test_why_a_row_has_no_colour(value, change, n, prior_n, reason):
 def test_an_indicator_without_grid_or_cut_points_says_so():
     table = pd.DataFrame({"n": [100], "value": [90.0], "change": [1.0]})
     elpi = dashboard_levels(table, "elpi", reasons=True)
-    assert elpi["no_colour_reason"].tolist() == ["no colour grid for elpi (2023 on) in dashboard_indicators.yaml"]
+    assert elpi["no_colour_reason"].tolist() == [
+        "the state's colour grid for 2023 on is not in this project's rules yet"]
     graduation = dashboard_levels(table, "graduation", reasons=True)
     assert graduation["status_level"].isna().all() and "colour" not in graduation and "change_level" not in graduation
     assert graduation["no_colour_reason"].tolist() == [
-        "no status cut points for graduation (2023 on) in dashboard_indicators.yaml"]
+        "the state's status cut points for 2023 on are not in this project's rules yet"]
     with pytest.raises(ParameterError, match="no status cut points"):
         status_level([90.0], "graduation")
     cci = dashboard_levels(table.assign(value=40.0), "cci_2017", reasons=True)
     assert cci["status_level"].tolist() == [3]  # Medium: 35 to < 55 and "change_level" not in cci
-    assert cci["no_colour_reason"].tolist() == ["no change levels for cci_2017 (2017)"]
+    assert cci["no_colour_reason"].tolist() == ["the Dashboard gives this indicator no change level (2017)"]
 
 
 def test_the_small_school_safety_net_holds_the_change_level():

@@ -116,9 +116,9 @@ def test_chronic_absenteeism_cells(district_view):
 def test_cells_without_a_colour_say_why(district_view):
     elpi = _cell(district_view, "elpi", "ALL")
     assert (elpi["n"], elpi["value"], elpi["status"]) == (10, 50.0, "Medium")  # 45 to < 55
-    assert elpi["no_colour_reason"] == "no colour grid for elpi (2023 on) in dashboard_indicators.yaml"
+    assert elpi["no_colour_reason"] == "the state's colour grid for 2023 on is not in this project's rules yet"
     assert pd.isna(elpi["change"])  # no ELPAC of 2021-22, so no ELPI last year
-    assert _cell(district_view, "cci", "ALL")["no_colour_reason"] == "no cci rules for 2024 in dashboard_indicators.yaml"
+    assert _cell(district_view, "cci", "ALL")["no_colour_reason"] == "this project holds the state's rules for this indicator for 2017, not 2024"
     graduation = _cell(district_view, "graduation", "ALL")
     assert graduation["no_colour_reason"] == "no students counted for this measure in the district in 2024"
     assert _cell(district_view, "ela_11", "ALL")["no_colour_reason"].startswith("no students counted")

@@ -89,14 +89,29 @@ def chart_numbers(executed: Path | None) -> set[float]:
     return numbers
 
 
+def _the_year_before(grade: int, grades: set[int], context: str) -> bool:
+    """A grade just below the school's lowest, named as where its students were last year (a matched cohort)."""
+    return grade + 1 in grades and ("last year" in context or f"Grade {grade + 1}" in context)
+
+
 def scope_problems(soup: BeautifulSoup, grades: set[int]) -> list[str]:
-    """Grades named in a school's report that the school has no students in."""
+    """Grades named in a school's report that the school has no students in.
+
+    The grade below the school's lowest is allowed where the students are followed from last year:
+    "English learners now at the school who were in Grade 5 last year", a column "DFS in Grade 5"
+    beside "DFS in Grade 6".
+    """
     problems = []
-    texts = sentences(soup) + [cell.get_text(" ", strip=True) for cell in soup.select("table td, table th")]
-    for text in texts:
+    texts = [(text, text) for text in sentences(soup)]
+    for row in soup.select("table tr"):
+        context = row.get_text(" ", strip=True)
+        texts += [(cell.get_text(" ", strip=True), context) for cell in row.select("td, th")]
+    for text, context in texts:
         for match in _GRADE.finditer(text):
             if match.group(3):
                 named = {int(match.group(3))}
+                if not named <= grades and _the_year_before(int(match.group(3)), grades, context):
+                    continue
             else:
                 first, last = _grade_number(match.group(1)), int(match.group(2))
                 named = {first, last}

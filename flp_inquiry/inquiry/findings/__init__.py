@@ -36,6 +36,15 @@ from flp_inquiry.inquiry.findings.comparisons import (  # noqa: F401
     describe_extremes,
     describe_funnel,
 )
+from flp_inquiry.inquiry.findings.context import context_columns, with_context  # noqa: F401,E402
+from flp_inquiry.inquiry.findings.dashboard_view import (  # noqa: F401,E402
+    dashboard_colours,
+    describe_watched,
+    projected_dashboard_for,
+    projection_columns,
+    projection_notes,
+    projection_table,
+)
 from flp_inquiry.inquiry.findings.glance import (  # noqa: F401
     ALGEBRA_GRADES,
     COMMON_INDICATORS,
@@ -46,6 +55,10 @@ from flp_inquiry.inquiry.findings.glance import (  # noqa: F401
     indicator_trends,
     partner_figures,
     with_partner,
+)
+from flp_inquiry.inquiry.findings.glance_hypotheses import (  # noqa: F401,E402
+    common_metrics_hypotheses,
+    common_metrics_questions,
 )
 from flp_inquiry.inquiry.findings.growth import describe_status_growth  # noqa: F401,E402
 from flp_inquiry.inquiry.findings.hypotheses import (  # noqa: F401,E402
@@ -73,6 +86,7 @@ from flp_inquiry.inquiry.findings.scope import (  # noqa: F401
 )
 from flp_inquiry.inquiry.findings.verdicts import group_against_group, with_interval_words  # noqa: F401,E402
 from flp_inquiry.inquiry.findings.words import (  # noqa: F401
+    as_shown,
     format_change,
     format_difference,
     format_value,
@@ -88,6 +102,17 @@ from flp_inquiry.inquiry.findings.words import (  # noqa: F401
 from flp_inquiry.inquiry.prose import Code, Emphasis, Prose, Strong, bullets, heading, paragraph, section  # noqa: F401,E402
 
 __all__ = [
+    "context_columns",
+    "with_context",
+    "dashboard_colours",
+    "describe_watched",
+    "projected_dashboard_for",
+    "projection_columns",
+    "projection_notes",
+    "projection_table",
+    "common_metrics_hypotheses",
+    "common_metrics_questions",
+    "as_shown",
     "FUNNEL_MIN_UNITS",
     "group_against_group",
     "with_source",

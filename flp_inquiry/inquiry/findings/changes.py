@@ -336,7 +336,7 @@ def changes_table(table: pd.DataFrame, keys: Sequence[str], year: int, *, unit: 
     rows = changes.assign(students=phrases.to_numpy(),
                           prior_n=changes["prior_n"].astype(int), n=changes["n"].astype(int))
     return reader_table(rows, {
-        "students": "Students", "prior_n": f"Students, {last}", "prior_value": f"{last} ({words})",
+        "students": "Who", "prior_n": f"Students, {last}", "prior_value": f"{last} ({words})",
         "n": f"Students, {this}", "value": f"{this} ({words})", "change": f"Change ({change_words})"},
         counts={"n": ["value", "change"], "prior_n": ["prior_value", "change"]},
         what=f"the table of changes in {what}")

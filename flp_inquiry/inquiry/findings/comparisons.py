@@ -108,6 +108,8 @@ def describe_contributions(contributions: pd.DataFrame, unit_col: str, *, what: 
     'Students at B make up most of the gap to the state: 64.8% of it (-14.8 points of the total).'
     >>> describe_contributions(t.assign(el_status="EL"), "school", what="the gap", keys=["school", "el_status"])[:40]
     'English learners at B make up most of th'
+    >>> describe_contributions(t.assign(percent_of_total=[44.4, 32.8, 22.8]), "school", what="the gap")[:50]
+    'Students at B make up the largest part of the gap:'
     """
     shown = shown_rows(contributions, value="contribution")
     shown = shown.dropna(subset=["percent_of_total"]) if "percent_of_total" in shown else shown
@@ -121,7 +123,9 @@ def describe_contributions(contributions: pd.DataFrame, unit_col: str, *, what: 
     words = "percentage points" if unit == "%" else unit
     share = Figure.of(top["percent_of_total"], "%")
     part = Figure(float(top["contribution"]), unit, "value", f"{Figure.of(top['contribution'], unit).shown:.1f} {words}")
-    return with_source(Claim.of(f"{subject} make up most of {what}: ", share, " of it (", part, " of the total)."), source)
+    # "most" only when it is more than half: 44% is the largest part, not most
+    verb = "make up most of" if share.shown > 50 else "make up the largest part of"
+    return with_source(Claim.of(f"{subject} {verb} {what}: ", share, " of it (", part, " of the total)."), source)
 
 
 def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str, min_units: int = FUNNEL_MIN_UNITS,

@@ -41,7 +41,7 @@ _COUNTED_AS = {"percent_met": "state_tests", "dfs": "state_tests", "chronic_abse
                "algebra_by_8": "algebra_by_8", "grad_rate": "graduation", "ag_rate": "graduation"}
 
 
-def _indicator_rows(inquiry, metric: str, subject: str | None, grade_span: str | None) -> pd.DataFrame:
+def indicator_rows(inquiry, metric: str, subject: str | None, grade_span: str | None) -> pd.DataFrame:
     """One indicator for the inquiry's scope, every year the metric gives (unsuppressed).
 
     A notebook shows the indicators at a glance and then as trends: each is worked out once.
@@ -98,9 +98,9 @@ def common_metrics(inquiry) -> pd.DataFrame:
     year, rows = inquiry.school_year, []
     status_names, colour_names = level_names("status"), level_names("colour")
     for metric, subject, grade_span, words, unit in COMMON_INDICATORS:
-        if metric == "dfs" and dfs_grade_span(_indicator_rows(inquiry, metric, subject, None)) != grade_span:
+        if metric == "dfs" and dfs_grade_span(indicator_rows(inquiry, metric, subject, None)) != grade_span:
             grade_span, words = "11", words.replace("grades 3-8", "grade 11")  # a high school: grade 11's
-        table = _indicator_rows(inquiry, metric, subject, grade_span)
+        table = indicator_rows(inquiry, metric, subject, grade_span)
         topic = _COUNTED_AS.get(metric)
         not_counted = "" if topic is None or counted_here(inquiry, topic) else \
             f"not counted at this school: {grades_words(GRADES_COUNTED[topic][0])} only"
@@ -139,7 +139,7 @@ def describe_colours(glance: pd.DataFrame) -> str:
     ...                                 "Math: distance from standard, grades 3-8", "Chronic absenteeism (grades K-8)"],
     ...                   "n": [115, 92, 115, 209], "prior_n": [110, 8, 110, 200], "colour": ["Orange", "Green", "Orange", ""]})
     >>> describe_colours(g)
-    'Dashboard colours (Red is the lowest, Blue the highest): Orange for ELA: distance from standard, grades 3-8 and Math: distance from standard, grades 3-8.'
+    'Projected Dashboard colours (Red is the lowest, Blue the highest): Orange for ELA: distance from standard, grades 3-8 and Math: distance from standard, grades 3-8.'
     >>> describe_colours(g.assign(colour=""))
     'No common indicator has a Dashboard colour here (a colour needs 11 or more students this year and last).'
     """
@@ -151,7 +151,7 @@ def describe_colours(glance: pd.DataFrame) -> str:
         return "No common indicator has a Dashboard colour here (a colour needs 11 or more students this year and last)."
     parts = [f"{colour} for {labels.join_words(list(rows['indicator']))}"
              for colour, rows in sorted(coloured.groupby("colour", sort=False), key=lambda item: rank[item[0]])]
-    return f"Dashboard colours (Red is the lowest, Blue the highest): {'; '.join(parts)}."
+    return f"Projected Dashboard colours (Red is the lowest, Blue the highest): {'; '.join(parts)}."
 
 
 def indicator_trends(inquiry, indicators: Sequence[str] | None = None) -> pd.DataFrame:
@@ -173,7 +173,7 @@ def indicator_trends(inquiry, indicators: Sequence[str] | None = None) -> pd.Dat
     for metric, subject, grade_span, words, unit in COMMON_INDICATORS:
         if unit != "%" or metric == "elpi" or (indicators is not None and words not in indicators):
             continue
-        table = _indicator_rows(inquiry, metric, subject, grade_span)
+        table = indicator_rows(inquiry, metric, subject, grade_span)
         table = table[table["school_year"] <= inquiry.school_year]
         parts.append(table[["school_year", "n", "value"]].assign(indicator=words))
     if not parts:

@@ -150,8 +150,10 @@ def share_beyond(table: pd.DataFrame, *, year: int, threshold: float, condition:
 
 
 def one_change_stands_out(table: pd.DataFrame, keys: Sequence[str], year: int, *, what: str, unit: str,
-                          condition: str, expectation: str, test: str, source=None) -> Hypothesis:
+                          condition: str, expectation: str, test: str, source=None, compared: str = "group") -> Hypothesis:
     """Did one group's figure move far more than the others' since last year (``UNUSUAL_CHANGE_RATIO`` x the median)?
+
+    ``compared`` names what the rows are (``group``; ``rate`` for the common metrics' rates).
 
     >>> t = pd.DataFrame({"school_year": [2024] * 4 + [2025] * 4, "school": list("ABCD") * 2,
     ...                   "n": [40] * 8, "value": [20.0, 22.0, 18.0, 17.0, 21.0, 20.0, 19.0, 45.0]})
@@ -163,20 +165,20 @@ def one_change_stands_out(table: pd.DataFrame, keys: Sequence[str], year: int, *
     changes = year_changes(table, keys, year)
     if len(changes) < 3:
         return Hypothesis(condition, expectation, CANT_TELL,
-                          f"fewer than three groups with 11 or more students both years to compare {what}.", test)
+                          f"fewer than three {compared}s with 11 or more students both years to compare {what}.", test)
     sizes = changes["change"].abs()
     typical = float(sizes.median())
     unusual = changes[sizes > max(UNUSUAL_CHANGE_RATIO * typical, 1.0)]
     typical_words = Figure.change(0.0, typical, unit).text.removeprefix("up ").removeprefix("down ")
     if unusual.empty:
         return Hypothesis(condition, expectation, NOT_SUPPORTED,
-                          f"no group's {what} moved more than three times the typical change of the {len(changes)} "
-                          f"groups compared ({typical_words}).", test)
+                          f"no {compared}'s {what} moved more than three times the typical change of the {len(changes)} "
+                          f"{compared}s compared ({typical_words}).", test)
     parts = []
     for number, (phrase, (_, row)) in enumerate(zip(group_phrase(unusual, keys), unusual.iterrows())):
         first, second = Figure.of(row["prior_value"], unit), Figure.of(row["value"], unit)
         parts += ["; " if number else "", f"{phrase}: from ", first, " to ", second, " (", Figure.change(first, second), ")"]
-    parts.append(f"; the typical change of the {len(changes)} groups compared was {typical_words}.")
+    parts.append(f"; the typical change of the {len(changes)} {compared}s compared was {typical_words}.")
     return Hypothesis(condition, expectation, SUPPORTED, with_source(Claim.of(*parts), source), test)
 
 

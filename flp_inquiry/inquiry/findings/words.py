@@ -172,3 +172,22 @@ def value_in(table: pd.DataFrame, year: int) -> float | None:
     shown = shown_rows(table)
     shown = shown[shown["school_year"] == year]
     return float(shown["value"].iloc[0]) if len(shown) else None
+
+
+def as_shown(table: pd.DataFrame, *, parts_of=None, complementary=None, n: str = "n", values=("value",)) -> pd.DataFrame:
+    """``table`` as the reader table beside a sentence shows it: the same cells hidden, second ones too.
+
+    A sentence must not quote a figure its table hides to protect another (complementary
+    suppression): describe the table this returns, with the same ``parts_of`` or ``complementary``
+    the reader table is given.
+
+    >>> t = pd.DataFrame({"school_year": [2025] * 3, "el_status": ["EL", "EO", "TBD"], "n": [40, 20, 3],
+    ...                   "value": [10.0, 30.0, 0.0]})
+    >>> as_shown(t, parts_of=["school_year"])["value"].tolist()
+    [10.0, '*', '*']
+    """
+    from flp_inquiry.measures.suppression import suppress_small_cells
+
+    return suppress_small_cells(table, n=n, values=[v for v in values if v in table], caution_n=None,
+                                parts_of=parts_of, complementary=complementary,
+                                keys=list(complementary or ()) or None)
