@@ -464,10 +464,11 @@ def stacked_share_chart(
     ...                   "n": [12, 30, 20, "*"], "value": [17.9, 44.8, 29.9, "*"]})
     >>> stacked_share_chart(t, "grade", "level", title="ELPAC", category_title="Grade",
     ...                     stack_title="Level").to_dict()["description"]
-    'Stacked bar chart of the share of students in each Level by Grade. Largest share: Level 3 in Grade 4 (44.8%). 2 groups with fewer than 11 students are not shown. Where a bar stops short of 100%, the rest is groups not shown.'
+    'Stacked bar chart of the share of students in each Level by Grade. Largest share: Level 3 in Grade 4 (44.8%). 1 group with fewer than 11 students is not shown. 1 more is hidden so that a smaller group beside it cannot be worked out as 100% minus the others. Where a bar stops short of 100%, the rest is groups not shown.'
     """
-    table = _hide_the_complement(table, category, value)
+    table, beside = _hide_the_complement(table, category, value)
     shown, hidden = plottable(table, value)
+    hidden -= beside
     levels = [f"Level {k}" for k in (4, 3, 2, 1)]
     if order is None:
         order = levels if set(shown[stack].astype(str)) <= set(levels) else sorted(shown[stack].unique(), reverse=True)
@@ -477,7 +478,10 @@ def stacked_share_chart(
         top = shown.loc[shown[value].idxmax()]
         description += f" Largest share: {top[stack]} in {top[category]} ({top[value]:.1f}%)."
     description += _hidden_note(hidden)
-    if hidden and len(order) <= len(LEVEL_COLOURS):
+    if beside:
+        description += (f" {beside} more {'is' if beside == 1 else 'are'} hidden so that a smaller group beside "
+                        f"{'it' if beside == 1 else 'them'} cannot be worked out as 100% minus the others.")
+    if (hidden or beside) and not shown.empty and len(order) <= len(LEVEL_COLOURS):
         description += " Where a bar stops short of 100%, the rest is groups not shown."
     if shown.empty:
         return NothingToDraw(title, description + " No group has enough students to show.")
@@ -509,8 +513,8 @@ def stacked_share_chart(
     return alt.layer(bars, text).properties(title=title, width=WIDTH, description=description)
 
 
-def _hide_the_complement(table: pd.DataFrame, category: str, value: str) -> pd.DataFrame:
-    """``table`` with the smallest shown part of each category hidden where exactly one other part is hidden.
+def _hide_the_complement(table: pd.DataFrame, category: str, value: str) -> tuple[pd.DataFrame, int]:
+    """``table`` with the smallest shown part of each category hidden where exactly one other part is hidden; how many.
 
     The parts of a category add up to 100%: one hidden part alone would be 100% minus the others.
     """
@@ -524,7 +528,7 @@ def _hide_the_complement(table: pd.DataFrame, category: str, value: str) -> pd.D
     hidden[value] = hidden[value].astype(object).where(~second, "*")
     if "n" in hidden:
         hidden["n"] = hidden["n"].astype(object).where(~second, "*")
-    return hidden
+    return hidden, int(second.sum())
 
 
 def scatter_chart(
