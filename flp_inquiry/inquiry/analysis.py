@@ -35,7 +35,7 @@ import pandas as pd
 
 from flp_inquiry.inquiry import charts, findings, labels, tables
 from flp_inquiry.inquiry.decomposition import contributions_to_gap, decompose_change
-from flp_inquiry.inquiry.intervals import TOTAL_LABEL, funnel_curve, funnel_limits
+from flp_inquiry.inquiry.intervals import TOTAL_LABEL, funnel_curve, funnel_limits, mean_funnel_curve, mean_funnel_limits
 from flp_inquiry.inquiry.pattern_hypotheses import meeting_questions, no_hypothesis, pattern_hypotheses
 from flp_inquiry.inquiry.patterns import (
     EXPLORER_METRICS,
@@ -178,9 +178,11 @@ def _funnel(analysis: Analysis, grade: int | None) -> str:
     if len(findings.shown_rows(units)) < findings.FUNNEL_MIN_UNITS or (unit == "points" and spread is None):
         # too few schools for limits (the sentence says so), or a mean with no spread to draw them from
         return findings.describe_funnel(units.assign(funnel_zone=""), "school", what=what, unit=unit)
-    limits = funnel_limits(units, spread=spread)
+    # a rate's limits are binomial; a mean's (distance from standard) come from its students' own spread
+    limits = funnel_limits(units) if spread is None else mean_funnel_limits(units, sd=spread)
     if len(findings.shown_rows(limits)) >= findings.FUNNEL_MIN_UNITS:
-        curve = funnel_curve(float(limits["overall"].iloc[0]), int(max(units["n"].max(), 2)), spread=spread)
+        overall, n_max = float(limits["overall"].iloc[0]), int(max(units["n"].max(), 2))
+        curve = funnel_curve(overall, n_max) if spread is None else mean_funnel_curve(overall, spread, n_max)
         analysis.charts["funnel"] = charts.funnel_chart(
             suppress_small_cells(limits, values=["value"]), curve, label="school",
             title=f"{pattern.metric_words.capitalize()} of {words}, by school, {inquiry.year_label}",
@@ -251,7 +253,8 @@ def _take_apart_by_unit(analysis: Analysis, trend: pd.DataFrame) -> None:
         table = tables.reader_table(
             contributions, {unit_col: labels.GROUP_TYPE_LABELS[unit_col], "n": "Students", "value": what.capitalize(),
                             "contribution": "Part of the gap", "percent_of_total": "Percent of the gap"},
-            values=["value", "contribution", "percent_of_total"], what=f"the breakdown of the gap by {by_what}")
+            values=["value", "contribution", "percent_of_total"], what=f"the breakdown of the gap by {by_what}",
+            caption=f"Each {by_what}'s part of the gap between {words} and {others}")
         if table.hidden_note:  # every row hidden: one sentence says so, no table of stars
             analysis.sentences["shows"].append(table.hidden_note)
         else:

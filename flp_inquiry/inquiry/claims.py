@@ -129,7 +129,7 @@ class Figure:
 class See:
     """A pointer to the table a claim's figures can be read in; shown only if the table shows rows.
 
-    ``table`` is a :class:`flp_inquiry.inquiry.tables.ReaderTable` (its ``caption`` and ``table_id``).
+    ``table`` is a :class:`flp_inquiry.inquiry.tables.ReaderTable` (its ``caption_text`` and ``table_id``).
     """
 
     table: object
@@ -140,7 +140,8 @@ class See:
 
     @property
     def words(self) -> str:
-        return str(getattr(self.table, "caption", "") or "the table")
+        caption = getattr(self.table, "caption_text", None) or getattr(self.table, "caption", "")
+        return str(caption or "the table")
 
     @property
     def text(self) -> str:

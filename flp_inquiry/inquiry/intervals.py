@@ -7,7 +7,8 @@ functions here (and in :mod:`flp_inquiry.inquiry.cohorts` and
 - :func:`wilson_interval` and :func:`group_gaps`: is the gap between two groups
   bigger than chance would make it?
 - :func:`funnel_limits` and :func:`funnel_curve`: is a school's rate outside
-  what its size alone would explain?
+  what its size alone would explain?  :func:`mean_funnel_limits` and
+  :func:`mean_funnel_curve` ask the same of a mean (distance from standard).
 
 Units
 -----
@@ -225,23 +226,51 @@ def _check_levels(levels: Sequence[float]) -> list[float]:
     return levels
 
 
-def _funnel_bounds(overall: float, counts: pd.Series, levels: list[float],
-                   spread: float | None = None) -> dict[str, pd.Series]:
-    """Lower and upper limits per level: for a binomial rate ``overall`` (percent, clipped 0-100), or for a
-    mean whose students' values have standard deviation ``spread`` (not clipped)."""
+def _funnel_bounds(overall: float, counts: pd.Series, levels: list[float]) -> dict[str, pd.Series]:
+    """Lower and upper limits (percent, clipped 0-100) per level for a binomial rate ``overall``."""
+    proportion = overall / 100
     with np.errstate(divide="ignore", invalid="ignore"):
-        if spread is None:
-            proportion = overall / 100
-            standard_error = np.sqrt(proportion * (1 - proportion) / counts.where(counts > 0)) * 100
-        else:
-            standard_error = spread / np.sqrt(counts.where(counts > 0))
+        standard_error = np.sqrt(proportion * (1 - proportion) / counts.where(counts > 0)) * 100
+    return _bounds(overall, standard_error, levels, clip=(0, 100))
+
+
+def _mean_funnel_bounds(overall: float, sd: float, counts: pd.Series, levels: list[float]) -> dict[str, pd.Series]:
+    """Lower and upper limits per level for a mean ``overall`` of students' figures with standard deviation ``sd``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        standard_error = sd / np.sqrt(counts.where(counts > 0))
+    return _bounds(overall, standard_error, levels, clip=None)
+
+
+def _bounds(overall: float, standard_error: pd.Series, levels: list[float],
+            clip: tuple[float, float] | None) -> dict[str, pd.Series]:
     bounds = {}
     for level in levels:
         half_width = _z(level) * standard_error
         low, high = overall - half_width, overall + half_width
-        bounds[f"lower_{_level_name(level)}"] = low.clip(0, 100) if spread is None else low
-        bounds[f"upper_{_level_name(level)}"] = high.clip(0, 100) if spread is None else high
+        if clip is not None:
+            low, high = low.clip(*clip), high.clip(*clip)
+        bounds[f"lower_{_level_name(level)}"], bounds[f"upper_{_level_name(level)}"] = low, high
     return bounds
+
+
+def _with_zones(table: pd.DataFrame, counts: pd.Series, values: pd.Series, overall: float,
+                bounds: dict[str, pd.Series], levels: list[float]) -> pd.DataFrame:
+    """``table`` with ``overall``, the limits and ``funnel_zone`` (where each value falls; NA where n is 0)."""
+    names = [f"{level * 100:g}%" for level in levels]
+    zones = [f"inside {names[0]}"] + [f"between {a} and {b}" for a, b in zip(names, names[1:])] + [f"outside {names[-1]}"]
+    # how many of the limits (inner to outer) the value is outside of: 0 = inside the inner one
+    outside_count = sum(
+        ((values < bounds[f"lower_{_level_name(level)}"]) | (values > bounds[f"upper_{_level_name(level)}"])).astype(int)
+        for level in levels
+    )
+    zone = pd.Series(pd.Categorical.from_codes(outside_count.to_numpy(), categories=zones), index=table.index)
+    return table.assign(overall=overall, **bounds, funnel_zone=zone.where(counts > 0))
+
+
+def _weighted_mean(counts: pd.Series, values: pd.Series, what: str) -> float:
+    if counts.sum() <= 0:
+        raise ParameterError("table", "no students", reason=f"no students to work out the overall {what} from")
+    return float((counts * values).sum() / counts.sum())
 
 
 def _check_overall(overall: float) -> float:
@@ -253,16 +282,14 @@ def _check_overall(overall: float) -> float:
 
 def funnel_limits(
     table: pd.DataFrame, n: str = "n", value: str = "value", overall: float | None = None,
-    levels: Sequence[float] = (0.95, 0.998), spread: float | None = None,
+    levels: Sequence[float] = (0.95, 0.998),
 ) -> pd.DataFrame:
-    """Funnel-plot control limits for each unit's rate (or mean), and where the unit falls.
+    """Funnel-plot control limits for each unit's rate, and where the unit falls.
 
     Around the overall rate p (percent), the limits for a unit of n students
     are p +/- z x sqrt(p (1 - p) / n) (the normal approximation to the
     binomial), clipped to 0-100.  A small school's limits are wide: its bad year
-    may be chance, not a cause to look for.  For a mean (Distance from Standard), ``spread`` is
-    the standard deviation of the students' values across the units, and the limits are
-    mean +/- z x spread / sqrt(n).
+    may be chance, not a cause to look for.
 
     Parameters
     ----------
@@ -297,38 +324,16 @@ def funnel_limits(
     0      A      40.2      59.8             inside 95%
     1      B      40.2      59.8  between 95% and 99.8%
     2      C      40.2      59.8          outside 99.8%
-
-    A mean of students whose values spread with standard deviation 50: around -60 points, 25 students
-    have 95% limits -60 +/- 1.96 x 50 / 5 = -79.6 to -40.4 and 99.8% limits -60 +/- 3.09 x 10 = -90.9
-    to -29.1: -75 is inside the 95% limits, -95 outside the 99.8% ones.
-
-    >>> t = pd.DataFrame({"school": ["A", "B"], "n": [25, 25], "value": [-75.0, -95.0]})
-    >>> funnel_limits(t, overall=-60, spread=50)[["lower_95", "lower_99_8", "funnel_zone"]].round(1).to_dict("records")
-    [{'lower_95': -79.6, 'lower_99_8': -90.9, 'funnel_zone': 'inside 95%'}, {'lower_95': -79.6, 'lower_99_8': -90.9, 'funnel_zone': 'outside 99.8%'}]
     """
     require_columns(table, [n, value], "funnel_limits")
     levels = _check_levels(levels)
     counts, rates = _numbers(table, n, "funnel_limits"), _numbers(table, value, "funnel_limits")
-    if overall is None:
-        if counts.sum() <= 0:
-            raise ParameterError("table", "no students", reason="no students to work out the overall rate from")
-        overall = float((counts * rates).sum() / counts.sum())
-    overall = _check_overall(overall) if spread is None else float(overall)
-    bounds = _funnel_bounds(overall, counts, levels, spread)
-    names = [f"{level * 100:g}%" for level in levels]
-    zones = [f"inside {names[0]}"] + [f"between {a} and {b}" for a, b in zip(names, names[1:])] + [f"outside {names[-1]}"]
-    # how many of the limits (inner to outer) the rate is outside of: 0 = inside the inner one
-    outside_count = sum(
-        ((rates < bounds[f"lower_{_level_name(level)}"]) | (rates > bounds[f"upper_{_level_name(level)}"])).astype(int)
-        for level in levels
-    )
-    zone = pd.Series(pd.Categorical.from_codes(outside_count.to_numpy(), categories=zones), index=table.index)
-    return table.assign(overall=overall, **bounds, funnel_zone=zone.where(counts > 0))
+    overall = _check_overall(_weighted_mean(counts, rates, "rate") if overall is None else overall)
+    return _with_zones(table, counts, rates, overall, _funnel_bounds(overall, counts, levels), levels)
 
 
 def funnel_curve(
     overall: float, n_max: int, levels: Sequence[float] = (0.95, 0.998), *, n_min: int = 1, points: int = 200,
-    spread: float | None = None,
 ) -> pd.DataFrame:
     """Points for drawing funnel limits around ``overall`` from ``n_min`` to ``n_max`` students.
 
@@ -360,10 +365,95 @@ def funnel_curve(
     1   10     50.0      19.0      81.0
     2  100     50.0      40.2      59.8
     """
-    overall = _check_overall(overall) if spread is None else float(overall)
+    overall = _check_overall(overall)
     levels = _check_levels(levels)
     if not 1 <= n_min <= n_max or points < 2:
         raise ParameterError("n_max", n_max, reason="need 1 <= n_min <= n_max and at least 2 points")
     counts = pd.Series(np.unique(np.round(np.geomspace(n_min, n_max, points)).astype(int)), name="n")
-    return pd.DataFrame({"n": counts, "overall": overall,
-                         **_funnel_bounds(overall, counts.astype(float), levels, spread)})
+    return pd.DataFrame({"n": counts, "overall": overall, **_funnel_bounds(overall, counts.astype(float), levels)})
+
+
+def _check_sd(sd: float) -> float:
+    sd = float(sd)
+    if not np.isfinite(sd) or sd <= 0:
+        raise ParameterError("sd", sd, reason="the standard deviation of students' own figures, more than 0")
+    return sd
+
+
+def mean_funnel_limits(
+    table: pd.DataFrame, sd: float, n: str = "n", value: str = "value", overall: float | None = None,
+    levels: Sequence[float] = (0.95, 0.998),
+) -> pd.DataFrame:
+    """Funnel-plot control limits for each unit's mean (e.g. distance from standard), and where it falls.
+
+    Around the overall mean m, the limits for a unit of n students are m +/- z x sd / sqrt(n),
+    where sd is the standard deviation of students' own figures (each student's scale score minus
+    the standard) across all the units: the spread of a mean of n students drawn from them.  Not
+    clipped (a mean has no bounds).  :func:`funnel_limits` is the same for a rate.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per unit (school, group), with ``n`` and ``value`` (a mean).
+    sd : float
+        The standard deviation of the students' figures, in the value's units (points).
+    n, value : str
+        Names of the count and mean columns.
+    overall : float, optional
+        The mean the units are held against; default the ``n``-weighted mean of ``value``.
+    levels : sequence of float, default (0.95, 0.998)
+        Coverages of the limits, inner to outer.
+
+    Returns
+    -------
+    DataFrame
+        The input columns plus ``overall``, ``lower_<level>``/``upper_<level>`` and ``funnel_zone``,
+        as :func:`funnel_limits` gives them.
+
+    Examples
+    --------
+    Around -50 points with students spread sd = 80 points, a school of 64 students has a standard
+    error of 80 / sqrt(64) = 10 points: 95% limits -50 +/- 1.96 x 10 = -69.6 to -30.4, 99.8% limits
+    -50 +/- 3.09 x 10 = -80.9 to -19.1.  A school at -45 is inside 95%, one at -25 between the two,
+    one at -90 outside 99.8%.
+
+    >>> t = pd.DataFrame({"school": ["A", "B", "C"], "n": [64, 64, 64], "value": [-45.0, -25.0, -90.0]})
+    >>> limits = mean_funnel_limits(t, sd=80, overall=-50)
+    >>> limits[["school", "lower_95", "upper_95", "lower_99_8", "upper_99_8", "funnel_zone"]].round(1)
+      school  lower_95  upper_95  lower_99_8  upper_99_8            funnel_zone
+    0      A     -69.6     -30.4       -80.9       -19.1             inside 95%
+    1      B     -69.6     -30.4       -80.9       -19.1  between 95% and 99.8%
+    2      C     -69.6     -30.4       -80.9       -19.1          outside 99.8%
+    """
+    require_columns(table, [n, value], "mean_funnel_limits")
+    levels, sd = _check_levels(levels), _check_sd(sd)
+    counts, means = _numbers(table, n, "mean_funnel_limits"), _numbers(table, value, "mean_funnel_limits")
+    overall = _weighted_mean(counts, means, "mean") if overall is None else float(overall)
+    return _with_zones(table, counts, means, overall, _mean_funnel_bounds(overall, sd, counts, levels), levels)
+
+
+def mean_funnel_curve(
+    overall: float, sd: float, n_max: int, levels: Sequence[float] = (0.95, 0.998), *, n_min: int = 1,
+    points: int = 200,
+) -> pd.DataFrame:
+    """Points for drawing a mean's funnel limits (:func:`mean_funnel_limits`) from ``n_min`` to ``n_max`` students.
+
+    The same columns as :func:`funnel_curve` (``n, overall, lower_<level>, upper_<level>``), for
+    :func:`flp_inquiry.inquiry.charts.funnel_chart`.
+
+    Examples
+    --------
+    Around -50 points with sd 80: for 4 students 80 / 2 = 40, -50 +/- 1.96 x 40 = -128.4 to 28.4;
+    for 64, -69.6 to -30.4 as above.
+
+    >>> mean_funnel_curve(-50, 80, 64, levels=(0.95,), n_min=4, points=2).round(1)
+        n  overall  lower_95  upper_95
+    0   4    -50.0    -128.4      28.4
+    1  64    -50.0     -69.6     -30.4
+    """
+    levels, sd = _check_levels(levels), _check_sd(sd)
+    if not 1 <= n_min <= n_max or points < 2:
+        raise ParameterError("n_max", n_max, reason="need 1 <= n_min <= n_max and at least 2 points")
+    counts = pd.Series(np.unique(np.round(np.geomspace(n_min, n_max, points)).astype(int)), name="n")
+    return pd.DataFrame({"n": counts, "overall": float(overall),
+                         **_mean_funnel_bounds(float(overall), sd, counts.astype(float), levels)})

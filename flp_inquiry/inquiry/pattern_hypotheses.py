@@ -69,7 +69,8 @@ def _absence_hypothesis(analysis) -> Hypothesis | None:
                                  parts_of=["grade", "school_year"])
     table = tables.reader_table(
         shown, {"grade": "Grades", "school_year": "School year", "attendance": "Attendance",
-                "n": "Students", "value": what.capitalize(), "interval": "95% interval"}, values=["value", "interval"])
+                "n": "Students", "value": what.capitalize(), "interval": "95% interval"}, values=["value", "interval"],
+        caption=f"{what.capitalize()} of {who}, chronically absent or not")
     if not table.hidden_note:  # (every row hidden: the verdict says they cannot be compared)
         analysis.tables["attendance"] = table
     condition = "If chronic absence goes with the pattern"
@@ -106,7 +107,8 @@ def _same_students_hypothesis(analysis) -> Hypothesis:
     table = tables.reader_table(
         growth, {"n": "Same students, tested both years", "dfs_from": f"DFS in {labels.grade_label(grade - 1)}",
                  "dfs_to": f"DFS in {labels.grade_label(grade)}", "dfs_change": "Change (points)",
-                 "interval": "95% interval"}, values=["dfs_from", "dfs_to", "dfs_change", "interval"])
+                 "interval": "95% interval"}, values=["dfs_from", "dfs_to", "dfs_change", "interval"],
+        caption=f"The same {who} a year apart, {labels.grade_words(grade - 1)} to {labels.grade_words(grade)}")
     if not table.hidden_note:  # (under 11: the verdict says they cannot be followed)
         analysis.tables["matched"] = table
     followed = (f"{who} in {labels.grade_label(grade - 1)} last year" if inquiry.whole_district

@@ -3,9 +3,17 @@
 Every table a notebook shows goes through :func:`reader_table`, and so through
 :func:`flp_inquiry.measures.suppression.suppress_small_cells`.  A table without rows
 (:class:`ReaderTable`) shows nothing; the sentence a notebook writes beside it says why.
+
+A table is marked up for a screen reader and for print: a ``<caption>`` (given, or built from
+its headings), ``th scope="col"`` on its headings, ``th scope="row"`` on the first (label) cell of
+each row, and an ``id`` a sentence can link to, made from the caption, the same on every run
+(pandas' own is random).
 """
 from __future__ import annotations
 
+import html
+import re
+import unicodedata
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -58,6 +66,114 @@ def _numbers_or_hidden(values: pd.Series) -> bool:
                                                   and not isinstance(v, bool)).all())
 
 
+# pandas' Styler templates (html_table.tpl, html_style.tpl), with the table's id its own (no random "T_" one),
+# scope on every heading, the first cell of each row a row heading, and no empty <style> block
+_TABLE_TEMPLATE = """\
+{% if exclude_styles %}<table>{% else %}<table id="{{uuid}}"{% if table_attributes %} {{table_attributes}}{% endif %}>{% endif %}
+{% if caption and caption is string %}
+  <caption>{{caption}}</caption>
+{% elif caption and caption is sequence %}
+  <caption>{{caption[0]}}</caption>
+{% endif %}
+  <thead>
+{% for r in head %}
+    <tr>
+{% for c in r %}{% if c.is_visible != False %}
+      <th scope="col"{% if c.id is defined and not exclude_styles %} id="{{uuid}}-{{c.id}}"{% endif %}{% if not exclude_styles %} class="{{c.class}}"{% endif %} {{c.attributes}}>{{c.display_value}}</th>
+{% endif %}{% endfor %}
+    </tr>
+{% endfor %}
+  </thead>
+  <tbody>
+{% for r in body %}
+    <tr>
+{% set row = namespace(first=True) %}
+{% for c in r %}{% if c.is_visible != False %}
+{% set tag = "th" if row.first else c.type %}
+      <{{tag}}{% if row.first %} scope="row"{% endif %}{% if c.id is defined and not exclude_styles %} id="{{uuid}}-{{c.id}}"{% endif %}{% if not exclude_styles %} class="{{c.class}}"{% endif %} {{c.attributes}}>{{c.display_value}}</{{tag}}>
+{% set row.first = False %}
+{% endif %}{% endfor %}
+    </tr>
+{% endfor %}
+  </tbody>
+</table>
+"""
+_STYLE_TEMPLATE = """\
+{% if table_styles or cellstyle or cellstyle_index or cellstyle_columns %}
+<style type="text/css">
+{% for s in table_styles %}
+#{{uuid}} {{s.selector}} {
+{% for p,val in s.props %}
+  {{p}}: {{val}};
+{% endfor %}
+}
+{% endfor %}
+{% for cs in [cellstyle, cellstyle_index, cellstyle_columns] %}
+{% for s in cs %}
+{% for selector in s.selectors %}{% if not loop.first %}, {% endif %}#{{uuid}}-{{selector}}{% endfor %} {
+{% for p,val in s.props %}
+  {{p}}: {{val}};
+{% endfor %}
+}
+{% endfor %}
+{% endfor %}
+</style>
+{% endif %}
+"""
+
+
+def heading_caption(headings: Sequence[str]) -> str:
+    """A caption built from a table's headings, for a table given none: the figures, by the first column.
+
+    >>> heading_caption(["Student group", "Students tested", "Distance from standard (points)", "Note"])
+    'Students tested and distance from standard (points) by student group'
+    >>> heading_caption(["Indicator", "Students", "Fresno Unified (district, 2024-25)"])
+    'Students and Fresno Unified (district, 2024-25) by indicator'
+    >>> heading_caption(["English language status", "ELA: met or exceeded (%)"]), heading_caption(["Course"])
+    ('ELA: met or exceeded (%) by English language status', 'Course')
+    """
+    headings = [str(heading) for heading in headings if str(heading) != "Note"]
+    if len(headings) < 2:
+        return headings[0] if headings else "Table"
+    label, figures = headings[0], [_in_sentence(heading) for heading in headings[1:]]
+    return labels.sentence_start(f"{labels.join_words(figures)} by {_in_sentence(label)}")
+
+
+#: Words written with a capital inside a sentence too; and those that are before a number (``Grade 7``).
+_CAPITALISED = {"English", "Spanish", "Algebra", "Integrated", "Smarter"}
+_CAPITALISED_BEFORE_A_NUMBER = {"Grade", "Grades", "Level"}
+
+
+def _in_sentence(heading: str) -> str:
+    """A heading as it reads inside a sentence: names, acronyms and numbered grades keep their capitals.
+
+    >>> [_in_sentence(h) for h in ["Students tested", "Grade", "Grade 7 students", "ELA: met", "English learners", "Fresno Unified"]]
+    ['students tested', 'grade', 'Grade 7 students', 'ELA: met', 'English learners', 'Fresno Unified']
+    """
+    words = heading.split()
+    first = re.sub(r"[^A-Za-z]", "", words[0]) if words else ""
+    numbered = first in _CAPITALISED_BEFORE_A_NUMBER and len(words) > 1 and words[1][:1].isdigit()
+    keeps_capitals = (not first or first in _CAPITALISED or numbered or len(first) > 1 and not first[1:].islower()
+                      or any(word[:1].isupper() for word in words[1:]))
+    return heading if keeps_capitals else heading[:1].lower() + heading[1:]
+
+
+def caption_id(caption: str) -> str:
+    """An ``id`` for a table from its caption: ASCII letters, digits and hyphens, the same on every run.
+
+    >>> caption_id("Students and percent met by English language status"), caption_id("Peñasco's 2024-25 <table>")
+    ('table-students-and-percent-met-by-english-language-status', 'table-penascos-2024-25-table')
+    """
+    ascii_text = unicodedata.normalize("NFKD", caption).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower().replace("'", ""))
+    slug = ""
+    for word in words:  # whole words, up to about 60 characters
+        if slug and len(slug) + len(word) > 60:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return f"table-{slug or 'figures'}"
+
+
 class ReaderTable(Styler):
     """A table for a reader (a pandas ``Styler``), shown in a notebook and its report only when it has rows.
 
@@ -79,6 +195,21 @@ class ReaderTable(Styler):
 
     #: The sentence shown instead of a table whose every row is hidden; ``""`` otherwise.
     hidden_note = ""
+
+    template_html_table = Styler.env.from_string(_TABLE_TEMPLATE)
+    template_html_style = Styler.env.from_string(_STYLE_TEMPLATE)
+
+    def __init__(self, data, *args, caption: str | None = None, table_id: str | None = None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        #: The caption as text (its HTML is escaped: a heading may hold a school's name).
+        self.caption_text = caption or heading_caption(list(self.data.columns))
+        self.set_caption(html.escape(self.caption_text))
+        self.set_uuid(table_id or caption_id(self.caption_text))
+
+    @property
+    def table_id(self) -> str:
+        """The table's HTML id, for a sentence's pointer (:class:`flp_inquiry.inquiry.claims.See`)."""
+        return self.uuid
 
     @property
     def shows_rows(self) -> bool:
@@ -112,7 +243,7 @@ def reader_table(
     table: pd.DataFrame, columns: Mapping[str, str], *, values: Sequence[str] = ("value",),
     counts: Mapping[str, Sequence[str]] | None = None, decimals: int = 1,
     complementary: Mapping[str, object] | None = None, parts_of: Sequence[str] | None = None,
-    not_counted: str | None = None, what: str = "",
+    not_counted: str | None = None, what: str = "", caption: str | None = None, id: str | None = None,
 ) -> ReaderTable:
     """An aggregate table as a principal reads it: small cells ``*``, groups in words, plain headings.
 
@@ -131,7 +262,10 @@ def reader_table(
     blank, not ``*``, and the reason goes in the *Note*.  Returns a :class:`ReaderTable`
     (a pandas ``Styler``) without the row index (its ``.data`` is the table); one
     without rows shows nothing in a notebook or report, and one whose every row is
-    hidden shows one sentence instead (``what`` names the table in it).
+    hidden shows one sentence instead (``what`` names the table in it).  ``caption`` is
+    the table's ``<caption>`` (default: built from its headings, :func:`heading_caption`),
+    ``id`` the HTML id a sentence can link to (default: from the caption, :func:`caption_id`;
+    two tables of one report need two captions or two ids).
 
     >>> t = pd.DataFrame({"el_status": ["EL", "RFEP"], "n": [25, 8], "value": [31.04, 70.0]})
     >>> shown = reader_table(t, {"el_status": "Group", "n": "Students", "value": "Percent met"}).data
@@ -192,14 +326,16 @@ def reader_table(
         shown["Note"] = reasons.where(~counted, caution.map({True: CAUTION_NOTE, False: ""}))
     shown = shown.reset_index(drop=True)
     # every cell and heading escaped: a school or course name is text, never markup (pandas' Styler escapes nothing)
-    styled = ReaderTable(shown).hide(axis="index").format(precision=decimals, na_rep="", escape="html")
+    styled = ReaderTable(shown, caption=caption, table_id=id).hide(axis="index")
+    styled = styled.format(precision=decimals, na_rep="", escape="html")
     styled = styled.format_index(escape="html", axis=1)
     count_columns = [c for c in counts if c in table]
     styled.hidden_note = _every_row_hidden(table.loc[counted, count_columns], hidden.loc[counted, count_columns], what)
     return styled
 
 
-def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str, what: str = "") -> ReaderTable:
+def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str, what: str = "",
+                        caption: str | None = None, id: str | None = None) -> ReaderTable:
     """:func:`flp_inquiry.inquiry.decomposition.decompose_change` for a reader: a unit is hidden when either year is under 11.
 
     A unit's composition, performance and change are its *parts* of the total change
@@ -211,8 +347,9 @@ def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str, w
     ...     "before_share": [0.83, 0.17, 1.0], "after_share": [0.62, 0.38, 1.0], "before_value": [20.0, 30.0, 21.7],
     ...     "after_value": [25.0, 35.0, 28.8], "composition": [-4.7, 6.6, 1.9], "performance": [3.6, 1.4, 5.0],
     ...     "change": [-1.1, 8.0, 6.9]})
-    >>> decomposition_table(d, "school", "%").data["Part of the change (percentage points)"].tolist()
-    ['*', '*', 6.9]
+    >>> table = decomposition_table(d, "school", "%")
+    >>> table.data["Part of the change (percentage points)"].tolist(), table.caption_text
+    (['*', '*', 6.9], 'Parts of the change since last year by school: who is enrolled where, and how students did')
     """
     moving = ["composition", "performance", "change"]
     words = "percentage points" if unit == "%" else unit
@@ -222,4 +359,6 @@ def decomposition_table(decomposition: pd.DataFrame, unit_col: str, unit: str, w
         "composition": f"Part from who is enrolled where ({words})", "performance": f"Part from how students did ({words})",
         "change": f"Part of the change ({words})",
     }, counts={"after_n": ["after_value", *moving], "before_n": ["before_value", *moving]},
-        complementary={unit_col: "Total"}, what=what)
+        complementary={unit_col: "Total"}, what=what, id=id,
+        caption=caption or (f"Parts of the change since last year by {_in_sentence(labels.GROUP_TYPE_LABELS.get(unit_col, unit_col))}:"
+                            " who is enrolled where, and how students did"))

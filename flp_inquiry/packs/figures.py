@@ -147,11 +147,21 @@ def image_figure(mimetype: str, data: str, alt: str | None) -> str:
     return f'<figure class="chart"><img src="data:{mimetype};base64,{payload}" alt="{html_text.escape(alt)}"></figure>'
 
 
-def clean_html_output(markup: str) -> str:
+def clean_html_output(markup: str, used_ids: set[str] | None = None) -> str:
     """An HTML output (e.g. a DataFrame table) without scripts, embeds, event handlers or remote fetches.
 
     >>> clean_html_output('<style>@import url(https://x/y.css); td{color:red}</style><table onclick="f()"><tr><td>Oak</td><td>1</td></tr></table><script src="https://cdn/x.js"></script>')
     '<style> td{color:red}</style><table><tr><td class="text">Oak</td><td>1</td></tr></table>'
+
+    ``used_ids``, the table ids of the report's outputs so far (added to): a table whose id is
+    taken gets the next free one (``-2``, ``-3`` ...), its cells' ids and its styles with it, so
+    that every id a sentence links to is unique in the report.
+
+    >>> used = {"table-x"}
+    >>> clean_html_output('<style>#table-x-row0_col1 {color: red}</style><table id="table-x"><tr><td id="table-x-row0_col1">1</td></tr></table>', used)
+    '<style>#table-x-2-row0_col1 {color: red}</style><table id="table-x-2"><tr><td id="table-x-2-row0_col1">1</td></tr></table>'
+    >>> sorted(used)
+    ['table-x', 'table-x-2']
     """
     soup = BeautifulSoup(markup, "html.parser")
     for element in soup.find_all(["script", "link", "iframe", "object", "embed", "base", "meta", "noscript"]):
@@ -168,7 +178,28 @@ def clean_html_output(markup: str) -> str:
     for cell in soup.find_all("td"):
         if not _NUMERIC_CELL.match(cell.get_text(strip=True)):
             cell["class"] = [*cell.get("class", []), "text"]  # words read left-aligned, numbers right
+    if used_ids is not None:
+        _renumber_table_ids(soup, used_ids)
     return str(soup)
+
+
+def _renumber_table_ids(soup: BeautifulSoup, used_ids: set[str]) -> None:
+    """Give each table whose id is in ``used_ids`` the next free one (its cells' ids and styles follow); note them."""
+    for table in soup.find_all("table", id=True):
+        old = str(table["id"])
+        new, number = old, 1
+        while new in used_ids:
+            number += 1
+            new = f"{old}-{number}"
+        used_ids.add(new)
+        if new == old:
+            continue
+        for element in soup.find_all(id=True):
+            if element["id"] == old or str(element["id"]).startswith(old + "-"):
+                element["id"] = new + str(element["id"])[len(old):]
+        selector = re.compile("#" + re.escape(old) + r"(?![\w])")
+        for style in soup.find_all("style"):
+            style.string = selector.sub("#" + new, str(style.string or ""))
 
 
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt\s*=)", re.IGNORECASE)

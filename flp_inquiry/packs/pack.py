@@ -170,7 +170,7 @@ def load_pack(pack: str | Path | Mapping) -> Pack:
     ...            "output": "build/packs/march", "colour": "red"})
     Traceback (most recent call last):
     ...
-    flp_inquiry.packs.pack.PackError: pack: unknown key 'colour'; keys: data, districts, kernel, notebooks, output, parameters, questions, school_year, schools, timeout, title
+    flp_inquiry.packs.pack.PackError: pack: unknown key 'colour'; keys: data, districts, kernel, notebooks, output, parameters, questions, school_year, schools, state_files, timeout, title
     >>> load_pack({"school_year": 2025, "districts": ["fresno"], "output": "out", "timeout": float("inf")})
     Traceback (most recent call last):
     ...

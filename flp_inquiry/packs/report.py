@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 import nbformat
+from markupsafe import Markup
 from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -114,6 +115,34 @@ def format_time(value: datetime | str) -> str:
     return f"{moment:%B} {moment.day}, {moment.year}, {hour}:{moment:%M %p}{zone}"
 
 
+def running_header(header: ReportHeader) -> str:
+    """What the top of every printed page after the first says: the school (or all schools), and the question.
+
+    >>> running_header(ReportHeader("fresno", "Who is chronically absent?", 2025, "2025-03-01", school="Sample Oak"))
+    'Sample Oak · Who is chronically absent?'
+    >>> running_header(ReportHeader("long_beach", "Who is chronically absent?", 2025, "2025-03-01"))
+    'All schools, Long Beach Unified · Who is chronically absent?'
+    """
+    facts = dict(header.facts())
+    place = header.school or f"{ALL_SCHOOLS}, {facts['District']}"
+    return f"{place} · {header.question}"
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string, safe inside a ``<style>`` element: for a print header's ``content``.
+
+    Every character but ASCII letters and digits is written as a six-digit CSS escape (``\\0000f1``
+    for ñ), so no quote, backslash, ``</style>`` or newline in a school's name can end the string or
+    the style sheet; line breaks and tabs become spaces first.  (A space is escaped too: CSS takes a
+    space after an escape as its end, so ``,`` then a space would lose the space.)
+
+    >>> print(css_string('Peñasco, "K-8" </style>'))
+    "Pe\\0000f1asco\\00002c\\000020\\000022K\\00002d8\\000022\\000020\\00003c\\00002fstyle\\00003e"
+    """
+    flat = " ".join(str(text).split())
+    return Markup('"' + "".join(c if c.isascii() and c.isalnum() else f"\\{ord(c):06x}" for c in flat) + '"')
+
+
 def strip_anchor_links(html: str) -> str:
     """Remove the pilcrow links nbconvert adds after each heading (noise on paper and for screen readers).
 
@@ -175,7 +204,7 @@ class PrincipalReportPreprocessor(Preprocessor):
             markdown_cells[0].source = drop_repeated_title(markdown_cells[0].source, title)
         for cell, source in zip(markdown_cells, shift_headings([cell.source for cell in markdown_cells])):
             cell.source = source
-        charts = 0
+        charts, self._table_ids = 0, set()  # (every table id in the report unique: clean_html_output)
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue
@@ -211,7 +240,7 @@ class PrincipalReportPreprocessor(Preprocessor):
                 alt = (metadata.get(mimetype) or {}).get("alt") or metadata.get("alt")
                 return {"text/html": image_figure(mimetype, data[mimetype], alt)}
         if "text/html" in data:
-            return {"text/html": clean_html_output(data["text/html"])}
+            return {"text/html": clean_html_output(data["text/html"], getattr(self, "_table_ids", set()))}
         if "text/markdown" in data:
             # a coach's own Markdown output: its emphasis kept, any HTML in it (a name from an export) shown as text
             return {"text/html": clean_html_output(f'<div class="prose">{markdown_as_text_html(data["text/markdown"])}</div>')}
@@ -302,6 +331,7 @@ def render_report(notebook: str | os.PathLike | nbformat.NotebookNode, out_html:
     resources = {"report": {
         "question": header.question, "facts": facts, "made": made, "min_n": min_n, "version": __version__,
         "page_title": f"{header.question} - {place} - {dict(facts)['School year']}",
+        "running_header": running_header(header),
     }}
     html, _ = _report_exporter().from_notebook_node(nb, resources=resources)
     _refuse_external_references(html, "report")
@@ -356,4 +386,5 @@ def _new_report_exporter() -> HTMLExporter:
     )
     exporter.register_preprocessor(PrincipalReportPreprocessor(), enabled=True)
     exporter.register_filter("strip_anchor_links", strip_anchor_links)
+    exporter.register_filter("css_string", css_string)
     return exporter

@@ -162,8 +162,8 @@ def test_absolute_and_relative_folders_are_allowed_but_no_dot_dot(tmp_path):
     ({"group_type": "school"}, "Allowed values: el_status, ethnicity, sed, swd, gender"),
     ({"group": "ELL"}, "group = 'ELL' is not allowed. Allowed values: EL, EO, IFEP, RFEP, TBD"),
     ({"group_type": "sed", "group": "EL"}, "group = 'EL' is not allowed. Allowed values: False, True"),
-    ({"grade": "13"}, "grade = '13' is not allowed. Allowed values: all, 3, 4, 5, 6, 7, 8, 11"),
-    ({"metric": "chronic_absence", "grade": "11"}, "grade = '11' is not allowed. Allowed values: all, 0, 1, 2"),
+    ({"grade": "13"}, "grade = '13' is not allowed. Allowed values: auto, all, 3, 4, 5, 6, 7, 8, 11"),
+    ({"metric": "chronic_absence", "grade": "11"}, "grade = '11' is not allowed. Allowed values: auto, all, 0, 1, 2"),
     ({"subject": "ma\nth"}, "control character"),
 ])
 def test_a_command_line_value_no_notebook_accepts_stops_the_run_before_it_starts(tmp_path, values, message):

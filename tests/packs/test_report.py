@@ -176,9 +176,10 @@ def test_footer_says_what_is_hidden_and_how_a_change_is_rounded(rendered):
 def test_headings_follow_the_title_without_skipping_levels(rendered):
     _, soup = rendered
     levels = [int(h.name[1]) for h in soup.find_all(re.compile(r"^h[1-6]$"))]
-    # The notebook's "#" and "##" follow the report's title as h2 and h3.
-    assert levels == [1, 2, 3]
-    assert [h.get_text() for h in soup.find_all(["h2", "h3"])] == ["Math results", "Attendance"]
+    # The notebook's "#" and "##" follow the report's title as h2 and h3; the glossary of the words the
+    # report uses closes it at h2
+    assert levels == [1, 2, 3, 2]
+    assert [h.get_text() for h in soup.find_all(["h2", "h3"])] == ["Math results", "Attendance", "Words used in this report"]
     assert "¶" not in soup.get_text()
 
 

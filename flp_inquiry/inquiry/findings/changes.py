@@ -316,7 +316,7 @@ def changes_table(table: pd.DataFrame, keys: Sequence[str], year: int, *, unit: 
     >>> t = pd.DataFrame({"school_year": [2024, 2025] * 2, "grade": [6, 6, 7, 7], "n": [40, 38, 30, 25],
     ...                   "value": [-50.0, -40.0, -60.0, -90.0]})
     >>> changes_table(t, ["grade"], 2025, unit="points", what="math distance from standard").data.to_dict("records")[0]
-    {'Students': 'Students in Grade 7', 'Students, 2023-24': 30, '2023-24 (points)': -60.0, 'Students, 2024-25': 25, '2024-25 (points)': -90.0, 'Change (points)': -30.0, 'Note': 'fewer than 30 students: read with caution'}
+    {'Who': 'Students in Grade 7', 'Students, 2023-24': 30, '2023-24 (points)': -60.0, 'Students, 2024-25': 25, '2024-25 (points)': -90.0, 'Change (points)': -30.0, 'Note': 'fewer than 30 students: read with caution'}
     """
     from flp_inquiry.inquiry.tables import reader_table
 
@@ -339,4 +339,4 @@ def changes_table(table: pd.DataFrame, keys: Sequence[str], year: int, *, unit: 
         "students": "Who", "prior_n": f"Students, {last}", "prior_value": f"{last} ({words})",
         "n": f"Students, {this}", "value": f"{this} ({words})", "change": f"Change ({change_words})"},
         counts={"n": ["value", "change"], "prior_n": ["prior_value", "change"]},
-        what=f"the table of changes in {what}")
+        what=f"the table of changes in {what}", caption=f"Changes in {what} since last year")

@@ -110,16 +110,32 @@ def where_counted(inquiry, topic: str, sentences: Sequence[str], *, again: bool 
     return [note] if note else list(sentences)
 
 
-def describe_nothing_drawn(table: pd.DataFrame, *, what: str) -> str:
-    """A sentence when no row of a chart's table has 11 or more students (so no chart is drawn); else ``""``.
+def describe_nothing_drawn(table: pd.DataFrame, *, what: str, chart=None) -> str:
+    """A sentence when a chart of ``table`` is not drawn; else ``""``.
+
+    No row of the table has 11 or more students, or the chart function hid every part (``chart`` a
+    :class:`flp_inquiry.inquiry.charts.NothingToDraw`, whose description says how many and why).
 
     >>> t = pd.DataFrame({"grade": [3, 4], "level": [2, 3], "n": [4, 9], "value": [40.0, 60.0]})
     >>> describe_nothing_drawn(t, what="English learners by ELPAC level")
     'No group has 11 or more students to draw English learners by ELPAC level.'
     >>> describe_nothing_drawn(t.assign(n=[4, 12]), what="English learners by ELPAC level")
     ''
+    >>> class NothingToDraw:  # (as flp_inquiry.inquiry.charts gives it)
+    ...     description = ("Stacked bar chart of the share of students by Grade. 1 group with fewer than 11 students is "
+    ...                    "not shown. 1 more is hidden so that a smaller group beside it cannot be worked out. "
+    ...                    "No group has enough students to show.")
+    >>> describe_nothing_drawn(t.assign(n=[4, 12]), what="English learners by ELPAC level", chart=NothingToDraw())
+    'No chart of English learners by ELPAC level can be drawn: 1 group with fewer than 11 students is not shown. 1 more is hidden so that a smaller group beside it cannot be worked out.'
     """
-    return "" if len(shown_rows(table)) else f"No group has 11 or more students to draw {what}."
+    if not len(shown_rows(table)):
+        return f"No group has 11 or more students to draw {what}."
+    description = getattr(chart, "description", None)
+    if chart is None or description is None or type(chart).__name__ != "NothingToDraw":
+        return ""
+    why = description.split(". ", 1)[1] if ". " in description else ""
+    why = why.replace("No group has enough students to show.", "").strip()
+    return f"No chart of {what} can be drawn" + (f": {why}" if why else ".")
 
 
 def scope_grades(inquiry, grades: Sequence[int] | None = None) -> list[int]:
