@@ -251,7 +251,10 @@ def _hypotheses(analysis: Analysis) -> None:
                         "n": "Students", "value": what.capitalize()})
     if not table.hidden_note:  # (every row hidden: the sentence below says they cannot be compared)
         analysis.tables["attendance"] = table
-    if by_attendance.empty:  # e.g. a high school: chronic absence is not counted in grades 9-12
+    no_attendance = findings.describe_data_missing(inquiry, "chronic_absence")
+    if no_attendance:  # the district's data has none (the state's score files): not a matter of grades
+        analysis.sentences["hypotheses"] = [no_attendance]
+    elif by_attendance.empty:  # e.g. a high school: chronic absence is not counted in grades 9-12
         place = inquiry.district_name if inquiry.whole_district else inquiry.school
         subject_words = "math" if pattern.subject == "math" else "ELA"
         analysis.sentences["hypotheses"] = [
@@ -299,7 +302,10 @@ def _meeting_questions(analysis: Analysis) -> list[str]:
     grade = pattern.grade_number
     counted = (grade in outcomes.CHRONIC_ABSENCE_GRADES if grade is not None
                else findings.counted_here(inquiry, "chronic_absence"))
-    if counted:
+    if findings.describe_data_missing(inquiry, "chronic_absence"):
+        questions.append("The data holds no attendance: what do the schools' own attendance records show for "
+                         "these students?")
+    elif counted:
         questions.append("If chronic absence rose, who has talked with these students' families?")
     else:
         questions.append("Chronic absence is counted in grades K-8 only: what do the school's own attendance records "

@@ -44,6 +44,11 @@ from flp_inquiry.inquiry.findings.glance import (  # noqa: F401
     partner_figures,
     with_partner,
 )
+from flp_inquiry.inquiry.findings.held import (  # noqa: F401
+    describe_data_held,
+    describe_data_missing,
+    lacks,
+)
 from flp_inquiry.inquiry.findings.scope import (  # noqa: F401
     GRADES_COUNTED,
     counted_here,
@@ -88,6 +93,8 @@ __all__ = [
     "describe_bottleneck",
     "describe_colours",
     "describe_contributions",
+    "describe_data_held",
+    "describe_data_missing",
     "describe_decomposition",
     "describe_extremes",
     "describe_funnel",
@@ -104,6 +111,7 @@ __all__ = [
     "grades_words",
     "group_phrase",
     "indicator_trends",
+    "lacks",
     "largest_change",
     "partner_figures",
     "scope_sentence",
