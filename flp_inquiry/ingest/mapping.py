@@ -223,7 +223,8 @@ def load_mapping(district_or_path: str | Path) -> DistrictMapping:
         if not path.is_file():
             known = sorted(p.stem for p in path.parent.glob("*.yaml"))
             raise MappingError(f"there is no mapping for district {str(district_or_path)!r} "
-                               f"(known: {', '.join(known)}); pass a mapping YAML file instead")
+                               f"(known: {', '.join(known)}); pass a mapping YAML file instead, or --mapping toms "
+                               "for the state's TOMS score files")
     try:
         raw_bytes = path.read_bytes()
     except OSError as err:

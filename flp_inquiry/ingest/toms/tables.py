@@ -93,6 +93,8 @@ class ScoreFileRows:
     def __init__(self, score_files: dict[str, list[TomsFile]], district: str):
         self.score_files, self.district = score_files, district
         self.problems: list[Problem] = []
+        #: what the reader found in the files: a rule broken later by such a record is not said again
+        self.reported = [problem for files in score_files.values() for file in files for problem in file.problems]
         self.findings: list[dict] = []
         self._made: dict[tuple[str, str], ScoreFileTables] = {}
 
@@ -113,14 +115,15 @@ class ScoreFileRows:
         return self._tables(source, student_id).other_tests.assign(district=self.district)
 
 
-def add_attendance(enrollment: pd.DataFrame, days: pd.DataFrame, found: ScoreFileRows) -> pd.DataFrame:
+def add_attendance(enrollment: pd.DataFrame, days: pd.DataFrame, found: ScoreFileRows,
+                   columns: dict[str, str] | None = None) -> pd.DataFrame:
     """The snapshot's enrollment with days enrolled and absent from a district's attendance export.
 
     ``days`` are the export's rows converted (``_file``, ``_row``, ``school_year``,
-    ``student_key``, ``days_enrolled``, ``days_absent``).  A student's year given twice, or more
-    days absent than enrolled, is a problem at the export's rows (``found.problems``); rows of
-    students the score files do not have that year (no school, grade or group for them) are
-    counted in a finding, not guessed.
+    ``student_key``, ``days_enrolled``, ``days_absent``; ``columns`` names the export's column
+    of each).  A student's year given twice, or more days absent than enrolled, is a problem at
+    the export's rows (``found.problems``); rows of students the score files do not have that
+    year (no school, grade or group for them) are counted in a finding, not guessed.
 
     >>> snapshot = pd.DataFrame({"school_year": [2025, 2025], "student_key": ["t:1", "t:2"],
     ...     "days_enrolled": pd.array([None, None], dtype="Int64"), "days_absent": [np.nan, np.nan]})
@@ -133,12 +136,14 @@ def add_attendance(enrollment: pd.DataFrame, days: pd.DataFrame, found: ScoreFil
     'attendance.csv: 1 row is of a student with no score-file record that year (no school, grade or group for them): not counted'
     """
     key = ["school_year", "student_key"]
+    named = {column: (columns or {}).get(column, column) for column in ("student_key", "days_absent")}
     days = days.dropna(subset=key)
     repeated = days.duplicated(key, keep=False)
-    found.problems += _problems(days, repeated, "student_key", days["student_key"],
+    found.problems += _problems(days, repeated, named["student_key"], days["student_key"].str.split(":", n=1).str[1],
                                 "has more than one attendance row in the same school year; only one is allowed")
     too_many = days["days_absent"].astype("float64") > days["days_enrolled"].astype("float64")
-    found.problems += _problems(days, too_many, "days_absent", days["days_absent"], "is more than the days enrolled")
+    found.problems += _problems(days, too_many, named["days_absent"], days["days_absent"],
+                                "is more than the days enrolled")
     days = days[~repeated & ~too_many.fillna(False)]
     merged = enrollment.drop(columns=["days_enrolled", "days_absent"]).merge(
         days[[*key, "days_enrolled", "days_absent"]], on=key, how="left")
@@ -230,17 +235,20 @@ def reporting_school(records: pd.DataFrame) -> pd.Series:
 
 
 def _sources(records: pd.DataFrame, test: str, fields: dict[str, tuple]) -> dict[str, pd.Categorical]:
-    """Per canonical column, the header name its value came from in each record's layout year."""
+    """Per canonical column, the header name its value came from in each record's layout year (as categories)."""
     index = 0 if test == "caaspp" else 1
     by_label = {layout.label: layout for layout in known_layouts() if layout.test == test}
-    labels = records["_layout"].astype("str")
+    layouts = pd.Categorical(records["_layout"])
     sources = {}
     for column, names in fields.items():
         name = names[index]
         if name is None:
             continue
-        per_label = {label: by_label[label].column_of(name) or name for label in labels.unique() if label in by_label}
-        sources[SOURCE_OF + column] = pd.Categorical(labels.map(per_label).fillna(name))
+        per_layout = [by_label[label].column_of(name) or name if label in by_label else name
+                      for label in layouts.categories]
+        categories = list(dict.fromkeys(per_layout)) or [name]
+        codes = np.array([categories.index(source) for source in per_layout] + [-1], dtype="int64")[layouts.codes]
+        sources[SOURCE_OF + column] = pd.Categorical.from_codes(codes, categories=categories)
     return sources
 
 
@@ -301,8 +309,8 @@ def _snapshot(caaspp: pd.DataFrame, elpac: pd.DataFrame, district: str, key_fiel
         columns = [FILE, ROW, "school_year", "student_key", *_SNAPSHOT_FIELDS]
         return pd.DataFrame({column: pd.Series(dtype="object") for column in columns}).assign(
             days_enrolled=pd.Series(dtype="Int64"), days_absent=pd.Series(dtype="float64"), primary=pd.Series(dtype=bool))
-    rows = pd.concat(parts, ignore_index=True)
-    rows = rows.sort_values(["school_year", "student_key", "_order", FILE, ROW], kind="stable")
+    rows = pd.concat(parts, ignore_index=True)  # in file and row order: a stable sort keeps it within a test
+    rows = rows.sort_values("_order", kind="stable")
     rows = rows.drop_duplicates(["school_year", "student_key"]).drop(columns="_order").reset_index(drop=True)
     rows["days_enrolled"] = pd.Series(pd.NA, index=rows.index, dtype="Int64")   # no attendance in the files
     rows["days_absent"] = pd.Series(np.nan, index=rows.index, dtype="float64")

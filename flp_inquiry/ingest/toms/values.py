@@ -83,6 +83,7 @@ class _Check:
     required: bool = False
     pad: int = 0                    # zero-pad one-digit codes to this width ("4" -> "04")
     no_score: tuple[str, ...] = ()  # texts meaning "no score" for an integer field
+    few: bool = False               # text of few distinct values (a school's name): kept as categories
 
 def _checks(test: str) -> dict[str, _Check]:
     prior = {f"grade_assessed_minus_{k}": _Check("code", GRADES, pad=2) for k in (1, 2, 3)}
@@ -93,7 +94,7 @@ def _checks(test: str) -> dict[str, _Check]:
         "grade_assessed": _Check("code", GRADES, required=True, pad=2),
         "calpads_district_code": _Check("cds"),
         "calpads_school_code": _Check("cds"),
-        "calpads_school_name": _Check("text"),
+        "calpads_school_name": _Check("text", few=True),
         "calpads_nps_flag": _Check("code", Y_N),
         "sped_accountability_district": _Check("district"),
         "gender": _Check("code", GENDERS),
@@ -103,7 +104,7 @@ def _checks(test: str) -> dict[str, _Check]:
         "ethnicity": _Check("code", ETHNICITIES),
         "final_tested_district_code": _Check("cds"),
         "final_tested_school_code": _Check("cds"),
-        "final_tested_school_name": _Check("text"),
+        "final_tested_school_name": _Check("text", few=True),
         "final_tested_nps_flag": _Check("code", Y_N),
         "attemptedness": _Check("code", ATTEMPTEDNESS),
         "end_of_record": _Check("end", required=True),
@@ -212,7 +213,7 @@ def _convert_column(text: pa.ChunkedArray, check: _Check) -> tuple[pd.Series, np
             text = pc.if_else(short, pc.binary_join_element_wise("0", text, ""), text)
         right = np.asarray(pc.fill_null(pc.match_substring_regex(text, rf"^\d{{{width}}}$"), False))
         bad = valid & ~right
-        values = _to_pandas(text)
+        values = _to_pandas(text) if check.kind == "ssid" else _categories(text)
         what = {"cds": "a 14-digit CDS code", "district": "a 7-digit county-district code",
                 "ssid": "a 10-digit SSID"}[check.kind]
         message = f"is not {what}"
@@ -223,7 +224,8 @@ def _convert_column(text: pa.ChunkedArray, check: _Check) -> tuple[pd.Series, np
                    "it was cut off, or a field is missing or extra")
     else:
         bad = np.zeros(len(valid), dtype=bool)
-        values = _to_pandas(text)
+        # (a school's name on every record of its students: each name once)
+        values = _categories(text) if check.few else _to_pandas(text)
         message = ""
     if check.required:
         missing = ~valid if check.kind != "end" else np.zeros(len(valid), bool)
@@ -238,15 +240,25 @@ def _dates(text: pa.ChunkedArray, pattern: str, date_format: str) -> pa.ChunkedA
                        error_is_null=True)
 
 def _take(targets: list, position: pa.ChunkedArray) -> pd.Series:
-    """The code list's value for each row (missing where the code is unknown or blank)."""
+    """The code list's value for each row (missing where the code is unknown or blank); text as categories."""
     present = [t for t in targets if t is not None]
     if present and all(isinstance(t, bool) for t in present):
         kind = pa.bool_()
     elif present and all(isinstance(t, int) for t in present):
         kind = pa.int64()
-    else:
-        kind = pa.string()
+    else:  # a few codes on hundreds of thousands of records: each row a small number, filtering stays cheap
+        categories = list(dict.fromkeys(present))
+        code_of = np.array([categories.index(t) if t is not None else -1 for t in targets] + [-1])
+        rows = np.asarray(pc.fill_null(position, len(targets)))
+        return pd.Series(pd.Categorical.from_codes(code_of[rows], categories=categories))
     return _to_pandas(pc.take(pa.array(targets, kind), position))
+
+
+def _categories(text: pa.ChunkedArray) -> pd.Series:
+    """Text of few distinct values (school codes and names) as pandas categories."""
+    if len(text) == 0:
+        return pd.Series(pd.Categorical([]), dtype="category")
+    return pd.Series(text.dictionary_encode().to_pandas()).astype("category").reset_index(drop=True)
 
 #: Arrow types -> pandas dtypes of the records: nullable integers and booleans, pyarrow-backed text.
 _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype("pyarrow")}
