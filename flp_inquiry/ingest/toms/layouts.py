@@ -176,7 +176,7 @@ def layout_for(test: str, school_year: int) -> Layout:
     for layout in known_layouts():
         if layout.test == test and layout.school_year == school_year:
             return layout
-    known = ", ".join(str(l.school_year) for l in known_layouts() if l.test == test)
+    known = ", ".join(str(layout.school_year) for layout in known_layouts() if layout.test == test)
     raise KeyError(f"no {test} layout for school year {school_year} (known: {known})")
 
 

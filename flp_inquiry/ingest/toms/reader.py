@@ -35,21 +35,15 @@ from flp_inquiry.ingest.toms.layouts import Layout, closest_layout, detect_layou
 from flp_inquiry.ingest.toms.values import MAX_LISTED, check_records, convert_records
 
 DELIMITER = "^"
-
 _UTF8_BOM = b"\xef\xbb\xbf"
-
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
 _OTHER_DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "vertical bar"}
-
 #: The school year a TOMS file name carries (``..._TestedStudentScoreData_2025_DLMTR.CSV``).
 _NAME_YEAR = re.compile(r"_(20\d\d)(?=[_.])")
-
 _HEAD_BYTES = 1 << 20
 #: pyarrow's block of the file parsed at once: 4 MB blocks parsed a 333 MB file in 0.6 s, 16 MB blocks in 1.4-1.8 s
 #: (a block that stays in the processor's cache while its 401 fields a record are split)
 _BLOCK_BYTES = 1 << 22
-
 
 
 @dataclass(frozen=True)
@@ -82,6 +76,7 @@ class TomsFile:
     def row_count(self) -> int:
         return 0 if self.records is None else len(self.records)
 
+
 def read_toms_files(paths: Iterable[Path]) -> list[TomsFile]:
     """Read TOMS downloads; every problem of every file is raised at once.
 
@@ -106,6 +101,7 @@ def read_toms_files(paths: Iterable[Path]) -> list[TomsFile]:
     if problems:
         raise InputDataError(problems)
     return files
+
 
 def read_toms_file(path: Path) -> TomsFile:
     """Read one caret-delimited TOMS Student Score Data File; problems are returned, not raised.
@@ -188,13 +184,14 @@ def _read(path: Path) -> TomsFile:
     problems += check_records(name, records[~records[ROW].isin(reported)], layout.test)
     return TomsFile(name, sha256, layout, records, _in_order(problems))
 
+
 def _in_order(problems: list[Problem]) -> list[Problem]:
     """By row (the file's own problems first), the counts of unlisted problems last."""
     return sorted(problems, key=lambda p: (p.message.startswith("... and"), p.row or 0))
 
 
-
 # -- the file as a whole -------------------------------------------------------------------------
+
 
 def _read_header(path: Path) -> tuple[list[str], Problem | None]:
     """The header's names, or the one problem that makes the file unreadable as a TOMS download."""
@@ -223,6 +220,7 @@ def _read_header(path: Path) -> tuple[list[str], Problem | None]:
                            "which may also have changed values; download it again from TOMS")
     return [n.strip() for n in names], None
 
+
 def _no_caret_header(name: str, path: Path, line: str) -> Problem:
     """The problem of a first line without a caret: the fixed-width form, another delimiter, or no header."""
     if path.suffix.lower() == ".dat" or (len(line) > 1000 and re.match(r"\d{2}|SA|SE", line)):
@@ -238,6 +236,7 @@ def _no_caret_header(name: str, path: Path, line: str) -> Problem:
                            "names that hold a comma; download the caret-delimited file (_DLMTR) again from TOMS")
     return Problem(name, 1, None, None, "the first row is not a TOMS header row (RecordType^...): "
                    "is this a CAASPP or Summative ELPAC Student Score Data File?")
+
 
 def _find_layout(name: str, header: list[str]) -> tuple[Layout | None, list[Problem]]:
     repeated = sorted({n for n in header if header.count(n) > 1})
@@ -267,6 +266,7 @@ def _find_layout(name: str, header: list[str]) -> tuple[Layout | None, list[Prob
                           f"{best.label}, but {' and '.join(detail)}. If TOMS has a new layout, add its header "
                           "to flp_inquiry/data/toms_layouts.json (and a renamed field read to flp_inquiry/ingest/toms/layouts.py)")]
 
+
 def _check_name_year(name: str, layout: Layout) -> list[Problem]:
     """A TOMS file name carries its school year; a name saying another year than the header is a problem."""
     years = {int(y) for y in _NAME_YEAR.findall(name)}
@@ -276,6 +276,7 @@ def _check_name_year(name: str, layout: Layout) -> list[Problem]:
                         f"the file name says school year {year - 1}-{year % 100:02d} but the header is the "
                         f"{layout.label} layout: is this the right file, or was it renamed?")]
     return []
+
 
 def _parse(path: Path, header: list[str], layout: Layout) -> tuple[pa.Table | None, np.ndarray, list[Problem]]:
     """The needed columns as text, the record's line numbers, and the problems of bad records.
@@ -316,6 +317,7 @@ def _parse(path: Path, header: list[str], layout: Layout) -> tuple[pa.Table | No
     problems = [_bad_record(path.name, number, count, header) for number, count in bad]
     return table, line_numbers, problems
 
+
 def _read_columns(path: Path, header: list[str], columns: dict[str, str], *, use_threads: bool, handler) -> pa.Table:
     names = [n if n else f"(unnamed column {i + 1})" for i, n in enumerate(header)]
     return pa_csv.read_csv(
@@ -330,6 +332,7 @@ def _read_columns(path: Path, header: list[str], columns: dict[str, str], *, use
                                               strings_can_be_null=True, null_values=[""]),
     )
 
+
 def _bad_record(name: str, line: int, count: int, header: list[str]) -> Problem:
     """A record with another number of fields than the header: named by its row and where it ends."""
     expected = len(header)
@@ -342,6 +345,7 @@ def _bad_record(name: str, line: int, count: int, header: list[str]) -> Problem:
         message = (f"this record has {count} fields where the header has {expected}: there is "
                    f"something after {field_name} (a stray ^ in a value?)")
     return Problem(name, line, field_name, f"{count} fields", message)
+
 
 def _rows_not_utf8(path: Path) -> list[Problem]:
     """Rows whose bytes are not UTF-8 (slow, line by line: only for a file already known to be wrong)."""

@@ -28,50 +28,30 @@ from flp_inquiry.ingest.toms.layouts import FIELDS, Layout
 
 #: Problems of one kind in one field of one file listed before the rest are counted.
 MAX_LISTED = 25
-
 END_OF_RECORD = "ZZ"
-
 CAASPP_RECORD_TYPES = {"01": "ela", "02": "math", "03": "caa_ela", "04": "caa_math",
                        "05": "caa_science", "06": "cast", "09": "csa"}
-
 #: 21 Summative ELPAC; 23 Summative Alternate ELPAC (kept apart from the ELPAC results).
 ELPAC_RECORD_TYPES = {"21": "elpac", "23": "alternate_elpac"}
-
 GRADES = {"TK": -1, "KN": 0, **{f"{g:02d}": g for g in range(1, 13)}}
-
 GENDERS = {"F": "F", "M": "M", "X": "X"}
-
 #: CALPADS ELAS codes -> canonical el_status; ADEL (adult English learner) counts as EL.
 ELAS = {"EO": "EO", "IFEP": "IFEP", "EL": "EL", "RFEP": "RFEP", "TBD": "TBD", "ADEL": "EL"}
-
 YES_NO = {"Yes": True, "No": False}
-
 Y_N = {"Y": True, "N": False}
-
 #: Reporting ethnicity (CAASPP layout field 47) -> canonical; 800 (two or more, or none) is MR.
 ETHNICITIES = {"100": "AI", "200": "AS", "300": "PI", "400": "FI", "500": "HI", "600": "AA",
                "700": "WH", "800": "MR"}
-
 CAASPP_CONDITION_CODES = ("NT", "NTE", "PGE", "NEL", "LOSS", "INC0", "INC1", "NER")
-
 ELPAC_CONDITION_CODES = ("NT", "ALT", "EXD")
-
 ATTEMPTEDNESS = ("N", "P", "Y")
-
 SCORE_STATUSES = ("V", "I")
-
 CAASPP_INCLUDE_INDICATORS = ("Y", "T", "R", "N", "E")
-
 ELPAC_INCLUDE_INDICATORS = ("Y", "T", "N")
-
 CAASPP_LEVELS = {"1": 1, "2": 2, "3": 3, "4": 4, "9": None}   # 9: no score
-
 ELPAC_LEVELS = {"1": 1, "2": 2, "3": 3, "4": 4, "NS": None}
-
 SMARTER_BALANCED = ("01", "02")
-
 SUMMATIVE_ELPAC = ("21",)
-
 
 
 @dataclass(frozen=True)
@@ -84,6 +64,7 @@ class _Check:
     pad: int = 0                    # zero-pad one-digit codes to this width ("4" -> "04")
     no_score: tuple[str, ...] = ()  # texts meaning "no score" for an integer field
     few: bool = False               # text of few distinct values (a school's name): kept as categories
+
 
 def _checks(test: str) -> dict[str, _Check]:
     prior = {f"grade_assessed_minus_{k}": _Check("code", GRADES, pad=2) for k in (1, 2, 3)}
@@ -142,7 +123,6 @@ def _checks(test: str) -> dict[str, _Check]:
 CHECKS = {test: _checks(test) for test in FIELDS}
 
 
-
 def convert_records(name: str, table: pa.Table, row_numbers: np.ndarray, layout: Layout) -> tuple[pd.DataFrame, list[Problem]]:
     """Every read column checked and typed; blank lines dropped."""
     columns = layout.columns_read()
@@ -169,9 +149,11 @@ def convert_records(name: str, table: pa.Table, row_numbers: np.ndarray, layout:
     records[ROW] = rows
     return records, problems
 
+
 def _blank_to_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
     trimmed = pc.utf8_trim_whitespace(column)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
 
 def _convert_column(text: pa.ChunkedArray, check: _Check) -> tuple[pd.Series, np.ndarray, str]:
     """(typed values, which rows are bad, what is wrong with them)."""
@@ -234,10 +216,12 @@ def _convert_column(text: pa.ChunkedArray, check: _Check) -> tuple[pd.Series, np
             message = message + "; a value is required" if message else "is blank; a value is required"
     return values.reset_index(drop=True), bad, message
 
+
 def _dates(text: pa.ChunkedArray, pattern: str, date_format: str) -> pa.ChunkedArray:
     shaped = pc.fill_null(pc.match_substring_regex(text, pattern), False)
     return pc.strptime(pc.if_else(shaped, text, pa.scalar(None, pa.string())), format=date_format, unit="s",
                        error_is_null=True)
+
 
 def _take(targets: list, position: pa.ChunkedArray) -> pd.Series:
     """The code list's value for each row (missing where the code is unknown or blank); text as categories."""
@@ -263,8 +247,10 @@ def _categories(text: pa.ChunkedArray) -> pd.Series:
 #: Arrow types -> pandas dtypes of the records: nullable integers and booleans, pyarrow-backed text.
 _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype("pyarrow")}
 
+
 def _to_pandas(values: pa.ChunkedArray | pa.Array) -> pd.Series:
     return pd.Series(values.to_pandas(types_mapper=_PANDAS_TYPES.get)).reset_index(drop=True)
+
 
 def _listed(name: str, rows: np.ndarray, bad: np.ndarray, column: str, text: pa.ChunkedArray,
             message: str) -> list[Problem]:
@@ -279,8 +265,8 @@ def _listed(name: str, rows: np.ndarray, bad: np.ndarray, column: str, text: pa.
     return problems
 
 
-
 # -- rules across fields of a record -------------------------------------------------------------
+
 
 def check_records(name: str, records: pd.DataFrame, test: str) -> list[Problem]:
     """Rules across a record's fields and across records; each names the field it blames."""
@@ -325,6 +311,7 @@ def check_records(name: str, records: pd.DataFrame, test: str) -> list[Problem]:
                           rows=values)
     return problems
 
+
 def _rule(name, records, bad, column, values, message, rows=None) -> list[Problem]:
     bad = bad.fillna(False).astype(bool).to_numpy()
     positions = np.flatnonzero(bad)
@@ -338,6 +325,7 @@ def _rule(name, records, bad, column, values, message, rows=None) -> list[Proble
                                 f"... and {len(positions) - MAX_LISTED} more rows with the same problem: {message}"))
     return problems
 
+
 def _smarter_balanced_bands(records: pd.DataFrame) -> pd.DataFrame:
     """Per record: the published range and the level its score falls in (by subject and grade assessed)."""
     cuts = smarter_balanced_cuts()
@@ -346,16 +334,19 @@ def _smarter_balanced_bands(records: pd.DataFrame) -> pd.DataFrame:
     found = cuts.reindex(keys).reset_index(drop=True)
     return _with_level(found, records["scale_score"].astype("float64").reset_index(drop=True)).set_axis(records.index)
 
+
 def _elpac_bands(records: pd.DataFrame) -> pd.DataFrame:
     cuts = elpac_cuts()
     found = cuts.reindex(records["grade_assessed"].astype("float64")).reset_index(drop=True)
     return _with_level(found, records["overall_scale_score"].astype("float64").reset_index(drop=True)).set_axis(records.index)
+
 
 def _with_level(found: pd.DataFrame, score: pd.Series) -> pd.DataFrame:
     level = 1 + (score >= found["level2_min"]).astype(int) + (score >= found["level3_min"]).astype(int) \
         + (score >= found["level4_min"]).astype(int)
     return pd.DataFrame({"lowest": found["lowest"], "highest": found["highest"],
                          "level": level.where(found["lowest"].notna() & score.notna()).astype("float64")})
+
 
 @lru_cache(maxsize=None)
 def smarter_balanced_cuts() -> pd.DataFrame:
@@ -370,6 +361,7 @@ def smarter_balanced_cuts() -> pd.DataFrame:
     table["grade"] = table["grade"].astype("float64")
     return table.set_index(["subject", "grade"])[["level2_min", "level3_min", "level4_min", "lowest", "highest"]
                                                 ].astype("float64")
+
 
 @lru_cache(maxsize=None)
 def elpac_cuts() -> pd.DataFrame:
