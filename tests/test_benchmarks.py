@@ -56,7 +56,7 @@ def test_make_bench_writes_positive_figures(tiny_run):
     assert step["pack"]["jobs"] == 2 and step["pack"]["failed"] == 0  # one school of each district
     assert step["loop"]["sampled_jobs"] == 1 and step["loop"]["scaled_seconds"] > 0
     toms = results["toms"]  # 500,000 x 0.01 records of the state's CAASPP file
-    assert toms["records"] == 5_000 and toms["seconds"] > 0 and toms["peak_mib"] > 0
+    assert toms["records"] == 5_000 and toms["seconds"] > 0 and toms["peak_mib"] > 0 and len(toms["runs"]) == 3
     assert toms["tables"]["assessments"] + toms["tables"]["other_tests"] == 5_000
 
 

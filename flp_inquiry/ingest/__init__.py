@@ -6,6 +6,8 @@
 | ``readers`` | raw files to string frames, encodings checked, spreadsheet row numbers kept |
 | ``schema`` | the canonical tables (pandera), validated lazily |
 | ``harmonise`` | the mapping applied, validated, written atomically as Parquet with a manifest |
+| ``failures`` | a canonical rule broken, said at the export's file, row, column and value |
+| ``toms`` | the state's own score files (TOMS CAASPP, Summative ELPAC) of any district: read, mapped, sampled |
 | ``catalog`` | where harmonised tables are; a district's years, schools and student keys |
 | ``store`` | harmonised tables reloaded (``load_district``) |
 | ``sample``, ``sample_students``, ``sample_years`` | deterministic synthetic exports of both districts |
@@ -22,6 +24,8 @@ EXPORTS = {
     "read_table": "flp_inquiry.ingest.store:read_table",
     "summarise_districts": "flp_inquiry.ingest.store:summarise_districts",
     "write_sample": "flp_inquiry.ingest.sample:write_sample",
+    "read_toms_files": "flp_inquiry.ingest.toms.reader:read_toms_files",
+    "write_toms_sample": "flp_inquiry.ingest.toms.sample:write_toms_sample",
     "read_caaspp_entities": "flp_inquiry.ingest.public:read_caaspp_entities",
     "read_caaspp_research_file": "flp_inquiry.ingest.public:read_caaspp_research_file",
     "read_student_groups": "flp_inquiry.ingest.public:read_student_groups",

@@ -326,11 +326,11 @@ def _repeated(records: pd.DataFrame, key_field: str, student_id: str) -> list[Pr
     key = ["school_year", key_field, "record_type"]
     several = records[records[key_field].notna() & records.duplicated(key, keep=False)]
     if key_field == "ssid":  # the same SSID twice in one file is the reader's problem already
-        several = several[several.groupby(key)[FILE].transform("nunique") > 1]
+        several = several[several.groupby(key, observed=True)[FILE].transform("nunique") > 1]
     if several.empty:
         return []
     several = several.sort_values([*key, FILE, ROW])
-    where = several.groupby(key)[[FILE, ROW]].apply(
+    where = several.groupby(key, observed=True)[[FILE, ROW]].apply(
         lambda group: "; ".join(f"{file} row {row}" for file, row in zip(group[FILE], group[ROW])))
     listed = several.head(MAX_LISTED * 2)
     return [Problem(file, int(row), student_id, value,

@@ -303,9 +303,11 @@ def check_records(name: str, records: pd.DataFrame, test: str) -> list[Problem]:
                       "does not match the scale score's level for the grade assessed (the state's cut scores)")
     repeated = records["ssid"].notna() & records.duplicated(["ssid", "record_type"], keep=False)
     if repeated.any():
-        rows_of = records[repeated].groupby(["ssid", "record_type"])[ROW].agg(lambda r: ", ".join(map(str, sorted(r))))
-        values = records.loc[repeated, ["ssid", "record_type"]].apply(lambda r: rows_of.loc[(r.ssid, r.record_type)],
-                                                                       axis=1)
+        rows_of = records[repeated].groupby(["ssid", "record_type"], observed=True)[ROW].agg(
+            lambda r: ", ".join(map(str, sorted(r))))
+        listed = records.index[repeated.to_numpy()][:MAX_LISTED]  # (only these are named)
+        values = pd.Series({i: rows_of.loc[(records.at[i, "ssid"], records.at[i, "record_type"])] for i in listed},
+                           dtype="object")
         problems += _rule(name, records, repeated, "SSID", records["ssid"],
                           "the same student has more than one record of this test (RecordType) in the file",
                           rows=values)
