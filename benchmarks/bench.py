@@ -15,7 +15,11 @@ package's generator (cached in ``--data``, regenerated when missing), then measu
 - a per-school pack (one question, every school of both districts) run by
   ``flp-inquiry run`` with the default workers, against the floor (kernel start-up
   x jobs / workers) and, at the largest step, against the papermill + nbconvert
-  shell loop timed on a sample of the same jobs and scaled to all of them.
+  shell loop timed on a sample of the same jobs and scaled to all of them;
+- once, a CAASPP Student Score Data File of the state's (TOMS) of 500,000 records at
+  scale 1.0 (a large district, every test: Smarter Balanced, CAA, CAST, CSA; the synthetic
+  third district's 2024-25 layout, all 401 columns), harmonised with ``--mapping toms`` in a
+  fresh process: seconds, peak memory, records per second.
 
 It prints the figures of the largest step with their targets, then a growth table
 over all steps, and writes everything to ``<out>/results.json``.  Each district's
@@ -48,13 +52,16 @@ DISTRICTS = ("fresno", "long_beach")
 KERNEL = "flp-inquiry"
 #: The issue's targets on a 2-core machine.
 TARGETS = {"harmonise_seconds": 20.0, "harmonise_peak_mib": 2048.0, "reload_seconds": 1.0,
-           "metric_seconds": 1.0, "growth_seconds": 5.0, "pack_seconds_full_size": 360.0}
+           "metric_seconds": 1.0, "growth_seconds": 5.0, "pack_seconds_full_size": 360.0,
+           "toms_seconds": 15.0, "toms_peak_mib": 2048.0}
 #: What the generator's output depends on: a change to any of them makes cached exports stale.
 GENERATOR_FILES = ("flp_inquiry/ingest/sample.py", "flp_inquiry/ingest/sample_students.py",
                    "flp_inquiry/ingest/sample_years.py", "flp_inquiry/ingest/sample_growth.py",
                    "flp_inquiry/data/sbac_thresholds.csv", "flp_inquiry/data/elpac_ranges.csv")
 #: The groupings growth is averaged by, with ``school`` and without (each also by school year).
 GROWTH_GROUPINGS = ("grade", "el_status", "ethnicity", "sed", "swd", "gender", "years_as_el")
+#: Records of the state's CAASPP file at scale 1.0 (issue 23: a large district, all tests).
+TOMS_RECORDS = 500_000
 
 
 # --------------------------------------------------------------------------- data
@@ -78,6 +85,48 @@ def ensure_exports(data: Path, scale: float, seed: int) -> Path:
         write_sample(folder / "exports", scale=scale, seed=seed)
         done.write_text(stamp, encoding="utf-8")
     return folder
+
+
+def ensure_toms_file(data: Path, records: int, seed: int) -> Path:
+    """A folder with one synthetic CAASPP score file of exactly ``records`` records, generated only when missing."""
+    from flp_inquiry.ingest.toms.sample import caaspp_file_name, toms_text, toms_year_records
+    from flp_inquiry.ingest.toms.sample_district import simulate_district
+
+    folder = data / f"toms-{records}"
+    done = folder / ".complete"  # written last: a half-generated folder is generated again
+    if not done.is_file():
+        students = max(50, int(records / 1.15))  # about 1.17 CAASPP records a student a year
+        while True:
+            table = toms_year_records(simulate_district(students, (YEAR,), seed), YEAR)["caaspp"]
+            if table.num_rows >= records:
+                break
+            students = int(students * records / max(table.num_rows, 1) * 1.02) + 10
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / caaspp_file_name(YEAR)).write_bytes(toms_text(table.slice(0, records)))
+        done.write_text(f"{records} records, seed {seed}\n", encoding="utf-8")
+    return folder
+
+
+def measure_toms(folder: Path, harmonised: Path, repeats: int = 3) -> dict:
+    """The state's CAASPP file harmonised with the built-in toms mapping, each time in a fresh interpreter.
+
+    The median of ``repeats`` runs (the machine is shared: one run can meet another's load), with every run's
+    seconds, CPU seconds and peak memory.
+    """
+    from flp_inquiry.ingest.store import read_manifest
+
+    runs = []
+    for _ in range(repeats):
+        child = subprocess.run([sys.executable, str(Path(__file__).with_name("harmonise_child.py")), "toms_valley",
+                                str(folder), str(harmonised), "toms"], capture_output=True, text=True, check=True)
+        runs.append(json.loads(child.stdout))
+    manifest = read_manifest("toms_valley", harmonised)
+    records = sum(entry["rows"] for entry in manifest["sources"])
+    seconds = statistics.median(run["seconds"] for run in runs)
+    return {"seconds": seconds, "peak_mib": max(run["peak_mib"] for run in runs),
+            "cpu_seconds": statistics.median(run["cpu_seconds"] for run in runs), "runs": runs,
+            "records": records, "bytes": sum(path.stat().st_size for path in folder.glob("*.CSV")),
+            "tables": manifest["tables"], "records_per_second": records / seconds}
 
 
 def district_size(district: str, harmonised: Path) -> dict:
@@ -344,6 +393,17 @@ def report(results: dict) -> str:
     for question, seconds in top["notebook_seconds"].items():
         lines.append(f"  {question:<20} {seconds:6.1f} s   {seconds / floor:5.1f}x the bare kernel")
 
+    toms = results["toms"]
+    lines.append(f"\nstate score files (TOMS): a CAASPP file of {toms['records']:,} records ({toms['bytes'] / 2**20:,.0f} MiB, "
+                 "every test), harmonised with --mapping toms (fresh process)")
+    lines.append(f"  toms_valley {toms['seconds']:6.1f} s (median of {len(toms['runs'])}: "
+                 + ", ".join(f"{run['seconds']:.1f}" for run in toms["runs"])
+                 + f"; CPU {toms['cpu_seconds']:.1f} s)  peak {toms['peak_mib']:6.0f} MiB  "
+                 f"{toms['records_per_second']:>9,.0f} records/s  (assessments {toms['tables']['assessments']:,}, "
+                 f"other tests {toms['tables'].get('other_tests', 0):,}, enrollment {toms['tables']['enrollment']:,})   "
+                 f"target < {TARGETS['toms_seconds']:.0f} s and < 2 GiB: "
+                 f"{verdict(toms['seconds'] < TARGETS['toms_seconds'] and toms['peak_mib'] < TARGETS['toms_peak_mib'])}")
+
     pack, loop = top["pack"], top["loop"]
     pack_floor = floor * pack["jobs"] / workers
     lines.append(f"\nper-school pack: {results['question']} for {pack['jobs']} schools of both districts, "
@@ -397,6 +457,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pack-schools", type=int, default=None,
                         help="only the first N schools of each district in the pack (default: every school)")
     parser.add_argument("--loop-jobs", type=int, default=4, help="jobs the shell loop is timed on")
+    parser.add_argument("--toms-records", type=int, default=None,
+                        help=f"records of the state's CAASPP file (default {TOMS_RECORDS:,} x --scale)")
+    parser.add_argument("--toms-repeats", type=int, default=3, help="runs of the state's file (the median is shown)")
     parser.add_argument("--data", type=Path, default=PROJECT / "benchmarks" / "data",
                         help="where generated exports are kept between runs")
     parser.add_argument("--out", type=Path, default=PROJECT / "build" / "bench")
@@ -415,6 +478,10 @@ def main(argv: list[str] | None = None) -> int:
     for index, fraction in enumerate(args.steps):
         scale = float(args.scale * fraction)
         results["steps"].append(measure_step(args, scale, questions, with_loop=index == len(args.steps) - 1))
+    records = args.toms_records or max(100, round(TOMS_RECORDS * args.scale))
+    print(f"  the state's CAASPP file: {records:,} records", file=sys.stderr)
+    toms_folder = ensure_toms_file(args.data, records, args.seed)
+    results["toms"] = measure_toms(toms_folder, args.out / "toms-harmonised", args.toms_repeats)
     sizes = growth_rows(results["steps"])[0][1]
     results["growth_exponents"] = {label: growth_exponent(sizes, values)
                                    for label, values in growth_rows(results["steps"])[1:]}

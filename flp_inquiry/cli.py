@@ -18,6 +18,13 @@ DEFAULT_DATA = Path("build/harmonised")
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
+    if args.format == "toms":  # the fictional third district's files from the state (TOMS)
+        from flp_inquiry.ingest.toms.sample import DISTRICT, FULL_SIZE, write_toms_sample
+
+        folder = Path(args.out) / DISTRICT
+        paths = write_toms_sample(folder, students=max(1, round(FULL_SIZE * args.scale)), seed=args.seed)
+        print(f"wrote {folder} ({len(paths)} files: " + ", ".join(path.name for path in paths) + ")")
+        return 0
     from flp_inquiry.ingest.sample import write_sample
 
     for folder in write_sample(args.out, scale=args.scale, seed=args.seed):
@@ -117,8 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flp-inquiry", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("sample", help="generate synthetic exports for both districts")
-    p.add_argument("--scale", type=float, default=0.02, help="1.0 = full-size districts (~70,000 students a year)")
+    p = sub.add_parser("sample", help="generate synthetic exports for both districts (or the state's files of a third)")
+    p.add_argument("--format", choices=["exports", "toms"], default="exports",
+                   help="exports: both partner districts' own exports; toms: the state's CAASPP and ELPAC score "
+                        "files of a fictional third district (toms_valley), three years, each in its layout")
+    p.add_argument("--scale", type=float, default=0.02, help="1.0 = full-size districts (~70,000 students a year; "
+                                                             "toms: 120,000)")
     p.add_argument("--seed", type=int, default=2008)
     p.add_argument("--out", type=Path, default=Path("data/sample"))
     p.set_defaults(handler=_cmd_sample)

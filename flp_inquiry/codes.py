@@ -9,12 +9,25 @@ from __future__ import annotations
 DISTRICTS = {
     "fresno": {"name": "Fresno Unified", "cds": "10621660000000"},
     "long_beach": {"name": "Long Beach Unified", "cds": "19647250000000"},
+    # fictional: the synthetic district of the state's own score files (``flp-inquiry sample --format toms``).
+    # County 99 does not exist (California's 58 counties are 01-58), so no real district has this code.
+    "toms_valley": {"name": "Sample Toms Valley Unified", "cds": "99000010000000"},
 }
+#: The two districts of the partnership, each other's partner (the others compare with the first).
+PARTNERSHIP = ("fresno", "long_beach")
 
 GENDERS = ["F", "M", "X"]
 ETHNICITIES = ["HI", "AA", "AS", "FI", "PI", "AI", "WH", "MR", "NR"]
 EL_STATUSES = ["EO", "IFEP", "EL", "RFEP", "TBD"]
 TESTS = ["ela", "math", "elpac"]
+#: The state's other tests, kept apart from the results above (``other_tests``): the California Alternate
+#: Assessments, the science test, the Spanish assessment and the Summative Alternate ELPAC.
+OTHER_TESTS = ["caa_ela", "caa_math", "caa_science", "cast", "csa", "alternate_elpac"]
+#: The state's Include Indicator of a test record (its score files): Y valid score, T tested without one
+#: (LOSS, attemptedness P), R invalidated, N not tested (PGE, medical, one part only), E exempt (EL < 12 months).
+INCLUDE_INDICATORS = ["Y", "T", "R", "N", "E"]
+#: Include Indicators of a student who took the test (the state's "number tested").
+TESTED_INDICATORS = ("Y", "T", "R")
 COURSE_LEVELS = ["grade_level", "algebra_1", "geometry", "algebra_2", "beyond"]
 MARKS = ["A", "B", "C", "D", "F"]
 GRADES = list(range(-1, 13))
@@ -63,7 +76,7 @@ GROUP_CODES = {"el_status": tuple(EL_STATUSES), "ethnicity": tuple(ETHNICITIES),
 def partner_of(district: str) -> str:
     """The partnership's other district: the one whose figures a report sets beside ``district``'s.
 
-    >>> partner_of("fresno"), partner_of("long_beach"), partner_of("third")
+    >>> partner_of("fresno"), partner_of("long_beach"), partner_of("toms_valley")
     ('long_beach', 'fresno', 'fresno')
     """
-    return next(name for name in DISTRICTS if name != district)
+    return next(name for name in PARTNERSHIP if name != district)

@@ -10,8 +10,10 @@ module as a pytest plugin (``pytest_plugins = ["tests.battery_report"]``), whose
 Groups: ``HARMONISING`` (tests/ingest/test_bad_input_battery.py), ``OUTPUTS`` (what the harmonise and
 extract commands write, and every CSV: tests/ingest/test_output_faults.py), ``PACK_RUNS`` (fault
 injection in meeting-pack runs, flp_inquiry/packs/batch.py: its tests record into that group),
-``NAMES_IN_REPORTS`` (hostile school names, tests/packs/test_hostile_names.py) and
-``DASHBOARD_CHECKS`` (``flp-inquiry dashboard check`` on bad or unknown downloads, tests/test_cli_dashboard.py).
+``NAMES_IN_REPORTS`` (hostile school names, tests/packs/test_hostile_names.py),
+``DASHBOARD_CHECKS`` (``flp-inquiry dashboard check`` on bad or unknown downloads, tests/test_cli_dashboard.py) and
+``STATE_FILES`` (the state's TOMS score files harmonised with ``--mapping toms``, tests/ingest/test_toms_battery.py,
+and the reports of a district harmonised from them, tests/packs/test_toms_pack.py).
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ OUTPUTS = "Writing harmonised folders, extracts and CSV"
 PACK_RUNS = "Meeting-pack runs (batch.py)"
 NAMES_IN_REPORTS = "Names from an export, in reports"
 DASHBOARD_CHECKS = "Dashboard downloads (flp-inquiry dashboard check)"
-GROUPS = (HARMONISING, OUTPUTS, PACK_RUNS, NAMES_IN_REPORTS, DASHBOARD_CHECKS)
+STATE_FILES = "The state's score files (TOMS CAASPP and Summative ELPAC)"
+GROUPS = (HARMONISING, STATE_FILES, OUTPUTS, PACK_RUNS, NAMES_IN_REPORTS, DASHBOARD_CHECKS)
 
 #: (group, case, district) -> handled; filled as the tests run, in the order they ran.
 RESULTS: dict[tuple[str, str, str], bool] = {}

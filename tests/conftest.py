@@ -36,11 +36,11 @@ def sample_dir() -> Path:
 @pytest.fixture(scope="session")
 def sample_harmonised(tmp_path_factory) -> Path:
     """Both districts' committed sample, harmonised once for the session into a temporary folder."""
+    from flp_inquiry.codes import PARTNERSHIP
     from flp_inquiry.ingest.harmonise import harmonise_district
-    from flp_inquiry.ingest.schema import DISTRICTS
 
     out = tmp_path_factory.mktemp("build") / "harmonised"
-    for district in DISTRICTS:
+    for district in PARTNERSHIP:
         harmonise_district(district, SAMPLE / district, out)
     return out
 

@@ -20,7 +20,8 @@ import bench  # noqa: E402  (benchmarks/ is not a package)
 TINY = "--scale 0.01 --steps 1 --questions common_metrics --pack-schools 1 --loop-jobs 1"
 SECTIONS = ("harmonise from raw exports", "reload the harmonised tables", "metrics as the CLI computes them",
             "growth: both subjects' lines", "aggregate extracts", "one notebook of each question", "per-school pack",
-            "papermill + nbconvert loop", "floor: kernel start", "growth with the data")
+            "papermill + nbconvert loop", "floor: kernel start", "growth with the data",
+            "state score files (TOMS): a CAASPP file of 5,000 records")
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +57,9 @@ def test_make_bench_writes_positive_figures(tiny_run):
     assert step["notebook_seconds"]["common_metrics"] > 0
     assert step["pack"]["jobs"] == 2 and step["pack"]["failed"] == 0  # one school of each district
     assert step["loop"]["sampled_jobs"] == 1 and step["loop"]["scaled_seconds"] > 0
+    toms = results["toms"]  # 500,000 x 0.01 records of the state's CAASPP file
+    assert toms["records"] == 5_000 and toms["seconds"] > 0 and toms["peak_mib"] > 0 and len(toms["runs"]) == 3
+    assert toms["tables"]["assessments"] + toms["tables"]["other_tests"] == 5_000
 
 
 @pytest.mark.parametrize("sizes, values, expected", [

@@ -6,6 +6,8 @@
 | ``readers`` | raw files to string frames, encodings checked, spreadsheet row numbers kept |
 | ``schema`` | the canonical tables (pandera), validated lazily |
 | ``harmonise`` | the mapping applied, validated, written atomically as Parquet with a manifest |
+| ``failures`` | a canonical rule broken, said at the export's file, row, column and value |
+| ``toms`` | the state's own score files (TOMS CAASPP, Summative ELPAC) of any district: read, mapped, sampled |
 | ``catalog`` | where harmonised tables are; a district's years, schools and student keys |
 | ``store`` | harmonised tables reloaded (``load_district``) |
 | ``sample``, ``sample_students``, ``sample_years``, ``sample_growth`` | deterministic synthetic exports of both districts, their planted growth |
@@ -23,6 +25,8 @@ EXPORTS = {
     "summarise_districts": "flp_inquiry.ingest.store:summarise_districts",
     "write_sample": "flp_inquiry.ingest.sample:write_sample",
     "planted_growth_effects": "flp_inquiry.ingest.sample_growth:planted_growth_effects",
+    "read_toms_files": "flp_inquiry.ingest.toms.reader:read_toms_files",
+    "write_toms_sample": "flp_inquiry.ingest.toms.sample:write_toms_sample",
     "read_caaspp_entities": "flp_inquiry.ingest.public:read_caaspp_entities",
     "read_caaspp_research_file": "flp_inquiry.ingest.public:read_caaspp_research_file",
     "read_student_groups": "flp_inquiry.ingest.public:read_student_groups",

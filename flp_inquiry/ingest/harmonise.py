@@ -16,9 +16,17 @@ Each school code gets one display name, unique in the district
 (:mod:`flp_inquiry.ingest.school_names`); what was found on the way (a school with
 two names, a name of two schools, a file with no rows) is not an error: it is kept in
 the manifest's ``findings``, which the harmonise command prints.
+
+A source of ``kind: toms`` is the state's score files (:mod:`flp_inquiry.ingest.toms`): they
+are read by their own reader, and a table of ``kind: toms`` is built from them in code
+(:func:`~flp_inquiry.ingest.toms.tables.score_file_tables`), then named, checked and
+validated as any other; the state's other tests are written beside the four tables
+(``other_tests.parquet``).
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import re
 from datetime import datetime, timezone
@@ -32,16 +40,18 @@ import pandera.pandas as pa
 import flp_inquiry
 from flp_inquiry.errors import FlpInquiryError, InputDataError, MappingError, Problem
 from flp_inquiry.files import write_folder_atomic, writing
+from flp_inquiry.ingest.failures import source_column, translate_failures
 from flp_inquiry.ingest.mapping import DistrictMapping, TableSpec, load_mapping
-from flp_inquiry.ingest.readers import ROW, RawFile, read_export
+from flp_inquiry.ingest.readers import FILE, ROW, SOURCE_OF, RawFile, read_export
 from flp_inquiry.ingest.school_names import SchoolNaming, name_schools
-from flp_inquiry.ingest.schema import ENROLLED_BY, ENROLLED_TABLES, MODELS, TABLES, columns_of
+from flp_inquiry.ingest.schema import ENROLLED_BY, ENROLLED_TABLES, MODELS, TABLES, columns_of, optional_columns_of
+from flp_inquiry.ingest.schema import OtherTests, ScoreFileEnrollment
 from flp_inquiry.ingest.store import MANIFEST, matching_files
+from flp_inquiry.ingest.toms.reader import read_toms_file, system_memory_pool
+from flp_inquiry.ingest.toms.tables import ScoreFileRows, add_attendance
 
-#: Provenance columns carried beside the canonical ones until validation.
-FILE = "_file"
+#: The year of a row from its file's name (a provenance column, as FILE and SOURCE_OF).
 FILE_YEAR = "_file_year"
-SOURCE_OF = "_source:"  # prefix: per-row source column name of a canonical column (wide tables)
 #: Problems of one kind in one column of one file listed before the rest are counted.
 MAX_LISTED_PER_KIND = 25
 #: A number as exports write it: digits, an optional sign and decimal point, nothing else.
@@ -95,6 +105,10 @@ def harmonise_district(district: str, source: Path, out: Path, mapping: Path | s
     flp_inquiry.errors.FlpInquiryError: the export folder .../missing does not exist
     """
     district_mapping = load_mapping(mapping if mapping is not None else district)
+    if district_mapping.district is None:  # a mapping for any district (the state's score files): this one
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", district):
+            raise MappingError(f"the district's name {district!r} should be a lower-case name like long_beach")
+        district_mapping = dataclasses.replace(district_mapping, district=district)
     if district_mapping.district != district:
         raise MappingError(f"{district_mapping.path}: this mapping is for district "
                            f"{district_mapping.district!r}, not {district!r}")
@@ -104,21 +118,26 @@ def harmonise_district(district: str, source: Path, out: Path, mapping: Path | s
     if out.resolve().is_relative_to(source.resolve()):
         raise FlpInquiryError(f"the output folder {out} is inside the export folder {source}: "
                               "raw exports are never written to, choose another --out")
-    raw_files, problems = _read_sources(district_mapping, source)
-    frames = {name: _concat_records(files) for name, files in raw_files.items()}
-    # files with rows that could not be read: rules across rows (one primary school, enrolled
-    # that year) are not judged on them, or a skipped row would be blamed on its neighbours
-    incomplete = {source: {raw.name for raw in files if raw.records is None or raw.problems}
-                  for source, files in raw_files.items()}
-    builder = _TableBuilder(district_mapping, frames, incomplete)
-    tables = {name: builder.build(name) for name in TABLES}
-    problems += builder.problems
+    state_files = any(spec.kind == "toms" for spec in district_mapping.sources.values())
+    with system_memory_pool() if state_files else contextlib.nullcontext():  # (see system_memory_pool)
+        raw_files, problems = _read_sources(district_mapping, source)
+        frames = {name: _concat_records(files) for name, files in raw_files.items()}
+        # files with rows that could not be read: rules across rows (one primary school, enrolled
+        # that year) are not judged on them, or a skipped row would be blamed on its neighbours
+        incomplete = {source: {raw.name for raw in files if raw.records is None or raw.problems}
+                      for source, files in raw_files.items()}
+        score_files = {name: files for name, files in raw_files.items() if district_mapping.sources[name].kind == "toms"}
+        builder = _TableBuilder(district_mapping, frames, incomplete, score_files)
+        tables = {name: builder.build(name) for name in TABLES}
+        problems += builder.problems + builder.score_rows.problems
     empty = _header_only(raw_files)
     if problems:
         # a file without rows first: the problems after it (test rows of students never enrolled) may follow from it
         raise InputDataError([*empty, *_ordered(problems)])
     findings = [{"kind": "no_rows", "file": p.file, "message": f"{p.file}: {p.message}"} for p in empty]
-    findings += builder.school_naming.findings
+    findings += builder.school_naming.findings + builder.score_rows.findings
+    if builder.other_tests is not None:
+        tables["other_tests"] = builder.other_tests
     manifest = _manifest(district_mapping, raw_files, tables, findings)
     target = out / district
     with writing("the harmonised tables", out):
@@ -130,7 +149,7 @@ def _header_only(raw_files: dict[str, list[RawFile]]) -> list[Problem]:
     """Each file with a header and no rows (blank lines aside), in file order."""
     return sorted((Problem(raw.name, None, None, None, "the file has a header and no rows: nothing is read from it")
                    for files in raw_files.values() for raw in files
-                   if raw.records is not None and raw.row_count == 0), key=lambda p: p.file)
+                   if raw.records is not None and raw.row_count == 0 and not raw.problems), key=lambda p: p.file)
 
 
 def _read_sources(mapping: DistrictMapping, source: Path) -> tuple[dict[str, list[RawFile]], list[Problem]]:
@@ -145,6 +164,11 @@ def _read_sources(mapping: DistrictMapping, source: Path) -> tuple[dict[str, lis
                                     f"no file is named like {spec.files.pattern!r} (the {spec.name} files)"))
         files = []
         for path in paths:
+            if spec.kind == "toms":  # the state's score files: read by name in their own layouts
+                scores = read_toms_file(path)
+                problems += scores.problems
+                files.append(scores)
+                continue
             raw = read_export(path, encoding=spec.encoding, delimiter=spec.delimiter,
                               required_columns=mapping.source_columns(spec.name))
             problems += raw.problems
@@ -160,7 +184,7 @@ def _read_sources(mapping: DistrictMapping, source: Path) -> tuple[dict[str, lis
 
 
 def _concat_records(files: list[RawFile]) -> pd.DataFrame | None:
-    frames = [raw.records for raw in files if raw.records is not None]
+    frames = [raw.records for raw in files if isinstance(raw, RawFile) and raw.records is not None]
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
@@ -194,9 +218,12 @@ class _TableBuilder:
     """Builds the canonical tables of one district from its source records, collecting problems."""
 
     def __init__(self, mapping: DistrictMapping, frames: dict[str, pd.DataFrame | None],
-                 incomplete: dict[str, set[str]] | None = None):
+                 incomplete: dict[str, set[str]] | None = None, score_files: dict[str, list] | None = None):
         self.mapping = mapping
         self.frames = frames
+        #: the canonical rows of the state's score files (sources of kind toms), and their other tests
+        self.score_rows = ScoreFileRows(score_files or {}, mapping.district)
+        self.other_tests: pd.DataFrame | None = None
         #: by source, the names of its files some (or all) of whose rows could not be read
         self.incomplete = incomplete or {}
         self.problems: list[Problem] = []
@@ -207,11 +234,15 @@ class _TableBuilder:
 
     def build(self, table: str) -> pd.DataFrame:
         spec = self.mapping.tables.get(table)
-        records = self.frames.get(spec.source) if spec else None
+        if spec is not None and spec.kind == "toms":
+            records = converted = self._score_file_rows(table, spec)
+        else:
+            records = self.frames.get(spec.source) if spec else None
         if records is None:
             return MODELS[table].validate(pd.DataFrame({c: [] for c in columns_of(table)}))
-        records = records[self._keep(records, spec.rows_where, spec.rows_with_value)].reset_index(drop=True)
-        converted = self._convert_all(records, spec.columns)
+        if spec.kind != "toms":
+            records = records[self._keep(records, spec.rows_where, spec.rows_with_value)].reset_index(drop=True)
+            converted = self._convert_all(records, spec.columns)
         if spec.kind == "wide":
             converted = self._unpivot(records, converted, spec)
         for name, column_spec in spec.columns.items():
@@ -230,7 +261,21 @@ class _TableBuilder:
         # columns looked up in a file that could not be read: that file's problem says it all
         unreadable = {name for name, column_spec in spec.columns.items()
                       if "lookup" in column_spec and self.frames.get(column_spec["lookup"]["source"]) is None}
-        return self._validate(table, spec, converted, list(self.problems), unreadable)
+        reported = [*self.problems, *self.score_rows.problems, *self.score_rows.reported]
+        return self._validate(table, spec, converted, reported, unreadable)
+
+    def _score_file_rows(self, table: str, spec: TableSpec) -> pd.DataFrame:
+        """The canonical rows of a table of kind toms; a toms enrollment with its attendance export's days."""
+        rows = self.score_rows.rows(table, spec.source, spec.student_id)
+        if table == "assessments":
+            self.other_tests = self._validate("other_tests", spec, self.score_rows.other_tests(spec.source, spec.student_id),
+                                              list(self.problems), set())
+        attendance = self.frames.get(spec.attendance["source"]) if spec.attendance else None
+        if table == "enrollment" and attendance is not None:  # (an unreadable file: its own problems say so)
+            columns = spec.attendance["columns"]
+            rows = add_attendance(rows, self._convert_all(attendance, columns), self.score_rows,
+                                  {name: column.get("column", name) for name, column in columns.items()})
+        return rows
 
     def _name_schools(self, records: pd.DataFrame, converted: pd.DataFrame, spec: TableSpec) -> None:
         """One display name per school code (:mod:`flp_inquiry.ingest.school_names`), set on every row."""
@@ -378,7 +423,7 @@ class _TableBuilder:
         groups = repeated.merge(listed[key_columns].drop_duplicates(), on=key_columns)
         rows_of_group = groups.groupby(key_columns)[ROW].agg(lambda rows: ", ".join(map(str, sorted(rows))))
         first = key_columns[0]
-        column = _source_column(spec, first)
+        column = source_column(spec, first)
         what = " and ".join(key_columns[1:]) or "the file"
         where = f" with {spec.unique['where']} = true" if "where" in spec.unique else ""
         message = f"appears on more than one row{where} for the same {what}"
@@ -407,17 +452,17 @@ class _TableBuilder:
             return
         lacking_rows = rows.merge(lacking, on=key_columns).sort_values([FILE, ROW])
         rows_of_group = lacking_rows.groupby(key_columns)[ROW].agg(lambda r: ", ".join(map(str, sorted(r))))
-        marker = _source_column(spec, where)
+        marker = source_column(spec, where)
         what = " and ".join(key_columns[1:]) or "the file"
         message = f"no row has {where} = true for the same {what}"
         listed = lacking_rows.head(MAX_LISTED_PER_KIND)
         for file, row, *key in listed[[FILE, ROW, *key_columns]].itertuples(index=False):
             group = rows_of_group.loc[tuple(key) if len(key) > 1 else key[0]]
             value = str(key[0]).removeprefix(f"{self.mapping.district}:")
-            self.problems.append(Problem(file, int(row), _source_column(spec, key_columns[0]), value,
+            self.problems.append(Problem(file, int(row), source_column(spec, key_columns[0]), value,
                                          f"{message} (rows {group}): mark exactly one in {marker}"))
         if len(lacking_rows) > len(listed):
-            self.problems.append(Problem(listed[FILE].iloc[0], None, _source_column(spec, key_columns[0]), None,
+            self.problems.append(Problem(listed[FILE].iloc[0], None, source_column(spec, key_columns[0]), None,
                                          f"... and {len(lacking_rows) - len(listed)} more rows: {message}"))
 
     def _check_enrolled(self, table: pd.DataFrame, spec: TableSpec) -> None:
@@ -434,9 +479,17 @@ class _TableBuilder:
         missing = found.isna().to_numpy() & ~rows[key].isin(unsure).to_numpy()
         missing = pd.Series(missing, index=rows.index)
         ids = rows[key].str.removeprefix(f"{self.mapping.district}:")
+        if self.mapping.tables["enrollment"].kind == "toms" and spec.kind != "toms":
+            # the score files' snapshot holds only the students with a test record: a course of a grade 9
+            # student is no mistake, but no school or group is known for it
+            for file, count in rows.loc[missing, FILE].value_counts().sort_index().items():
+                self.score_rows.findings.append({"kind": "rows_without_scores", "file": file, "message": (
+                    f"{file}: {count} row(s) of students with no score-file record that year (no school, grade or "
+                    "group for them): not counted")})
+            return
         for school_year in sorted(rows.loc[missing, year].unique()):
             self.problems += _problems_at(
-                rows, missing & (rows[year] == school_year), _source_column(spec, key), ids,
+                rows, missing & (rows[year] == school_year), source_column(spec, key), ids,
                 f"has no enrollment row in school year {int(school_year)}: "
                 f"{_ROW_KINDS.get(spec.name, spec.name)} for a student who was not enrolled that year")
 
@@ -447,53 +500,27 @@ class _TableBuilder:
         A failure in a cell (or, for a whole-row rule, a row) already reported by the
         mapping checks is left out: the coach sees one problem per mistake.
         """
-        canonical = converted[columns_of(table)]
+        model = {"other_tests": OtherTests}.get(table, MODELS.get(table))
+        if table == "enrollment" and spec.kind == "toms":
+            model = ScoreFileEnrollment  # the score files have no attendance: days may be null
+        required = columns_of(table) if table in MODELS else list(OtherTests.to_schema().columns)
+        optional = optional_columns_of(table) if table in MODELS else []
+        canonical = converted[[*required, *(column for column in optional if column in converted)]]
         try:
-            valid = MODELS[table].validate(canonical, lazy=True)
+            valid = model.validate(canonical, lazy=True)
         except pa.errors.SchemaErrors as errors:
             cells = {(p.file, p.row, p.column) for p in already_reported}
             rows = {(p.file, p.row) for p in already_reported}
             failures = errors.failure_cases[~errors.failure_cases["column"].isin(unreadable)]
-            for problem, whole_row_rule in _translate_failures(failures, converted, spec):
+            for problem, whole_row_rule in translate_failures(failures, converted, spec):
                 seen = (problem.file, problem.row) in rows if whole_row_rule else \
                     (problem.file, problem.row, problem.column) in cells
                 if not seen:
                     self.problems.append(problem)
             return canonical
-        order = SORT_KEYS[table] + [c for c in valid.columns if c not in SORT_KEYS[table]]
+        keys = SORT_KEYS.get(table, SORT_KEYS["assessments"])
+        order = keys + [c for c in valid.columns if c not in keys]
         return valid.sort_values(order, kind="stable").reset_index(drop=True)
-
-
-def _translate_failures(failures: pd.DataFrame, converted: pd.DataFrame,
-                        spec: TableSpec) -> list[tuple[Problem, bool]]:
-    """pandera failure cases -> (problem with the export's file, row, column and value, is a whole-row rule)."""
-    problems = []
-    table_checks = failures["schema_context"] == "DataFrameSchema"
-    for check, column, value, index in failures.loc[~table_checks, ["check", "column", "failure_case", "index"]].itertuples(index=False):
-        if index is None or pd.isna(index):
-            problems.append((Problem(spec.source, None, _source_column(spec, column), None,
-                                     f"does not meet the canonical {column} rule {check}"), False))
-            continue
-        row = converted.loc[index]
-        problems.append((Problem(row[FILE], int(row[ROW]), _source_column(spec, column, row), value,
-                                 f"does not meet the canonical {column} rule {check}"), False))
-    for check, index in failures.loc[table_checks, ["check", "index"]].drop_duplicates().itertuples(index=False):
-        # a whole-row rule: name the columns its message is about, with their values
-        row = converted.loc[index]
-        involved = [c for c in columns_of(spec.name) if re.search(rf"\b{c}\b", str(check))]
-        values = ["blank" if pd.isna(row[c]) else
-                  row[c].date().isoformat() if isinstance(row[c], pd.Timestamp) else str(row[c])
-                  for c in involved]
-        problems.append((Problem(row[FILE], int(row[ROW]), ", ".join(_source_column(spec, c, row) for c in involved),
-                                 ", ".join(values), str(check)), True))
-    return problems
-
-
-def _source_column(spec: TableSpec, canonical: str, row: pd.Series | None = None) -> str:
-    """The export column a canonical column comes from (on ``row`` for a wide table's blocks)."""
-    if row is not None and SOURCE_OF + canonical in row.index:
-        return row[SOURCE_OF + canonical]
-    return spec.columns.get(canonical, {}).get("column", canonical)
 
 
 def _dtype_of(values) -> str:
@@ -528,7 +555,10 @@ def _manifest(mapping: DistrictMapping, raw_files: dict[str, list[RawFile]], tab
     return {
         "district": mapping.district,
         "mapping": {"path": str(mapping.path.resolve()), "sha256": mapping.sha256},
-        "sources": sorted(({"file": raw.name, "sha256": raw.sha256, "rows": raw.row_count}
+        # a state score file also says so, and its layout (its year's header)
+        "sources": sorted(({"file": raw.name, "sha256": raw.sha256, "rows": raw.row_count,
+                            **({"kind": "toms", "layout": raw.layout.label if raw.layout else None}
+                               if not isinstance(raw, RawFile) else {})}
                            for files in raw_files.values() for raw in files), key=lambda entry: entry["file"]),
         "tables": {name: len(frame) for name, frame in tables.items()},
         # not errors: what a coach may want to fix in the SIS (printed by the harmonise command too)

@@ -38,6 +38,28 @@ column may give a ``pattern`` (a regular expression every value must match in fu
 A ``unique`` rule may say ``required: true`` with its ``where`` column: then each group of
 rows (same ``columns``) needs exactly one row where that column is true, e.g. one primary
 enrollment per student and year.
+
+The state's own score files (TOMS, :mod:`flp_inquiry.ingest.toms`) have one shape for every
+district: a source of ``kind: toms`` names them, and a table of ``kind: toms`` (assessments,
+enrollment) is built from them with no columns to map; ``student_id`` says whether student keys
+are the ``SSID`` (default) or the district's ``LocalStudentID`` (so they join its own exports),
+and a toms enrollment may take its days from the district's attendance export::
+
+    sources:
+      score_files: {files: '.*(CAASPP|ELPAC).*', kind: toms}
+      attendance: {files: 'attendance\\.csv'}
+    tables:
+      assessments: {source: score_files, kind: toms, student_id: LocalStudentID}
+      enrollment:
+        source: score_files
+        kind: toms
+        student_id: LocalStudentID
+        attendance:
+          source: attendance
+          columns: {school_year: ..., student_key: ..., days_enrolled: ..., days_absent: ...}
+
+A mapping without ``district`` (the built-in ``toms`` mapping) serves any district: the one
+harmonised.
 """
 from __future__ import annotations
 
@@ -51,22 +73,31 @@ from typing import Any
 import yaml
 
 from flp_inquiry.errors import MappingError
-from flp_inquiry.ingest.schema import TABLES, columns_of
+from flp_inquiry.ingest.schema import TABLES, columns_of, optional_columns_of
 
 #: Reader kinds a table may use: "rows" maps records one to one; "wide" turns
-#: blocks of columns (one per test) into one row per block.
-TABLE_KINDS = ("rows", "wide")
+#: blocks of columns (one per test) into one row per block; "toms" builds it from the state's score files.
+TABLE_KINDS = ("rows", "wide", "toms")
+#: Kinds of source file: a district's own export (read as its mapping says) or the state's score files.
+SOURCE_KINDS = ("export", "toms")
+#: The tables the state's score files can give, and the ids a student key can be made of.
+TOMS_TABLES = ("assessments", "enrollment")
+TOMS_STUDENT_IDS = ("SSID", "LocalStudentID")
+#: The columns a toms enrollment's attendance block maps from the district's attendance export.
+ATTENDANCE_COLUMNS = ("school_year", "student_key", "days_enrolled", "days_absent")
 COLUMN_TYPES = ("text", "key", "integer", "number", "date")
 #: The keys that say where a column's values come from; a column spec has exactly one.
 VALUE_SOURCES = ("type", "codes", "lookup", "value", "file_year", "notna_of")
 
-_TOP_KEYS = {"district": True, "encoding": True, "delimiter": True, "codes": False,
+_TOP_KEYS = {"district": False, "encoding": True, "delimiter": True, "codes": False,
              "sources": True, "tables": True, "description": False}
 _SOURCE_KEYS = {"files": True, "year_offset": False, "required": False, "encoding": False,
-                "delimiter": False}
+                "delimiter": False, "kind": False}
 _TABLE_KEYS = {"source": True, "kind": False, "columns": True, "unique": False,
                "rows_where": False, "rows_with_value": False,
                "block_name_column": False, "block_columns": False, "blocks": False}
+_TOMS_TABLE_KEYS = {"source": True, "kind": True, "student_id": False, "attendance": False}
+_ATTENDANCE_KEYS = {"source": True, "columns": True}
 _WIDE_ONLY = ("block_name_column", "block_columns", "blocks")
 _COLUMN_KEYS = {"column", "optional", "min", "max", "format", "prefix", "pattern", *VALUE_SOURCES}
 _BLOCK_KEYS = {"columns": True, "rows_where": False, "rows_with_value": False}
@@ -84,6 +115,7 @@ class SourceSpec:
     required: bool
     encoding: str
     delimiter: str
+    kind: str = "export"
 
 
 @dataclass(frozen=True)
@@ -100,13 +132,16 @@ class TableSpec:
     block_name_column: str | None
     block_columns: dict[str, dict[str, Any]]
     blocks: dict[str, dict[str, Any]]
+    #: kind "toms": the id student keys are made of, and the attendance export's block (or None)
+    student_id: str = "SSID"
+    attendance: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class DistrictMapping:
-    """A checked district mapping, as loaded from its YAML file."""
+    """A checked district mapping, as loaded from its YAML file (``district`` None: any district)."""
 
-    district: str
+    district: str | None
     path: Path
     sha256: str
     codes: dict[str, dict[str, Any]]
@@ -141,6 +176,8 @@ class DistrictMapping:
                 lookup = spec.get("lookup")
                 if lookup and lookup["source"] == source:
                     used.update((lookup["key"], lookup["value"]))
+            if table.attendance and table.attendance.get("source") == source:
+                used.update(spec["column"] for spec in table.attendance["columns"].values() if "column" in spec)
         return sorted(used)
 
 
@@ -186,7 +223,8 @@ def load_mapping(district_or_path: str | Path) -> DistrictMapping:
         if not path.is_file():
             known = sorted(p.stem for p in path.parent.glob("*.yaml"))
             raise MappingError(f"there is no mapping for district {str(district_or_path)!r} "
-                               f"(known: {', '.join(known)}); pass a mapping YAML file instead")
+                               f"(known: {', '.join(known)}); pass a mapping YAML file instead, or --mapping toms "
+                               "for the state's TOMS score files")
     try:
         raw_bytes = path.read_bytes()
     except OSError as err:
@@ -224,13 +262,20 @@ class _MappingChecker:
         return True
 
     def check(self, document: Any, sha256: str) -> DistrictMapping:
-        if not self.keys("", document, _TOP_KEYS):
+        if not isinstance(document, dict):
+            self.keys("", document, _TOP_KEYS)
             self.raise_if_mistakes()
+        exports = [spec for spec in (document.get("sources") or {}).values()
+                   if not (isinstance(spec, dict) and spec.get("kind") == "toms")]
+        # the state's score files have their own encoding and delimiter: only the exports need them
+        needed = {key: required and (key not in ("encoding", "delimiter") or bool(exports))
+                  for key, required in _TOP_KEYS.items()}
+        self.keys("", document, needed)
         codes = self.check_codes(document.get("codes") or {})
         sources = self.check_sources(document)
         tables = self.check_tables(document.get("tables"), codes, sources)
         district = document.get("district")
-        if not (isinstance(district, str) and re.fullmatch(r"[a-z][a-z0-9_]*", district)):
+        if "district" in document and not (isinstance(district, str) and re.fullmatch(r"[a-z][a-z0-9_]*", district)):
             self.fail("district", f"{district!r} should be a lower-case name like long_beach")
         self.raise_if_mistakes()
         return DistrictMapping(district, self.path, sha256, codes, sources, tables)
@@ -274,10 +319,18 @@ class _MappingChecker:
                 continue
             if "year_offset" in spec and "year" not in pattern.groupindex:
                 self.fail(f"{where}.year_offset", "the files pattern has no (?P<year>...) group")
+            kind = spec.get("kind", "export")
+            if kind not in SOURCE_KINDS:
+                self.fail(f"{where}.kind", f"{kind!r} is not a kind of source ({', '.join(SOURCE_KINDS)})")
+            elif kind == "toms":
+                for key in ("encoding", "delimiter", "year_offset"):
+                    if key in spec:
+                        self.fail(f"{where}.{key}", "the state's score files say their own (UTF-8, ^, the "
+                                                    "layout's school year): remove it")
             sources[name] = SourceSpec(
                 name, pattern, int(spec.get("year_offset", 0)), bool(spec.get("required", True)),
                 str(spec.get("encoding", document.get("encoding"))),
-                str(spec.get("delimiter", document.get("delimiter"))),
+                str(spec.get("delimiter", document.get("delimiter"))), kind,
             )
         return sources
 
@@ -287,6 +340,11 @@ class _MappingChecker:
             return tables
         for name, spec in section.items():
             where = f"tables.{name}"
+            if name in TABLES and isinstance(spec, dict) and spec.get("kind") == "toms":
+                toms = self.check_toms_table(where, name, spec, codes, sources)
+                if toms is not None:
+                    tables[name] = toms
+                continue
             if name not in TABLES or not self.keys(where, spec, _TABLE_KEYS):
                 continue
             kind = spec.get("kind", "rows")
@@ -298,6 +356,9 @@ class _MappingChecker:
                         self.fail(f"{where}.{key}", "only a table of kind 'wide' has blocks")
             if spec.get("source") not in sources:
                 self.fail(f"{where}.source", f"{spec.get('source')!r} is not one of the sources")
+            elif sources[spec["source"]].kind == "toms":
+                self.fail(f"{where}.source", f"{spec['source']!r} is the state's score files: this table "
+                                             "needs kind: toms (and no columns)")
             columns = spec.get("columns") or {}
             block_columns = spec.get("block_columns") or {}
             for column, column_spec in {**columns, **block_columns}.items():
@@ -321,8 +382,8 @@ class _MappingChecker:
             given = {"district", *columns, *block_columns}
             if spec.get("block_name_column"):
                 given.add(spec["block_name_column"])
-            expected = set(columns_of(name))
-            for missing in sorted(expected - given):
+            expected = set(columns_of(name)) | set(optional_columns_of(name))
+            for missing in sorted(set(columns_of(name)) - given):
                 self.fail(f"{where}.columns.{missing}", "missing: every canonical column needs a spec")
             for extra in sorted(given - expected):
                 self.fail(f"{where}.columns.{extra}", f"not a column of the canonical {name} table")
@@ -340,6 +401,48 @@ class _MappingChecker:
                 block_columns, blocks,
             )
         return tables
+
+    def check_toms_table(self, where: str, name: str, spec: dict, codes: dict,
+                         sources: dict[str, SourceSpec]) -> TableSpec | None:
+        """A table built from the state's score files: which source, which id, and an attendance export."""
+        if not self.keys(where, spec, _TOMS_TABLE_KEYS):
+            return None
+        if name not in TOMS_TABLES:
+            self.fail(f"{where}.kind", f"the state's score files give only {' and '.join(TOMS_TABLES)}, not {name}")
+        source = sources.get(spec.get("source"))
+        if source is None or source.kind != "toms":
+            self.fail(f"{where}.source", f"{spec.get('source')!r} is not a source of kind toms")
+        student_id = spec.get("student_id", "SSID")
+        if student_id not in TOMS_STUDENT_IDS:
+            self.fail(f"{where}.student_id", f"{student_id!r} is not one of {', '.join(TOMS_STUDENT_IDS)}")
+        attendance = spec.get("attendance")
+        if attendance is not None:
+            self.check_attendance(f"{where}.attendance", name, attendance, codes, sources)
+        return TableSpec(name, spec.get("source"), "toms", {}, None, {}, [], None, {}, {},
+                         student_id=str(student_id), attendance=attendance)
+
+    def check_attendance(self, where: str, table: str, block: Any, codes: dict, sources: dict[str, SourceSpec]) -> None:
+        """The block naming a district's attendance export (days enrolled and absent per student and year)."""
+        if not self.keys(where, block, _ATTENDANCE_KEYS):
+            return
+        if table != "enrollment":
+            self.fail(where, "only the enrollment table takes days from an attendance export")
+        source = sources.get(block.get("source"))
+        if source is None or source.kind != "export":
+            self.fail(f"{where}.source", f"{block.get('source')!r} is not one of the district's export sources")
+        columns = block.get("columns") or {}
+        if not isinstance(columns, dict):
+            self.fail(f"{where}.columns", "should be a mapping of canonical columns to column specs")
+            return
+        for column in ATTENDANCE_COLUMNS:
+            if column not in columns:
+                self.fail(f"{where}.columns.{column}", "missing: the attendance block maps "
+                                                       f"{', '.join(ATTENDANCE_COLUMNS)}")
+        for column, column_spec in columns.items():
+            if column not in ATTENDANCE_COLUMNS:
+                self.fail(f"{where}.columns.{column}", f"not an attendance column ({', '.join(ATTENDANCE_COLUMNS)})")
+            else:
+                self.check_column(f"{where}.columns.{column}", column_spec, codes, sources, in_block=False)
 
     def check_column(self, where: str, spec: Any, codes: dict, sources: dict, in_block: bool) -> None:
         if not self.keys(where, spec, _COLUMN_KEYS):

@@ -28,6 +28,10 @@ from flp_inquiry.errors import Problem
 
 #: The column holding each record's spreadsheet row number (header = row 1).
 ROW = "_row"
+#: Provenance columns carried beside the canonical ones until validation: the file of a row, and per
+#: canonical column the source column it came from (a prefix; wide tables and the state's files).
+FILE = "_file"
+SOURCE_OF = "_source:"
 #: Rows of one file listed individually before the rest are counted.
 MAX_ROWS_LISTED = 20
 _OTHER_DELIMITERS = (",", ";", "\t", "|")
@@ -64,7 +68,11 @@ def sha256_of(path: Path) -> str:
     ...     sha256_of(path)[:12]
     'ba7816bf8f01'
     """
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as file:  # in blocks: a state file of 400 MB is never held whole for its hash
+        for block in iter(lambda: file.read(1 << 24), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_export(path: Path, *, encoding: str, delimiter: str, required_columns: list[str]) -> RawFile:

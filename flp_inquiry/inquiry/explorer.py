@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flp_inquiry.codes import DISTRICTS
+from flp_inquiry.ingest.catalog import harmonised_districts
 from flp_inquiry.inquiry import findings, labels
 from flp_inquiry.inquiry.analysis import Analysis, analyse_pattern
 from flp_inquiry.inquiry.patterns import (
@@ -99,7 +100,9 @@ class RootCauseExplorer:
         groups = sorted(str(g) for g in inquiry.data.enrollment[self.pattern.group_type].unique())
         grades = [grade_choice(ALL_GRADES),
                   *(grade_choice(str(g)) for g in grades_in_scope(inquiry, metric, self.pattern.subject))]
-        return {"district": list(DISTRICTS), "school": [ALL_SCHOOLS, *schools], "grade": grades,
+        # the districts whose data is here (a dropdown must not offer one that would only stop with an error)
+        here = harmonised_districts(Path(self.data_dir))
+        return {"district": here or list(DISTRICTS), "school": [ALL_SCHOOLS, *schools], "grade": grades,
                 "group": groups, "metric": list(EXPLORER_METRICS)}
 
     def widgets(self):

@@ -74,12 +74,13 @@ def school_year_label(year: int) -> str:
 
 
 def district_label(district: str) -> str:
-    """The district's public name.
+    """The district's public name; a district harmonised without one in the project's list, by its own name.
 
-    >>> district_label("long_beach")
-    'Long Beach Unified'
+    >>> district_label("long_beach"), district_label("sacramento_city")
+    ('Long Beach Unified', 'Sacramento City')
     """
-    return DISTRICTS[district]["name"]
+    known = DISTRICTS.get(district)
+    return known["name"] if known else district.replace("_", " ").title()
 
 
 def grade_label(grade: int | str) -> str:
@@ -131,13 +132,15 @@ def people_label(group_type: str, value: object) -> str:
     return people[value] if value in people else group_label(group_type, value)
 
 
-def join_words(words: list[str]) -> str:
-    """Words as a list reads in a sentence.
+def join_words(words: list[str], last: str = "and") -> str:
+    """Words as a list reads in a sentence (``last``: the word before the last one).
 
     >>> join_words(["ELA"]), join_words(["ELA", "math"]), join_words(["Grade 3", "Grade 4", "Grade 5"])
     ('ELA', 'ELA and math', 'Grade 3, Grade 4 and Grade 5')
+    >>> join_words(["attendance", "courses"], "or")
+    'attendance or courses'
     """
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
 def sentence_start(words: str) -> str:

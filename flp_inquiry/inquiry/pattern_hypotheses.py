@@ -50,6 +50,13 @@ def _tested_words(analysis) -> tuple[str, list[int]]:
 
 def _absence_hypothesis(analysis) -> Hypothesis | None:
     inquiry, pattern = analysis.inquiry, analysis.pattern
+    missing = findings.describe_data_missing(inquiry, "chronic_absence")
+    if missing:  # the district's data has no attendance (the state's score files): not a matter of grades
+        return Hypothesis("If chronic absence goes with the pattern",
+                          f"chronically absent {labels.people_label(pattern.group_type, pattern.group_code)} score "
+                          f"below the group's other students in {pattern.metric_words}", CANT_TELL,
+                          missing,
+                          "The schools' own attendance records, set beside these results, would test it.")
     year, grade, focus, group_type = inquiry.school_year, pattern.grade_number, pattern.group_code, pattern.group_type
     unit, what = pattern.unit, pattern.metric_words
     who = labels.people_label(group_type, focus)
@@ -160,7 +167,10 @@ def meeting_questions(analysis, hypotheses: list[Hypothesis]) -> list[str]:
                          "learn before?")
     else:
         questions.append(f"Did different {who} arrive this year, or did similar students score differently?")
-    if absence == SUPPORTED:
+    if findings.describe_data_missing(inquiry, "chronic_absence"):
+        questions.append("The data holds no attendance: what do the schools' own attendance records show for these "
+                         "students?")
+    elif absence == SUPPORTED:
         questions.append(f"Chronically absent {who} score lower here: who has talked with their families, and what "
                          "would bring them to school?")
     elif absence is not None and pattern.grade_number in (None, *CHRONIC_ABSENCE_GRADES):

@@ -118,10 +118,11 @@ def allowed_values(district: str, data: str | Path) -> dict[str, list]:
 
 
 def known_districts(data: str | Path) -> list[str]:
-    """The partnership's districts, and any other district harmonised into ``data``.
+    """The project's districts (the partnership's, and the synthetic one of the state's files), and any other
+    district harmonised into ``data`` (from the state's files, say).
 
     >>> known_districts(Path("/nonexistent"))
-    ['fresno', 'long_beach']
+    ['fresno', 'long_beach', 'toms_valley']
     """
     from flp_inquiry.codes import DISTRICTS
     from flp_inquiry.ingest.catalog import harmonised_districts

@@ -240,11 +240,18 @@ class Inquiry:
         A metric attributes a student's rows to the school of their primary enrollment
         that year, so the school's figures from these rows equal those from the whole
         district, at a fraction of the work: a per-school report no longer grows with
-        the size of its district.
+        the size of its district.  A result from the state's score files counts at the
+        school it was tested at, so the students tested here (enrolled elsewhere by the
+        end of the year) are among them too.
         """
         enrollment = self.data.enrollment
         counted_here = enrollment["primary"].astype(bool) & (enrollment["school_name"] == self.school)
         keys = enrollment.loc[counted_here, "student_key"].unique()
+        assessments = self.data.assessments
+        if "tested_school_cds" in assessments:
+            codes = enrollment.loc[enrollment["school_name"] == self.school, "school_cds"].unique()
+            tested_here = assessments.loc[assessments["tested_school_cds"].isin(codes), "student_key"].unique()
+            keys = pd.unique(pd.Series([*keys, *tested_here], dtype="object"))
         return store.DistrictData(self.district, **{
             table: frame[frame["student_key"].isin(keys)] if "student_key" in frame else frame
             for table, frame in ((t, getattr(self.data, t)) for t in ("enrollment", "assessments", "math_courses", "outcomes"))
@@ -288,13 +295,20 @@ def start_inquiry(
     In a meeting pack's kernel, the folder the pack wrote the partner's extract to
     comes from the environment (:data:`flp_inquiry.measures.extract_files.PACK_EXTRACTS_VARIABLE`).
 
-    >>> start_inquiry("fresnoo", 2025)
+    A district the project does not list (``codes.DISTRICTS``) can be asked for once it is
+    harmonised into the data folder (any district from the state's score files).
+
+    >>> start_inquiry("fresnoo", 2025, data_dir="/nonexistent")
     Traceback (most recent call last):
     ...
-    flp_inquiry.errors.ParameterError: district = 'fresnoo' is not allowed. Allowed values: fresno, long_beach
+    flp_inquiry.errors.ParameterError: district = 'fresnoo' is not allowed. Allowed values: fresno, long_beach, toms_valley
     """
     if district not in DISTRICTS:
-        raise ParameterError("district", district, sorted(DISTRICTS))
+        from flp_inquiry.ingest.catalog import harmonised_districts
+
+        harmonised = harmonised_districts(Path(data_dir)) if data_dir else []
+        if district not in harmonised:
+            raise ParameterError("district", district, sorted(set(DISTRICTS) | set(harmonised)))
     folder = find_data_dir(data_dir)
     years = store.list_years(district, folder)
     if int(school_year) not in years:

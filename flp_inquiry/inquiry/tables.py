@@ -23,7 +23,13 @@ from pandas.io.formats.style import Styler
 from flp_inquiry.inquiry import labels
 from flp_inquiry.inquiry.prose import paragraph
 from flp_inquiry.measures.dashboard import round_half_away
-from flp_inquiry.measures.suppression import CAUTION_N, HIDDEN, suppress_small_cells
+from flp_inquiry.measures.suppression import (
+    CAUTION_N,
+    HIDDEN,
+    OVERLAPPING,
+    OVERLAPPING_ATTRIBUTE,
+    suppress_small_cells,
+)
 
 # ---------------------------------------------------------------------------
 # tables a principal reads
@@ -244,6 +250,7 @@ def reader_table(
     counts: Mapping[str, Sequence[str]] | None = None, decimals: int = 1,
     complementary: Mapping[str, object] | None = None, parts_of: Sequence[str] | None = None,
     not_counted: str | None = None, what: str = "", caption: str | None = None, id: str | None = None,
+    overlapping: bool = False,
 ) -> ReaderTable:
     """An aggregate table as a principal reads it: small cells ``*``, groups in words, plain headings.
 
@@ -265,7 +272,9 @@ def reader_table(
     hidden shows one sentence instead (``what`` names the table in it).  ``caption`` is
     the table's ``<caption>`` (default: built from its headings, :func:`heading_caption`),
     ``id`` the HTML id a sentence can link to (default: from the caption, :func:`caption_id`;
-    two tables of one report need two captions or two ids).
+    two tables of one report need two captions or two ids).  ``overlapping`` marks a table whose rows
+    are groups a student can be in several of (the Dashboard's): its rows add up to nothing, and
+    :func:`flp_inquiry.measures.privacy.find_derivable_counts` does not add them up.
 
     >>> t = pd.DataFrame({"el_status": ["EL", "RFEP"], "n": [25, 8], "value": [31.04, 70.0]})
     >>> shown = reader_table(t, {"el_status": "Group", "n": "Students", "value": "Percent met"}).data
@@ -327,6 +336,8 @@ def reader_table(
     shown = shown.reset_index(drop=True)
     # every cell and heading escaped: a school or course name is text, never markup (pandas' Styler escapes nothing)
     styled = ReaderTable(shown, caption=caption, table_id=id).hide(axis="index")
+    if overlapping:
+        styled = styled.set_table_attributes(f'{OVERLAPPING_ATTRIBUTE}="{OVERLAPPING}"')
     styled = styled.format(precision=decimals, na_rep="", escape="html")
     styled = styled.format_index(escape="html", axis=1)
     count_columns = [c for c in counts if c in table]

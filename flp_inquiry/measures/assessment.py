@@ -1,4 +1,11 @@
 """Smarter Balanced ELA and mathematics: percent met, participation, Distance from Standard and its change.
+
+Rows from the state's score files carry the state's Include Indicator and tested school, and the
+state's rules apply to them: only ``Y`` records are in averages and level shares (percent met, DFS),
+each result counts at its final tested school (:func:`~flp_inquiry.measures.students.with_reporting_school`),
+and participation is the state's number tested over its number enrolled, by the layout's codes
+(:func:`participation_rate`).  Cut scores are always those of the grade tested.  Rows without
+these columns (the districts' own exports) are computed as they always were.
 """
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from flp_inquiry.codes import SBAC_GRADES
+from flp_inquiry.codes import SBAC_GRADES, TESTED_INDICATORS
 from flp_inquiry.measures.dashboard import LEVEL_DTYPE, dashboard_levels, round_half_away, status_level
 from flp_inquiry.measures.dashboard_groups import el_group_rfep_years, with_dashboard_groups
 from flp_inquiry.measures.reference import distance_to_level3
@@ -18,7 +25,9 @@ from flp_inquiry.measures.students import (
     _check_subject,
     _share,
     primary_enrollment,
+    with_reporting_school,
 )
+
 from flp_inquiry.measures.suppression import require_columns
 from flp_inquiry.memo import Recent
 
@@ -27,10 +36,17 @@ from flp_inquiry.memo import Recent
 # ---------------------------------------------------------------------------
 
 ASSESSMENT_COLUMNS = ["school_year", "student_key", "test", "grade_tested", "scale_score", "level"]
+#: The state's Include Indicators of a student enrolled for a test (E, an English learner in a US school under
+#: 12 months, is exempt from ELA: not enrolled for it), and of one with a valid score.
+ENROLLED_INDICATORS = ("Y", "T", "R", "N")
+VALID_INDICATOR = "Y"
 
 
 def scored_results(assessments: pd.DataFrame, subject: str) -> pd.DataFrame:
     """Smarter Balanced rows of ``subject`` in a tested grade that have a scale score (the tested students).
+
+    A row with the state's Include Indicator counts only when it is ``Y`` (a valid score);
+    the reporting school (``tested_school_cds``) comes along where the rows have it.
 
     >>> from flp_inquiry.measures.metrics import _example
     >>> assessments, _ = _example()
@@ -40,7 +56,11 @@ def scored_results(assessments: pd.DataFrame, subject: str) -> pd.DataFrame:
     require_columns(assessments, ASSESSMENT_COLUMNS, "Smarter Balanced metrics")
     keep = ((assessments["test"] == subject) & assessments["grade_tested"].isin(SBAC_GRADES)
             & assessments["scale_score"].notna())
-    return assessments.loc[keep, ASSESSMENT_COLUMNS]
+    if "include_indicator" in assessments:
+        indicator = assessments["include_indicator"]
+        keep &= (indicator.isna() | (indicator == VALID_INDICATOR)).to_numpy()
+    columns = [*ASSESSMENT_COLUMNS, *(c for c in ("tested_school_cds",) if c in assessments)]
+    return assessments.loc[keep, columns]
 
 
 def _scored_with_groups(assessments: pd.DataFrame, enrollment: pd.DataFrame, subject: str) -> pd.DataFrame:
@@ -49,7 +69,7 @@ def _scored_with_groups(assessments: pd.DataFrame, enrollment: pd.DataFrame, sub
     def make() -> pd.DataFrame:
         scored = scored_results(assessments, subject)
         groupings = [g for g in GROUPINGS if g in primary_enrollment(enrollment)]
-        scored = _attach_groups(scored, enrollment, groupings)
+        scored = with_reporting_school(_attach_groups(scored, enrollment, groupings), enrollment)
         return scored.assign(distance=distance_to_level3(scored, subject), grade_span=_grade_span(scored["grade_tested"]))
 
     # A notebook asks for a dozen of these metrics of the same tables, grouped in different ways.
@@ -61,7 +81,10 @@ _recent_scored = Recent(size=6)
 
 def _academic_groups(rows: pd.DataFrame, enrollment: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """``rows`` once per Dashboard group where ``by`` has ``dashboard_group``: the academic indicator's
-    groups, whose EL holds students reclassified within four years."""
+    groups, whose EL holds students reclassified within four years.  By school, a result counted at
+    the district level only (no ``school``: a nonpublic-school placement) is in no school's row."""
+    if "school" in by:
+        rows = rows[rows["school"].notna()]
     return with_dashboard_groups(rows, enrollment, by, el_group_rfep_years("ela_3_8"))
 
 
@@ -101,6 +124,14 @@ def participation_rate(assessments: pd.DataFrame, enrollment: pd.DataFrame, subj
     ``Not Tested`` rows, blank scores and students with no test row at all are the
     non-participants.  The grade is the enrollment grade.
 
+    Rows with the state's Include Indicator (its score files list every student registered
+    for the test) are counted as the state counts them instead: number tested (``Y``, ``T``,
+    ``R``: took the test, with a valid score or not) over number enrolled (those and ``N``:
+    not tested, a parent exemption, a medical emergency, one part only); ``E`` (an English
+    learner in a US school under 12 months, exempt from ELA) is in neither.  These are the
+    CAASPP results' "students tested" and "students enrolled" by the layout's own codes; the
+    Dashboard's 95% participation rule is not this rate.  Each record counts at its tested school.
+
     Returns
     -------
     DataFrame
@@ -116,12 +147,34 @@ def participation_rate(assessments: pd.DataFrame, enrollment: pd.DataFrame, subj
     1         2024  7  42.857143
     """
     by = _check_by(by)
-    scored = scored_results(assessments, _check_subject(subject))[["school_year", "student_key"]].drop_duplicates()
+    subject = _check_subject(subject)
+    if "include_indicator" in assessments and assessments["include_indicator"].notna().any():
+        return _state_participation(assessments, enrollment, subject, by)
+    scored = scored_results(assessments, subject)[["school_year", "student_key"]].drop_duplicates()
     students = primary_enrollment(enrollment)
     students = students[students["grade"].isin(SBAC_GRADES)]
     tested = students.merge(scored.assign(_tested=True), on=["school_year", "student_key"], how="left")
     tested = _academic_groups(tested, enrollment, by)
     return _share(tested, by, tested["_tested"].fillna(False).astype(bool))
+
+
+def _state_participation(assessments: pd.DataFrame, enrollment: pd.DataFrame, subject: str, by: list[str]) -> pd.DataFrame:
+    """Participation by the Include Indicator: tested (Y, T, R) over enrolled (Y, T, R, N), at each tested school.
+
+    >>> from flp_inquiry.measures.metrics import _example
+    >>> assessments, enrollment = _example()
+    >>> rows = assessments[assessments["test"] == "ela"].assign(include_indicator=["Y", "Y", "E", "Y", "N"])
+    >>> participation_rate(rows, enrollment, "ela", by=["school_year"]).round(1).to_dict("records")  # f:2 E, f:4 N
+    [{'school_year': 2023, 'n': 1, 'value': 100.0}, {'school_year': 2024, 'n': 3, 'value': 66.7}]
+    """
+    indicator = assessments["include_indicator"]
+    rows = assessments[(assessments["test"] == subject) & assessments["grade_tested"].isin(SBAC_GRADES)
+                       & indicator.isin(ENROLLED_INDICATORS)]
+    columns = ["school_year", "student_key", "include_indicator", *(c for c in ("tested_school_cds",) if c in rows)]
+    groupings = [g for g in GROUPINGS if g in primary_enrollment(enrollment)]
+    rows = with_reporting_school(_attach_groups(rows[columns], enrollment, groupings), enrollment)
+    rows = _academic_groups(rows, enrollment, by)
+    return _share(rows, by, rows["include_indicator"].isin(TESTED_INDICATORS))
 
 
 def _grade_span(grades: pd.Series) -> pd.Series:

@@ -21,6 +21,7 @@ from flp_inquiry.measures.students import (
     _share,
     _whole_years,
     primary_enrollment,
+    with_reporting_school,
 )
 from flp_inquiry.measures.suppression import require_columns
 
@@ -76,11 +77,16 @@ def english_learner_progress(assessments: pd.DataFrame, enrollment: pd.DataFrame
     elpac = assessments[(assessments["test"] == "elpac") & assessments["scale_score"].notna()]
     elpac = elpac.drop_duplicates(["school_year", "student_key"], keep="last")
     elpac = elpac.assign(elpi=elpi_level(elpac["scale_score"], elpac["grade_tested"]))
-    elpac = elpac[elpac["elpi"].notna()][["school_year", "student_key", "elpi"]]
+    reporting = [c for c in ("tested_school_cds",) if c in elpac]  # the state's files: the school tested at
+    elpac = elpac[elpac["elpi"].notna()][["school_year", "student_key", "elpi", *reporting]]
     prior = elpac.assign(school_year=elpac["school_year"] + 1).rename(columns={"elpi": "prior_elpi"})
     students = primary_enrollment(enrollment)
     students = students[(students["el_status"] == "EL") & students["grade"].isin(ELPI_GRADES)]
-    cohort = students.merge(elpac, on=["school_year", "student_key"]).merge(prior, on=["school_year", "student_key"])
+    cohort = students.merge(elpac, on=["school_year", "student_key"]).merge(
+        prior.drop(columns=reporting), on=["school_year", "student_key"])
+    cohort = with_reporting_school(cohort, enrollment)
+    if "school" in by:  # a nonpublic-school placement counts in the district's figure only
+        cohort = cohort[cohort["school"].notna()]
     top = len(ELPI_LEVELS)
     cohort = cohort.assign(progressed=(cohort["elpi"] > cohort["prior_elpi"]) | ((cohort["elpi"] == top) & (cohort["prior_elpi"] == top)))
     cohort = with_dashboard_groups(cohort, enrollment, by, el_group_rfep_years("elpi"))

@@ -36,6 +36,9 @@ CHRONIC_ABSENCE_MIN_DAYS = 31
 def chronic_absenteeism(enrollment: pd.DataFrame, by: Sequence[str] = (), grades: Sequence[int] | None = None) -> pd.DataFrame:
     """Percent of students enrolled 31 or more days who were absent on 10% or more of them.
 
+    A student whose days are not known (enrollment from the state's score files, which have no
+    attendance) is not counted: a district with no attendance at all has no rows.
+
     The Dashboard measure is grades K-8 (``grades=None``); other grades can be asked
     for and are labelled as not the Dashboard measure in the ``measure`` column.
 
@@ -69,10 +72,12 @@ def chronic_absenteeism(enrollment: pd.DataFrame, by: Sequence[str] = (), grades
 def _counted_absences(enrollment: pd.DataFrame, measured: tuple[int, ...]) -> pd.DataFrame:
     """Students counted for chronic absence in ``measured`` grades (primary enrollment, days summed over
     their schools), each with ``chronic`` True or False.  Read it, never change it."""
-    days = enrollment.groupby(["school_year", "student_key"], sort=False)[["days_enrolled", "days_absent"]].sum()
+    # min_count: days not known stay unknown (null), never a sum of zero days
+    days = enrollment.groupby(["school_year", "student_key"], sort=False)[["days_enrolled", "days_absent"]].sum(min_count=1)
     students = primary_enrollment(enrollment).drop(columns=["days_enrolled", "days_absent"], errors="ignore")
     students = students.merge(days.reset_index(), on=["school_year", "student_key"])
-    students = students[students["grade"].isin(measured) & (students["days_enrolled"] >= CHRONIC_ABSENCE_MIN_DAYS)]
+    enough_days = (students["days_enrolled"] >= CHRONIC_ABSENCE_MIN_DAYS) & students["days_absent"].notna()
+    students = students[students["grade"].isin(measured) & enough_days.fillna(False).astype(bool)]
     # absent * 10 >= enrolled avoids 0.1 * enrolled in binary floating point
     return students.assign(chronic=students["days_absent"].astype(float) * 10 >= students["days_enrolled"] - 1e-9)
 
@@ -90,7 +95,9 @@ def algebra_by_grade(math_courses: pd.DataFrame, enrollment: pd.DataFrame, grade
     """Percent of students in ``grade`` who completed Algebra 1 / Integrated 1 (or higher) with C or better.
 
     The cohort is the students in ``grade`` in a school year; their course rows of that
-    year and every earlier one count (see the module notes for "or higher").
+    year and every earlier one count (see the module notes for "or higher").  With no course
+    rows at all (a district whose data has no courses: the state's score files) there is
+    nothing to measure, and no rows: not a rate of 0%.
 
     Returns
     -------
@@ -112,7 +119,7 @@ def algebra_by_grade(math_courses: pd.DataFrame, enrollment: pd.DataFrame, grade
         raise ParameterError("grade", grade, list(range(6, 13)))
     require_columns(math_courses, ["school_year", "student_key", "course_level", "mark"], "algebra_by_grade")
     students = primary_enrollment(enrollment)
-    cohort = students[students["grade"] == grade]
+    cohort = students[(students["grade"] == grade) & (len(math_courses) > 0)]
     passed = math_courses[math_courses["course_level"].isin(ALGEBRA_OR_HIGHER)
                           & math_courses["mark"].isin(PASSING_MARKS)]
     passed = passed[["student_key", "school_year"]].rename(columns={"school_year": "passed_year"})

@@ -34,6 +34,7 @@ from bs4 import BeautifulSoup
 
 from flp_inquiry.codes import DISTRICTS
 from flp_inquiry.errors import FlpInquiryError
+from flp_inquiry.measures.suppression import OVERLAPPING, OVERLAPPING_ATTRIBUTE
 
 #: Fewer students than this in a group is never shown (the partnership's suppression rule).
 MIN_N = 11
@@ -340,6 +341,11 @@ def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[F
     >>> find_derivable_counts({"math": groups, "glance": total.replace("341", "352")})
     []
 
+    Rows of overlapping groups (a student in several, as in the Dashboard's groups) add up to nothing:
+
+    >>> find_derivable_counts({"math": groups.replace("<table>", '<table data-rows="overlapping">'), "glance": total})
+    []
+
     Two years, one hidden count in each: the column as a whole hides two, but
     2024-25's total gives its hidden count away.
 
@@ -353,6 +359,10 @@ def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[F
     columns = [(name, number, heading, [cell.strip().replace(",", "") for cell in cells], splits)
                for name, html in reports.items()
                for number, heading, cells, splits in _count_columns(read_tables(html))]
+    # a table of overlapping groups (a student in several: the Dashboard's groups) has no rows that add up
+    overlapping = {(name, number) for name, html in reports.items()
+                   for number, table in enumerate(_parse_without_charts(html).find_all("table"), start=1)
+                   if table.get(OVERLAPPING_ATTRIBUTE) == OVERLAPPING}
     shown_counts: dict[int, str] = {}  # every count shown, and the first report showing it
     for name, _, _, cells, _ in columns:
         for cell in cells:
@@ -360,6 +370,8 @@ def find_derivable_counts(reports: dict[str, str], min_n: int = MIN_N) -> list[F
                 shown_counts.setdefault(int(cell), name)
     findings, found = [], set()
     for name, number, heading, cells, splits in columns:
+        if (name, number) in overlapping:
+            continue  # (its counts still count as totals a reader has seen, above)
         for part_name, rows in _wholes(len(cells), splits):
             part = [cells[row] for row in rows]
             if part.count("*") != 1:

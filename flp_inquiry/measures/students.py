@@ -2,6 +2,8 @@
 
 A metric's groups come from the student's *primary* enrollment row of the same school year
 (``school`` is its ``school_name``); see :mod:`flp_inquiry.measures.metrics` for the rules.
+A test result that says where the state counts it (``tested_school_cds``, from the state's score
+files) counts at that school instead (:func:`with_reporting_school`).
 ``dashboard_group`` is the Dashboard's student groups, several per student
 (:mod:`flp_inquiry.measures.dashboard_groups`): each metric expands its rows to them.
 """
@@ -114,6 +116,42 @@ def _attach_groups(rows: pd.DataFrame, enrollment: pd.DataFrame, by: list[str]) 
     students = primary_enrollment(enrollment)[["school_year", "student_key", *wanted]]
     return rows.drop(columns=[c for c in wanted if c in rows], errors="ignore").merge(
         students, on=["school_year", "student_key"], how="inner")
+
+
+#: The school code of a result counted at the district level (a nonpublic-school placement): in no school.
+DISTRICT_LEVEL_SCHOOL = "0000000"
+
+
+def with_reporting_school(rows: pd.DataFrame, enrollment: pd.DataFrame) -> pd.DataFrame:
+    """Test results at the school the state counts them at, where the rows say so (the score files' tested school).
+
+    A row with a ``tested_school_cds`` counts there, as the state's school aggregates do: a
+    student tested at A and now enrolled at B counts at A; at the district level (school code
+    ``0000000``: a nonpublic-school placement) in the district's figures and no school's
+    (``school`` missing); at a school of another district in none of this district's figures
+    (left out).  Rows without one (the districts' own exports have no such column) keep the
+    school of their primary enrollment, as before.  The district's schools are those of
+    ``enrollment``; a tested school none of its students is enrolled at is named by its code.
+
+    >>> rows = pd.DataFrame({"school": ["B", "B", "B", "B"],
+    ...     "tested_school_cds": ["10621660000001", "10621660000000", "19647250000009", None]})
+    >>> enrollment = pd.DataFrame({"school_cds": ["10621660000001", "10621660000002"], "school_name": ["A", "B"]})
+    >>> with_reporting_school(rows, enrollment)["school"].tolist()
+    ['A', nan, 'B']
+    """
+    if "tested_school_cds" not in rows or not rows["tested_school_cds"].notna().any():
+        return rows
+    codes = rows["tested_school_cds"].astype("object")
+    district = set(enrollment["school_cds"].astype(str).str[:7])
+    rows = rows[codes.isna() | codes.str[:7].isin(district)]
+    if "school" not in rows:
+        return rows
+    codes = codes[rows.index]
+    names = enrollment.drop_duplicates("school_cds").set_index("school_cds")["school_name"]
+    named = codes.map(names).astype(object)
+    named = named.where(named.notna() | codes.isna(), "School " + codes.str[7:])
+    named = named.where(codes.str[7:] != DISTRICT_LEVEL_SCHOOL, np.nan)
+    return rows.assign(school=named.where(codes.notna(), rows["school"].astype(object)))
 
 
 def _share(rows: pd.DataFrame, keys: list[str], hit: pd.Series | np.ndarray, extra: dict | None = None) -> pd.DataFrame:

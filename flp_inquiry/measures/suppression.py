@@ -16,6 +16,9 @@ from flp_inquiry.errors import ParameterError
 HIDDEN = "*"
 MIN_N = 11
 CAUTION_N = 30
+#: The attribute a reader table of overlapping groups carries (a student in several: the Dashboard's groups),
+#: so that no check adds its rows up (:func:`flp_inquiry.measures.privacy.find_derivable_counts`).
+OVERLAPPING_ATTRIBUTE, OVERLAPPING = "data-rows", "overlapping"
 
 
 def require_columns(table: pd.DataFrame, columns: Iterable[str], function: str) -> None:

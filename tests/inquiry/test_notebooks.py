@@ -20,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from flp_inquiry.ingest.sample import HARBOR, PENASCO
-from flp_inquiry.ingest.schema import DISTRICTS
+from flp_inquiry.codes import DISTRICTS, PARTNERSHIP
 from flp_inquiry.ingest.store import list_schools, load_district
 from flp_inquiry.inquiry.findings import as_shown
 from flp_inquiry.measures.assessment import distance_from_standard
@@ -38,7 +38,7 @@ KERNEL = "flp-inquiry"
 #: With pytest-xdist, the tests reading the session's sample pack share one worker, so the pack runs once.
 pytestmark = pytest.mark.xdist_group("sample_pack")
 
-JOBS = [(question, district, school) for question in QUESTIONS for district in DISTRICTS
+JOBS = [(question, district, school) for question in QUESTIONS for district in PARTNERSHIP
         for school in ("all", SCHOOLS[district])]
 #: Wrong parameters: (question, parameters, text the error must show).
 WRONG_PARAMETERS = [
@@ -176,7 +176,7 @@ def test_the_chosen_schools_are_in_the_sample(harmonised):
 def student_keys(harmonised) -> dict[str, list[str]]:
     """Each district's student keys, to search the outputs for."""
     return {district: load_district(district, harmonised, tables=["enrollment"]).enrollment["student_key"]
-            .drop_duplicates().tolist() for district in DISTRICTS}
+            .drop_duplicates().tolist() for district in PARTNERSHIP}
 
 
 @pytest.mark.parametrize("question,district,school", JOBS)
@@ -229,7 +229,7 @@ def test_the_explorer_finds_chronic_absence_behind_the_drop(executed):
     assert gap and float(gap.group(1)) < float(gap.group(2)) - 50
 
 
-@pytest.mark.parametrize("district", list(DISTRICTS))
+@pytest.mark.parametrize("district", list(PARTNERSHIP))
 def test_english_learner_notebook_shows_the_level3_bottleneck(executed, district):
     text = shown_text(_finished(executed, ("english_learners", district, "all")))
     found = re.search(r"Level-3 bottleneck: of last year's English learners at ELPAC level 3, (\d+\.\d)% were still "
@@ -239,7 +239,7 @@ def test_english_learner_notebook_shows_the_level3_bottleneck(executed, district
     assert still > 55 and up < 30  # planted: about 75% stay, about 17% move up
 
 
-@pytest.mark.parametrize("district", list(DISTRICTS))
+@pytest.mark.parametrize("district", list(PARTNERSHIP))
 def test_the_reclassification_extremes_name_english_learners(executed, harmonised, district):
     """The rate is of English learners, so the sentence names them, at the school with the highest rate.
 
@@ -290,7 +290,7 @@ def test_a_schools_common_metrics_stand_beside_its_own_district_and_california(e
 
 
 def test_a_blank_dashboard_colour_always_says_why(executed):
-    for district in DISTRICTS:
+    for district in SCHOOLS:
         for school in ("all", SCHOOLS[district]):
             tables = shown_tables(_finished(executed, ("common_metrics", district, school)))
             headings, rows = next(table for table in tables if "Indicator" in table[0] and "Why no colour" in table[0])
@@ -353,7 +353,7 @@ def test_a_wrong_parameter_stops_at_once_naming_the_allowed_values(executed, num
         assert PENASCO in error.evalue
 
 
-@pytest.mark.parametrize("district", sorted(DISTRICTS))
+@pytest.mark.parametrize("district", sorted(PARTNERSHIP))
 def test_english_learners_notebook_compares_students_by_years_as_an_english_learner(executed, district):
     tables = shown_tables(_finished(executed, ("english_learners", district, "all")))
     headings, rows = next(t for t in tables if "Years as an English learner" in t[0])

@@ -191,7 +191,7 @@ def test_allowed_values_come_from_the_harmonised_data(tmp_path):
     assert allowed["school_year"] == [2024, 2025]
     # the first school is named as in its latest year
     assert allowed["school"] == ["all", "Lincoln Elementary", "Roosevelt High"]
-    assert allowed["district"] == ["fresno", "long_beach"]
+    assert allowed["district"] == ["fresno", "long_beach", "toms_valley"]  # the project's districts (codes.DISTRICTS)
 
 
 def test_the_command_checks_against_the_data_and_exits_non_zero_when_a_job_fails(tmp_path, capsys):

@@ -36,7 +36,7 @@ from flp_inquiry.inquiry.findings.comparisons import (  # noqa: F401
     describe_extremes,
     describe_funnel,
 )
-from flp_inquiry.inquiry.findings.context import context_columns, with_context  # noqa: F401,E402
+from flp_inquiry.inquiry.findings.context import context_caption, context_columns, with_context  # noqa: F401,E402
 from flp_inquiry.inquiry.findings.dashboard_view import (  # noqa: F401,E402
     dashboard_colours,
     describe_watched,
@@ -55,6 +55,11 @@ from flp_inquiry.inquiry.findings.glance import (  # noqa: F401
     indicator_trends,
     partner_figures,
     with_partner,
+)
+from flp_inquiry.inquiry.findings.held import (  # noqa: F401
+    describe_data_held,
+    describe_data_missing,
+    lacks,
 )
 from flp_inquiry.inquiry.findings.glance_hypotheses import (  # noqa: F401,E402
     common_metrics_hypotheses,
@@ -102,6 +107,7 @@ from flp_inquiry.inquiry.findings.words import (  # noqa: F401
 from flp_inquiry.inquiry.prose import Code, Emphasis, Prose, Strong, bullets, heading, paragraph, section  # noqa: F401,E402
 
 __all__ = [
+    "context_caption",
     "context_columns",
     "with_context",
     "dashboard_colours",
@@ -152,6 +158,8 @@ __all__ = [
     "describe_bottleneck",
     "describe_colours",
     "describe_contributions",
+    "describe_data_held",
+    "describe_data_missing",
     "describe_decomposition",
     "describe_extremes",
     "describe_funnel",
@@ -168,6 +176,7 @@ __all__ = [
     "grades_words",
     "group_phrase",
     "indicator_trends",
+    "lacks",
     "largest_change",
     "partner_figures",
     "scope_sentence",

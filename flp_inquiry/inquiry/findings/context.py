@@ -101,6 +101,21 @@ def with_context(inquiry, glance: pd.DataFrame) -> tuple[pd.DataFrame, list[str]
     return table, notes
 
 
+def context_caption(inquiry) -> str:
+    """The common metrics table's caption: what it shows, and beside what.
+
+    >>> from flp_inquiry.inquiry.session import Inquiry
+    >>> context_caption(Inquiry("long_beach", 2025, "Sample Harbor High", None))
+    'The common metrics of Sample Harbor High (Long Beach Unified), 2024-25 and 2023-24, beside the district, the partner district and California'
+    >>> context_caption(Inquiry("fresno", 2025, "all", None))
+    'The common metrics of Fresno Unified, 2024-25 and 2023-24, beside the partner district and California'
+    """
+    beside = "the partner district and California" if inquiry.whole_district else \
+        "the district, the partner district and California"
+    return (f"The common metrics of {inquiry.scope_label}, {inquiry.year_label} and "
+            f"{labels.school_year_label(inquiry.prior_year)}, beside {beside}")
+
+
 def context_columns(inquiry) -> dict[str, str]:
     """The reader table's headings of the context columns (a school's own district first).
 

@@ -7,6 +7,7 @@ from typing import Sequence
 import pandas as pd
 
 from flp_inquiry.inquiry import labels
+from flp_inquiry.inquiry.findings.held import DATA_NEEDED, METRIC_DATA, lacks
 from flp_inquiry.inquiry.findings.scope import (
     GRADES_COUNTED,
     counted_here,
@@ -104,6 +105,8 @@ def common_metrics(inquiry) -> pd.DataFrame:
         topic = _COUNTED_AS.get(metric)
         not_counted = "" if topic is None or counted_here(inquiry, topic) else \
             f"not counted at this school: {grades_words(GRADES_COUNTED[topic][0])} only"
+        if metric in METRIC_DATA and lacks(inquiry, METRIC_DATA[metric]):  # nothing of the kind in the district's data
+            not_counted = f"not in this district's data: no {DATA_NEEDED[METRIC_DATA[metric]][0].split(' (')[0]}"
         row = {"indicator": words, "metric": metric, "subject": subject or "", "grade_span": grade_span or "",
                "unit": unit, "n": 0, "value": None, "prior_n": 0, "prior_value": None, "change": None,
                "status": "", "colour": "", "not_counted": not_counted}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from flp_inquiry.inquiry import labels
 from flp_inquiry.inquiry.claims import CANT_TELL, Hypothesis
+from flp_inquiry.inquiry.findings.held import describe_data_missing, lacks
 from flp_inquiry.inquiry.findings.scope import counted_here, grades_in_scope_words, scope_grades
 from flp_inquiry.inquiry.findings.verdicts import (
     gap_at_one_unit,
@@ -41,7 +42,7 @@ def attendance_hypotheses(inquiry, achievement: pd.DataFrame, by_unit_group: pd.
     (by ``school_year``, with intervals); ``by_unit_group`` chronic absence by the inquiry's unit and
     EL status, every year.
     """
-    if not counted_here(inquiry, "chronic_absence"):  # (the report says why nothing is tested: no_hypotheses)
+    if not counted_here(inquiry, "chronic_absence") or lacks(inquiry, "attendance"):  # (no_hypotheses says why)
         return []
     unit_words = labels.GROUP_TYPE_LABELS[inquiry.unit_column].lower()
     return [
@@ -68,7 +69,7 @@ def college_career_hypotheses(inquiry, pathway: pd.DataFrame, by_sed: pd.DataFra
     ``pathway`` is :func:`flp_inquiry.inquiry.per_student.a_g_by_algebra` by ``school_year``;
     ``by_sed`` the graduation rate by ``sed`` (and ``school`` district-wide), by ``school_year``.
     """
-    if not counted_here(inquiry, "graduation"):  # (the report says why nothing is tested: no_hypotheses)
+    if not counted_here(inquiry, "graduation") or lacks(inquiry, "outcomes"):  # (no_hypotheses says why)
         return []
     hypotheses = [group_against_group(
         pathway, "pathway", "No algebra by grade 9", "Algebra 1 by grade 9 (C or better)", year=inquiry.school_year,
@@ -157,6 +158,9 @@ def no_hypotheses(inquiry, topic: str) -> str:
     >>> no_hypotheses(Inquiry("fresno", 2025, "all", None), "graduation")
     ''
     """
+    missing = describe_data_missing(inquiry, topic)
+    if missing:  # the district's data has none of it (the state's score files): not a matter of grades
+        return f"{missing} No hypothesis about it can be tested."
     if inquiry.whole_district or counted_here(inquiry, topic):
         return ""
     what = {"chronic_absence": "chronic absence (counted in grades K-8)",

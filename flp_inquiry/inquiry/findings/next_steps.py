@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from flp_inquiry.inquiry.claims import CANT_TELL, NOT_SUPPORTED, SUPPORTED, Hypothesis
+from flp_inquiry.inquiry.findings.held import lacks
 from flp_inquiry.inquiry.findings.scope import counted_here
 
 
@@ -18,6 +19,9 @@ def _by_verdict(hypothesis: Hypothesis, supported: str, not_supported: str, cant
 
 def attendance_questions(inquiry, hypotheses: Sequence[Hypothesis]) -> list[str]:
     """Questions for the attendance report, from its two hypotheses."""
+    if lacks(inquiry, "attendance"):
+        return [f"The data holds no attendance: what do {inquiry.scope_label}'s own attendance records show, and who "
+                "reaches the families of students who miss the most school?"]
     if not counted_here(inquiry, "chronic_absence"):
         return [f"The state counts chronic absence in grades K-8 only: how does {inquiry.school} follow its students' "
                 "attendance, and who reaches the families of students who miss the most school?"]
@@ -42,6 +46,9 @@ def attendance_questions(inquiry, hypotheses: Sequence[Hypothesis]) -> list[str]
 
 def college_career_questions(inquiry, hypotheses: Sequence[Hypothesis]) -> list[str]:
     """Questions for the college and career report, from its hypotheses."""
+    if lacks(inquiry, "outcomes"):
+        return [f"The data holds no graduation outcomes: which of {inquiry.scope_label}'s students are on track to "
+                "graduate with a-g, and how do we know?"]
     if not counted_here(inquiry, "graduation"):
         return [f"Which of {inquiry.school}'s students are on track for Algebra 1 / Integrated 1 by grade 8 or 9, and "
                 "how do we know?",

@@ -1,7 +1,9 @@
 """What a report's scope has to show: the grades each measure is counted in, and what a school lacks.
 
 A high school has nothing to show for chronic absence (grades K-8), an elementary school for
-graduation: a report says so plainly rather than "too few students".
+graduation: a report says so plainly rather than "too few students".  A district whose data has
+nothing for a measure (no attendance in the state's score files) says that instead
+(:mod:`flp_inquiry.inquiry.findings.held`).
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Sequence
 import pandas as pd
 
 from flp_inquiry.inquiry import labels
+from flp_inquiry.inquiry.findings.held import describe_data_missing
 from flp_inquiry.inquiry.findings.words import shown_rows
 
 #: Topics the state counts in some grades only: the grades, and the words that say so.
@@ -92,7 +95,9 @@ def where_counted(inquiry, topic: str, sentences: Sequence[str], *, again: bool 
     """``sentences``, or only :func:`describe_grades_not_counted`'s sentence when the school has none of the grades.
 
     ``again`` for a later section of the same report: a short pointer instead of the
-    whole sentence a second time.
+    whole sentence a second time.  When the district's data has nothing for ``topic`` (no
+    attendance, courses or graduation outcomes: :func:`~flp_inquiry.inquiry.findings.held.describe_data_missing`),
+    that is the one sentence, district-wide too.
 
     >>> from flp_inquiry.measures.metrics import _example
     >>> from flp_inquiry.inquiry.session import Inquiry
@@ -104,6 +109,9 @@ def where_counted(inquiry, topic: str, sentences: Sequence[str], *, again: bool 
     >>> where_counted(elementary, "graduation", ["Graduation rose."], again=True)
     ['Not counted at A either (see above).']
     """
+    missing = describe_data_missing(inquiry, topic, again=again)
+    if missing:
+        return [missing]
     note = describe_grades_not_counted(inquiry, topic)
     if note and again:
         return [f"Not counted at {inquiry.school} either (see above)."]

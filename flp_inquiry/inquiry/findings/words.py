@@ -157,9 +157,13 @@ def scope_note(inquiry) -> Prose:
     >>> print(scope_note(Inquiry("fresno", 2025, "Sample <Oak>", None)).html.replace("1970-01-01", "..."))
     <div class="prose"><p><strong>Sample &lt;Oak&gt;, Fresno Unified, school year 2024-25 (with earlier years for trends).</strong> Data harmonised unknown. Groups of fewer than 11 students are shown as <code>*</code>.</p></div>
     """
+    from flp_inquiry.inquiry.findings.held import describe_data_held
+
     harmonised = inquiry.data_as_of[:10] if inquiry.data is not None else "unknown"
+    held = describe_data_held(inquiry)  # a district's data without attendance, courses or outcomes says so here
     return paragraph(Strong(scope_sentence(inquiry.district_name, inquiry.school, inquiry.school_year)),
-                     f" Data harmonised {harmonised}. Groups of fewer than 11 students are shown as ", Code("*"), ".")
+                     f" Data harmonised {harmonised}. Groups of fewer than 11 students are shown as ", Code("*"), ".",
+                     *([" ", held] if held else []))
 
 
 def value_in(table: pd.DataFrame, year: int) -> float | None:
