@@ -250,7 +250,7 @@ def reader_table(
     counts: Mapping[str, Sequence[str]] | None = None, decimals: int = 1,
     complementary: Mapping[str, object] | None = None, parts_of: Sequence[str] | None = None,
     not_counted: str | None = None, what: str = "", caption: str | None = None, id: str | None = None,
-    overlapping: bool = False,
+    overlapping: bool = False, note: str | None = None,
 ) -> ReaderTable:
     """An aggregate table as a principal reads it: small cells ``*``, groups in words, plain headings.
 
@@ -274,7 +274,9 @@ def reader_table(
     ``id`` the HTML id a sentence can link to (default: from the caption, :func:`caption_id`;
     two tables of one report need two captions or two ids).  ``overlapping`` marks a table whose rows
     are groups a student can be in several of (the Dashboard's): its rows add up to nothing, and
-    :func:`flp_inquiry.measures.privacy.find_derivable_counts` does not add them up.
+    :func:`flp_inquiry.measures.privacy.find_derivable_counts` does not add them up.  ``note`` names a
+    column of words for the *Note* of rows that are shown (why a Dashboard colour is blank, say); a
+    hidden row gets none, as it gets no caution.
 
     >>> t = pd.DataFrame({"el_status": ["EL", "RFEP"], "n": [25, 8], "value": [31.04, 70.0]})
     >>> shown = reader_table(t, {"el_status": "Group", "n": "Students", "value": "Percent met"}).data
@@ -303,6 +305,13 @@ def reader_table(
     ...                   "why": ["", "not counted here: grades K-8 only"]})
     >>> reader_table(t, {"indicator": "Indicator", "n": "Students", "value": "Rate"}, not_counted="why").data.to_dict("records")[1]
     {'Indicator': 'Chronic absence', 'Students': '', 'Rate': '', 'Note': 'not counted here: grades K-8 only'}
+
+    Words of one's own for the *Note* of a shown row (``note``), after its caution:
+
+    >>> t = pd.DataFrame({"indicator": ["ELA", "ELPI"], "n": [25, 92], "value": [52.0, 58.7],
+    ...                   "colour_note": ["", "no colour: no grid for this year"]})
+    >>> reader_table(t, {"indicator": "Indicator", "n": "Students"}, note="colour_note").data["Note"].tolist()
+    ['fewer than 30 students: read with caution', 'no colour: no grid for this year']
     """
     counts = dict(counts) if counts is not None else {"n": list(values)}
     hidden = table
@@ -331,8 +340,12 @@ def reader_table(
             shown[heading] = shown[heading].astype(object).where(counted, "")
     # a count hidden beside a smaller one (complementary) gets no caution: it would say the group is 11-29
     caution = (numbers >= 11) & (numbers < CAUTION_N) & counted & (hidden[first] != HIDDEN)
-    if caution.any() or not counted.all():
-        shown["Note"] = reasons.where(~counted, caution.map({True: CAUTION_NOTE, False: ""}))
+    extra = (table[note].fillna("").astype(str).where(hidden[first] != HIDDEN, "") if note
+             else pd.Series("", index=table.index))
+    if caution.any() or not counted.all() or (extra != "").any():
+        notes = reasons.where(~counted, caution.map({True: CAUTION_NOTE, False: ""}))
+        notes = notes.where(extra == "", (notes + "; " + extra).str.removeprefix("; "))
+        shown["Note"] = notes
     shown = shown.reset_index(drop=True)
     # every cell and heading escaped: a school or course name is text, never markup (pandas' Styler escapes nothing)
     styled = ReaderTable(shown, caption=caption, table_id=id).hide(axis="index")

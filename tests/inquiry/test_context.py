@@ -85,10 +85,12 @@ def test_a_high_schools_grade_11_figure_is_set_beside_the_districts_grade_11(sam
 
 def test_every_blank_dashboard_colour_says_why(penasco):
     glance = dashboard_colours(common_metrics(penasco), projected_dashboard_for(penasco))
-    blank = glance[glance["colour"] == ""]
-    assert not blank.empty and (blank["no_colour"] != "").all()
-    assert set(glance.loc[glance["metric"] == "percent_met", "no_colour"]) == {"not a Dashboard indicator"}
-    assert (glance.loc[glance["colour"] != "", "no_colour"] == "").all()
+    blank = glance[glance["colour"].isin(["", "none"])]
+    says_it_itself = blank["not_counted"].astype(str) != "" if "not_counted" in blank else False
+    assert not blank.empty and (blank.loc[~says_it_itself, "no_colour"] != "").all()
+    assert (blank.loc[says_it_itself, "no_colour"] == "").all()
+    assert set(glance.loc[glance["metric"] == "percent_met", "no_colour"]) == {"not on the Dashboard"}
+    assert (glance.loc[~glance["colour"].isin(["", "none"]), "no_colour"] == "").all()
 
 
 def test_the_projected_dashboard_table_hides_a_second_part_beside_a_hidden_one():

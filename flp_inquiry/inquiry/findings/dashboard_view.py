@@ -22,7 +22,7 @@ DASHBOARD_MEASURES = {
     ("dfs", "ela", "11"): "ela_11", ("dfs", "math", "11"): "math_11",
     ("elpi", "", ""): "elpi", ("chronic_absence", "", ""): "chronic_absenteeism", ("grad_rate", "", ""): "graduation",
 }
-NOT_ON_THE_DASHBOARD = "not a Dashboard indicator"
+NOT_ON_THE_DASHBOARD = "not on the Dashboard"
 #: Shorter names of the Dashboard groups for a table (the glossary says what each means).
 SHORT_GROUP_NAMES = {"EL": "English learners (Dashboard: EL + RFEP within 4 years)",
                      "ELO": "English learners only", "RFP": "Reclassified within 4 years (RFEP)"}
@@ -45,25 +45,26 @@ def dashboard_colours(glance: pd.DataFrame, projection: pd.DataFrame) -> pd.Data
     """The common metrics with the projection's status and colour for all students, and why a colour is blank.
 
     ``status`` and ``colour`` come from the projection's *All students* row of the indicator's
-    Dashboard measure; ``no_colour`` says why a row has no colour (not a Dashboard indicator,
-    fewer than 30 students, no figure last year, rules not held).
+    Dashboard measure (``colour`` is ``none`` where a Dashboard indicator has no colour); ``no_colour``
+    says why, for the table's *Note*: not on the Dashboard, fewer than 30 students, no figure last
+    year, rules not held, not counted in the school's grades (then the row says so itself).
 
     >>> glance = pd.DataFrame({"metric": ["dfs", "percent_met"], "subject": ["ela", "ela"], "grade_span": ["3-8", ""],
     ...                        "status": ["", ""], "colour": ["", ""]})
     >>> projection = pd.DataFrame({"measure": ["ela_3_8"], "dashboard_group": ["ALL"], "status": ["Low"],
     ...                            "colour_name": [None], "no_colour_reason": ["fewer than 30 students this year"]})
     >>> dashboard_colours(glance, projection)[["status", "colour", "no_colour"]].to_dict("records")
-    [{'status': 'Low', 'colour': '', 'no_colour': 'fewer than 30 students this year'}, {'status': '', 'colour': '', 'no_colour': 'not a Dashboard indicator'}]
+    [{'status': 'Low', 'colour': 'none', 'no_colour': 'no colour: fewer than 30 students this year'}, {'status': '', 'colour': '', 'no_colour': 'not on the Dashboard'}]
     """
     everyone = projection[projection["dashboard_group"].astype(str) == "ALL"].set_index("measure")
     table = glance.copy()
     statuses, colours, reasons = [], [], []
     for row in glance.itertuples():
         measure = DASHBOARD_MEASURES.get((row.metric, row.subject, row.grade_span))
-        if getattr(row, "not_counted", ""):  # (a high school's chronic absenteeism: grades K-8 only)
+        if getattr(row, "not_counted", ""):  # (a high school's chronic absenteeism: the row says why itself)
             statuses.append("")
             colours.append("")
-            reasons.append(row.not_counted)
+            reasons.append("")
             continue
         if measure is None or measure not in everyone.index:
             statuses.append("")
@@ -72,8 +73,9 @@ def dashboard_colours(glance: pd.DataFrame, projection: pd.DataFrame) -> pd.Data
             continue
         found = everyone.loc[measure]
         statuses.append(found["status"] if isinstance(found["status"], str) else "")
-        colours.append(found["colour_name"] if isinstance(found["colour_name"], str) else "")
-        reasons.append("" if colours[-1] else (found["no_colour_reason"] or "no colour"))
+        colour = found["colour_name"] if isinstance(found["colour_name"], str) and found["colour_name"] else ""
+        colours.append(colour or "none")
+        reasons.append("" if colour else f"no colour: {found['no_colour_reason'] or 'none given'}")
     return table.assign(status=statuses, colour=colours, no_colour=reasons)
 
 
@@ -135,7 +137,8 @@ def projection_table(projection: pd.DataFrame) -> pd.DataFrame:
     table["group"] = [SHORT_GROUP_NAMES.get(str(code), name) for code, name in zip(table["dashboard_group"], table["group"])]
     has_colour = table["colour_name"].notna() & (table["colour_name"] != "")
     table["colour"] = table["colour_name"].where(has_colour, "none").where(~unworked, "")
-    table["no_colour"] = table["no_colour_reason"].where(~unworked, "")
+    table["no_colour"] = ("no colour: " + table["no_colour_reason"].astype(str)).where(~has_colour & ~unworked, "")
+    table["indicator_words"] = table["title"].map(_short_title)
     table["not_counted"] = table["no_colour_reason"].where(unworked, "")
     for column in ("status", "change_name"):
         table[column] = table[column].where(table[column].notna(), "")
@@ -202,6 +205,6 @@ def projection_notes(table: pd.DataFrame) -> list[str]:
 
 def projection_columns(year: int) -> dict[str, str]:
     """The projected Dashboard table's headings."""
-    return {"title": "Indicator", "group": "Student group", "n": "Students", "value": labels.school_year_label(year),
-            "prior_value": labels.school_year_label(year - 1), "change": "Change", "status": "Status",
-            "change_name": "Change level", "colour": "Colour", "no_colour": "Why no colour"}
+    return {"indicator_words": "Indicator", "group": "Student group", "n": "Students",
+            "value": labels.school_year_label(year), "prior_value": labels.school_year_label(year - 1),
+            "change": "Change", "status": "Status", "change_name": "Change level", "colour": "Colour"}
