@@ -147,18 +147,18 @@ def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str, min_units
     Fewer than five units with 11 or more students: no funnel.
 
     >>> describe_funnel(t.iloc[:2], "school", what="chronic absence")
-    'Only 2 schools have 11 or more students for chronic absence: too few to hold against funnel limits.'
+    'Only 2 schools have 11 or more students for chronic absence: too few to tell whether one stands out by more than chance.'
     >>> describe_funnel(t.assign(n=8), "school", what="chronic absence")
-    'No school has 11 or more students for chronic absence, so no school can be held against funnel limits.'
+    'No school has 11 or more students for chronic absence, so no school can be set against the others.'
     """
     shown = shown_rows(limits)
     units = labels.GROUP_TYPE_LABELS.get(unit_col, unit_col).lower()
     if shown.empty:
-        return f"No {units} has 11 or more students for {what}, so no {units} can be held against funnel limits."
+        return f"No {units} has 11 or more students for {what}, so no {units} can be set against the others."
     if len(shown) < min_units:
         have = "has" if len(shown) == 1 else "have"
         return (f"Only {len(shown)} {units}{'s' if len(shown) != 1 else ''} {have} 11 or more students for {what}: "
-                "too few to hold against funnel limits.")
+                "too few to tell whether one stands out by more than chance.")
     outside = shown[shown["funnel_zone"].astype(str).str.startswith("outside")]
     if outside.empty:
         return with_source(Claim.of(f"Every {units} with 11 or more students is inside the 99.8% limits for {what}: "
