@@ -175,7 +175,7 @@ def describe_bottleneck(bottleneck: pd.DataFrame, year: int, source=None) -> Cla
 
     >>> t = pd.DataFrame({"school_year": [2025], "n": [80], "value": [72.5], "moved_up": [15.0]})
     >>> describe_bottleneck(t, 2025)
-    "Level-3 bottleneck: of last year's English learners at ELPAC level 3, 72.5% were still at level 3 in 2024-25 and 15.0% reached level 4 (80 students)."
+    "Level-3 bottleneck: of last year's 80 English learners at ELPAC level 3 tested again, 72.5% were still at level 3 in 2024-25 and 15.0% reached level 4."
     """
     shown = shown_rows(bottleneck)
     shown = shown[shown["school_year"] == year]
@@ -183,6 +183,6 @@ def describe_bottleneck(bottleneck: pd.DataFrame, year: int, source=None) -> Cla
         return f"Fewer than 11 English learners were at ELPAC level 3 last year and tested again in {labels.school_year_label(year)}."
     row = shown.iloc[0]
     return with_source(Claim.of(
-        "Level-3 bottleneck: of last year's English learners at ELPAC level 3, ", Figure.of(row["value"], "%"),
-        f" were still at level 3 in {labels.school_year_label(year)} and ", Figure.of(row["moved_up"], "%"),
-        " reached level 4 (", Figure.count(row["n"]), ")."), source)
+        "Level-3 bottleneck: of last year's ", Figure(float(row["n"]), "students", "count", f"{int(row['n'])}"), " English learners at ELPAC level 3 tested "
+        "again, ", Figure.of(row["value"], "%"), f" were still at level 3 in {labels.school_year_label(year)} and ",
+        Figure.of(row["moved_up"], "%"), " reached level 4."), source)
