@@ -90,8 +90,13 @@ def test_every_table_shown_is_suppressed(explorer):
 def test_changing_a_widget_redraws_the_analysis(harmonised):  # noqa: F811
     explorer = RootCauseExplorer.start("fresno", 2025, "all", str(harmonised), **PATTERN)
     box = explorer.widgets()
-    assert set(explorer.controls) == {"district", "school", "grade", "group", "metric"}
-    assert box.children[-1] is explorer._output
+    assert set(explorer.controls) == {"district", "school", "grade", "metric", "subject", "group_type", "group"}
+    assert box.children[-1] is explorer._outputs["intro"]  # the controls above the analysis
+    assert explorer.controls["district"].label == "Fresno Unified" and explorer.controls["school"].label == "All schools"
+    assert explorer.controls["group"].label == "English learners"
+    assert explorer.controls["group_type"].label == "English language status"
+    assert explorer.controls["metric"].label == "Distance from standard"
+    assert explorer.controls["group"].style.description_width == "initial"  # "English la..." no more
     renders, first = explorer.renders, explorer.last
 
     explorer.controls["group"].value = "EO"
@@ -111,8 +116,65 @@ def test_changing_a_widget_redraws_the_analysis(harmonised):  # noqa: F811
 
     explorer.controls["district"].value = "long_beach"
     assert explorer.last.inquiry.district == "long_beach" and explorer.last.inquiry.school == "all"
-    assert PENASCO not in explorer.controls["school"].options
+    assert PENASCO not in [value for _, value in explorer.controls["school"].options]
     assert explorer.renders == renders + 5
+
+    explorer.controls["metric"].value = "dfs"
+    explorer.controls["subject"].value = "ela"
+    assert explorer.last.pattern.metric_words == "ELA distance from standard"
+    explorer.controls["group_type"].value = "sed"  # a new grouping starts at its first group
+    assert explorer.last.pattern.group_type == "sed" and explorer.controls["group"].value == explorer.last.pattern.group
+    assert explorer.controls["group"].label in ("Socioeconomically disadvantaged", "Not socioeconomically disadvantaged")
+    assert explorer.renders == renders + 8
+    assert "subject = 'ela'; group_type = 'sed'" in explorer.parameters_line()
+
+
+def test_a_redraw_replaces_every_part_of_the_analysis_in_place(harmonised, monkeypatch):  # noqa: F811
+    """Live, each section is an output area of its own; a change redraws each one in place, none grows.
+
+    (An output area captures only in a kernel: here a stand-in records what each one holds;
+    tests/inquiry/test_lab.py watches the real ones in JupyterLab.)
+    """
+    import IPython.display
+    import ipywidgets
+
+    class OutputArea(ipywidgets.Output):
+        drawing = None
+
+        def __init__(self):
+            super().__init__()
+            self.shown = []
+
+        def clear_output(self, wait=False):
+            self.shown = []
+
+        def __enter__(self):
+            OutputArea.drawing = self
+
+        def __exit__(self, *_):
+            OutputArea.drawing = None
+
+    monkeypatch.setattr(ipywidgets, "Output", OutputArea)
+    def display(shown):
+        if OutputArea.drawing is not None:  # (else it is an output area itself, placed in the notebook)
+            OutputArea.drawing.shown.append(str(shown))
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    explorer = RootCauseExplorer.start("fresno", 2025, "all", str(harmonised), **PATTERN)
+    explorer.intro(live=True)
+    for section in ("shows", "surprising", "hypotheses", "questions"):
+        explorer.show(section)
+    assert list(explorer._outputs) == ["intro", "shows", "surprising", "hypotheses", "questions"]
+    sizes = {name: len(area.shown) for name, area in explorer._outputs.items()}
+    for group in ("EO", "EL", "EO"):
+        explorer.controls["group"].value = group
+    intro = explorer._outputs["intro"].shown
+    assert intro[0].startswith("Math distance from standard of English-only students in Grade 7: Fresno Unified")
+    assert not any("of English learners in Grade 7:" in shown for shown in intro)  # the first drawing is gone
+    assert "English-only students in Grade 7" in intro[1]  # the question is redrawn too
+    assert all(area.shown for area in explorer._outputs.values())
+    assert len(explorer._outputs["intro"].shown) == sizes["intro"]  # replaced, not appended
+    assert explorer._status.value.startswith("<em>Showing math distance from standard of English-only students")
 
 
 def test_the_explorer_for_one_school_names_it(harmonised):  # noqa: F811

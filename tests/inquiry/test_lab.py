@@ -104,27 +104,46 @@ def test_a_coach_runs_the_explorer_in_jupyterlab_and_picks_another_group(lab):
         selects = browser.wait_for("""(() => {
             const labels = Array.from(document.querySelectorAll('.widget-dropdown')).map(
                 d => d.querySelector('.widget-label').textContent);
-            return labels.length === 5 ? labels : null;
+            return labels.length === 7 ? labels : null;
         })()""", timeout=180)
-        assert selects == ["District", "School", "Grade", "English language status", "Measure"]
+        assert selects == ["District", "School", "Grade", "Measure", "Subject", "Group type", "Group"]
         page = browser.evaluate("document.querySelector('.jp-Notebook').innerText")
         assert START in page and "Traceback" not in page and "Error" not in page
-        assert browser.evaluate("document.querySelector('.widget-output').innerText.trim()") == ""
-
-        # the coach picks English-only students: ipywidgets reads the select's change event
-        picked = browser.evaluate("""(() => {
-            const group = Array.from(document.querySelectorAll('.widget-dropdown')).find(
-                d => d.querySelector('.widget-label').textContent === 'English language status');
-            const select = group.querySelector('select');
-            select.selectedIndex = Array.from(select.options).findIndex(option => option.textContent === 'EO');
-            select.dispatchEvent(new Event('change', {bubbles: true}));
-            return select.value;
+        # the controls come first, above the analysis they redraw
+        assert browser.evaluate("""(() => {
+            const control = document.querySelector('.widget-dropdown'), heading = document.querySelector('.widget-output h2');
+            return !!(control && heading && (control.compareDocumentPosition(heading) & Node.DOCUMENT_POSITION_FOLLOWING));
         })()""")
-        assert picked == "EO"
-        redrawn = browser.wait_for(
-            f"(() => {{ const text = document.querySelector('.widget-output').innerText;"
-            f" return text.includes({PICKED!r}) && text.includes('Hypotheses') ? text : null; }})()", timeout=120)
+
+        def pick(control: str, words: str) -> str:  # as a coach does: ipywidgets reads the select's change event
+            return browser.evaluate(f"""(() => {{
+                const box = Array.from(document.querySelectorAll('.widget-dropdown')).find(
+                    d => d.querySelector('.widget-label').textContent === {control!r});
+                const select = box.querySelector('select');
+                const words = option => option.textContent.replace(/\u00a0/g, ' ');  // (ipywidgets: no-break spaces)
+                select.selectedIndex = Array.from(select.options).findIndex(option => words(option) === {words!r});
+                select.dispatchEvent(new Event('change', {{bubbles: true}}));
+                return select.selectedIndex < 0 ? '' : words(select.options[select.selectedIndex]);
+            }})()""")
+
+        def shown_after(text: str) -> str:
+            return browser.wait_for(
+                f"(() => {{ const text = document.querySelector('.jp-Notebook').innerText;"
+                f" return text.includes({text!r}) && text.includes('Showing') ? text : null; }})()", timeout=120)
+
+        assert pick("Group", "English only") == "English only"
+        redrawn = shown_after(f"{PICKED}:")
+        # replaced, not appended: the first pattern's heading and question are gone, each part drawn once
+        assert f"{START}:" not in redrawn and redrawn.count(f"{PICKED}:") == 1
         assert "What the data shows" in redrawn and "Hypotheses" in redrawn
+        assert pick("Subject", "ELA") == "ELA"
+        redrawn = shown_after(f"ELA distance from standard of {PICKED}:")
+        assert redrawn.count(f"of {PICKED}:") == 1
+        assert pick("School", "Sample Peñasco Middle") == "Sample Peñasco Middle"
+        redrawn = shown_after("Sample Peñasco Middle (Fresno Unified)")
+        assert "All schools of Fresno Unified" not in redrawn  # the scope line redrawn too
+        assert "To share it, paste into the parameters cell: district = 'fresno'; school = 'Sample Peñasco Middle'" \
+            in redrawn
         charts = browser.wait_for(f"(() => {{ const drawn = {WIDGET_CHARTS}; "
                                   "return drawn.length && drawn.every(marks => marks > 0) ? drawn : null; })()",
                                   timeout=60)
