@@ -365,3 +365,10 @@ def test_english_learners_notebook_compares_students_by_years_as_an_english_lear
     for row in rows:  # every shown figure is a percentage of 11 or more students, or hidden
         counts = dict(zip(headings, row))
         assert counts["Tested in math"] == "*" or int(counts["Tested in math"]) >= 11
+
+
+def test_a_high_schools_mathematics_question_asks_about_its_own_grades(executed):
+    """Sample Harbor High has grades 9-12: the state tests its grade 11, and Algebra 1 by grade 9 is its own."""
+    text = shown_text(_finished(executed, ("mathematics", "long_beach", HARBOR)))
+    assert "how grade 11 students do" in text and "by grade 9?" in text
+    assert "grade 6" not in text.split("What the data shows")[0]

@@ -183,6 +183,7 @@ def describe_bottleneck(bottleneck: pd.DataFrame, year: int, source=None) -> Cla
         return f"Fewer than 11 English learners were at ELPAC level 3 last year and tested again in {labels.school_year_label(year)}."
     row = shown.iloc[0]
     return with_source(Claim.of(
-        "Level-3 bottleneck: of last year's ", Figure(float(row["n"]), "students", "count", f"{int(row['n'])}"), " English learners at ELPAC level 3 tested "
-        "again, ", Figure.of(row["value"], "%"), f" were still at level 3 in {labels.school_year_label(year)} and ",
-        Figure.of(row["moved_up"], "%"), " reached level 4."), source)
+        "Level-3 bottleneck: of last year's ", Figure(float(row["n"]), "students", "count", str(int(row["n"]))),
+        " English learners at ELPAC level 3 tested again, ", Figure.of(row["value"], "%"),
+        f" were still at level 3 in {labels.school_year_label(year)} and ", Figure.of(row["moved_up"], "%"),
+        " reached level 4."), source)

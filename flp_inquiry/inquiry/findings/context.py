@@ -110,10 +110,14 @@ def context_caption(inquiry) -> str:
     >>> context_caption(Inquiry("fresno", 2025, "all", None))
     'The common metrics of Fresno Unified, 2024-25 and 2023-24, beside the partner district and California'
     """
-    beside = "the partner district and California" if inquiry.whole_district else \
-        "the district, the partner district and California"
     return (f"The common metrics of {inquiry.scope_label}, {inquiry.year_label} and "
-            f"{labels.school_year_label(inquiry.prior_year)}, beside {beside}")
+            f"{labels.school_year_label(inquiry.prior_year)}, beside {_beside(inquiry)}")
+
+
+def _beside(inquiry) -> str:
+    """What a school's figures are set beside (a district's own figures are the district's)."""
+    return "the partner district and California" if inquiry.whole_district else \
+        "the district, the partner district and California"
 
 
 def context_columns(inquiry) -> dict[str, str]:
@@ -155,10 +159,8 @@ def headline_context(inquiry, question: str, subject: str = "math"):
 
     wanted = {(metric, subject if kind == "math" else kind) for metric, kind in HEADLINE_METRICS[question]
               if subject == "math" or metric != "algebra_by_8"}
-    glance = common_metrics(inquiry)
-    chosen = [(metric, subject) in wanted and not not_counted
-              for metric, subject, not_counted in zip(glance["metric"], glance["subject"], glance["not_counted"])]
-    table, notes = with_context(inquiry, glance[chosen].reset_index(drop=True))
+    glance = common_metrics(inquiry, only=wanted)
+    table, notes = with_context(inquiry, glance[glance["not_counted"] == ""].reset_index(drop=True))
     columns = context_columns(inquiry)
     if inquiry.state_files and len(table) and (table["state_value"].astype(str) == "").all():
         # the state's files hold other indicators (a CAASPP file has no graduation): no empty column
@@ -176,6 +178,4 @@ def headline_caption(inquiry) -> str:
     >>> headline_caption(Inquiry("long_beach", 2025, "Sample Harbor High", None))
     'Sample Harbor High (Long Beach Unified), 2024-25, beside the district, the partner district and California'
     """
-    beside = "the partner district and California" if inquiry.whole_district else \
-        "the district, the partner district and California"
-    return f"{inquiry.scope_label}, {inquiry.year_label}, beside {beside}"
+    return f"{inquiry.scope_label}, {inquiry.year_label}, beside {_beside(inquiry)}"
