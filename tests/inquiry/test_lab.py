@@ -54,6 +54,11 @@ def lab(sample_harmonised, tmp_path_factory):
     (root / "build" / "harmonised").symlink_to(sample_harmonised)
     (root / "notebooks").mkdir()
     shutil.copy(PROJECT / "notebooks" / "root_cause_explorer.ipynb", root / "notebooks")
+    # every cell kept in the page (JupyterLab 4 leaves out cells scrolled out of view), so the test reads the
+    # whole notebook, the controls' section at the top too
+    tracker = root / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}', encoding="utf-8")
     port, token = _free_port(), secrets.token_hex(16)
     # the coach's own settings and workspaces stay out of it
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "config"), JUPYTER_RUNTIME_DIR=str(root / "runtime"),
@@ -127,21 +132,28 @@ def test_a_coach_runs_the_explorer_in_jupyterlab_and_picks_another_group(lab):
             }})()""")
 
         def shown_after(text: str) -> str:
-            return browser.wait_for(
-                f"(() => {{ const text = document.querySelector('.jp-Notebook').innerText;"
-                f" return text.includes({text!r}) && text.includes('Showing') ? text : null; }})()", timeout=120)
+            try:
+                return browser.wait_for(
+                    f"(() => {{ const text = document.querySelector('.jp-Notebook').innerText;"
+                    f" return text.includes({text!r}) && text.includes('Showing') ? text : null; }})()", timeout=120)
+            except TimeoutError:  # what the coach would see instead
+                page = browser.evaluate("document.querySelector('.jp-Notebook').innerText")
+                pytest.fail(f"{text!r} not shown after 120 s; the notebook shows:\n{page[:6000]}")
 
         assert pick("Group", "English only") == "English only"
         redrawn = shown_after(f"{PICKED}:")
         # replaced, not appended: the first pattern's heading and question are gone, each part drawn once
-        assert f"{START}:" not in redrawn and redrawn.count(f"{PICKED}:") == 1
+        assert f"{START}:" not in redrawn and redrawn.count(f"{PICKED}: Fresno Unified, 2024-25") == 1
         assert "What the data shows" in redrawn and "Hypotheses" in redrawn
         assert pick("Subject", "ELA") == "ELA"
         redrawn = shown_after(f"ELA distance from standard of {PICKED}:")
-        assert redrawn.count(f"of {PICKED}:") == 1
+        assert redrawn.count(f"ELA distance from standard of {PICKED}: Fresno Unified, 2024-25") == 1
+        assert f"Math distance from standard of {PICKED}: Fresno Unified" not in redrawn
         assert pick("School", "Sample Peñasco Middle") == "Sample Peñasco Middle"
         redrawn = shown_after("Sample Peñasco Middle (Fresno Unified)")
         assert "All schools of Fresno Unified" not in redrawn  # the scope line redrawn too
+        assert redrawn.count("Sample Peñasco Middle (Fresno Unified), 2024-25") == 1  # the heading, once
+        assert f"{PICKED}: Fresno Unified, 2024-25" not in redrawn
         assert "To share it, paste into the parameters cell: district = 'fresno'; school = 'Sample Peñasco Middle'" \
             in redrawn
         charts = browser.wait_for(f"(() => {{ const drawn = {WIDGET_CHARTS}; "
