@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: demo test lab sample browser bench bench-growth bench-pack clean
+.PHONY: demo test lab sample browser bench bench-growth bench-pack bench-explorer clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ browser:
 BENCH_ARGS ?=
 bench: $(READY)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/bench_explorer.py $(EXPLORER_ARGS)
+
+# The coach's explorer (issue 25) alone: its start and 20 dropdown changes at full size.
+#   make bench-explorer EXPLORER_ARGS="--scale 0.5"
+EXPLORER_ARGS ?=
+bench-explorer: $(READY)
+	$(BIN)/python benchmarks/bench_explorer.py $(EXPLORER_ARGS)
 
 # Growth (issue 24) for full-size districts alone: every school, grade and group (target under 5 s a district).
 bench-growth: $(READY)

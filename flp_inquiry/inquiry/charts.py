@@ -136,8 +136,23 @@ def use_notebook_renderer() -> None:
 
     >>> use_notebook_renderer(); alt.renderers.active
     'flp-inquiry'
+
+    In JupyterLab, vl-convert's engine (about a second to start) starts meanwhile on a thread of its
+    own, so that the first chart does not wait for it while the district loads and is analysed.
     """
+    global _engine_warming
     alt.renderers.enable("flp-inquiry")
+    if DRAW_IN_JUPYTERLAB and _engine_warming is None:
+        import threading
+
+        import vl_convert
+
+        _engine_warming = threading.Thread(target=vl_convert.vegalite_to_vega, args=({"mark": "point"},),
+                                           name="vl-convert warm-up", daemon=True)
+        _engine_warming.start()
+
+
+_engine_warming = None
 
 
 class NothingToDraw:

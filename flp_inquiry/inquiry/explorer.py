@@ -5,6 +5,7 @@ JupyterLab adds ipywidgets (district, school, grade, group, metric) that redraw 
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from flp_inquiry.codes import DISTRICTS
@@ -22,6 +23,8 @@ from flp_inquiry.inquiry.patterns import (
 from flp_inquiry.inquiry.session import ALL_SCHOOLS, Inquiry, start_inquiry
 from flp_inquiry.measures import students
 
+#: What the explorer's measures (test scores, chronic absence) are worked out from: the other tables are not read.
+EXPLORER_TABLES = ("enrollment", "assessments")
 #: The subject dropdown's words.
 SUBJECT_WORDS = {"math": "Math", "ela": "ELA"}
 
@@ -81,7 +84,7 @@ class RootCauseExplorer:
     def start(cls, district: str, school_year: int, school: str, data_dir: str, *, metric: str, subject: str,
               group_type: str, group: str, grade: str) -> "RootCauseExplorer":
         """Check every parameter (a wrong one stops with the allowed values), load the district, analyse."""
-        inquiry = start_inquiry(district, school_year, school, data_dir)
+        inquiry = start_inquiry(district, school_year, school, data_dir, tables=EXPLORER_TABLES)
         return cls(inquiry, check_pattern(inquiry, metric, subject, group_type, group, grade))
 
     def show(self, section: str) -> None:
@@ -123,8 +126,14 @@ class RootCauseExplorer:
 
     def _inquiry_for(self, district: str, school: str) -> Inquiry:
         key = (district, school)
+        loaded = next((known for (known_district, _), known in self._inquiries.items() if known_district == district),
+                      None)
+        if key not in self._inquiries and loaded is not None:
+            # another school of a district already loaded: its tables, so what was worked out of them is kept too
+            self._inquiries[key] = dataclasses.replace(loaded, school=school)
         if key not in self._inquiries:
-            self._inquiries[key] = start_inquiry(district, self.inquiry.school_year, school, self.data_dir)
+            self._inquiries[key] = start_inquiry(district, self.inquiry.school_year, school, self.data_dir,
+                                                 tables=EXPLORER_TABLES)
         return self._inquiries[key]
 
     def _options(self, inquiry: Inquiry, metric: str, group_type: str) -> dict[str, list]:

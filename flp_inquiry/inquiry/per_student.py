@@ -41,7 +41,9 @@ def per_student(inquiry: Inquiry, name: str, **options) -> pd.DataFrame:
     inputs = [getattr(data, table) for table in METRIC_TABLES[name]]
 
     def values() -> pd.DataFrame:
-        own_school = data.enrollment.assign(school_name=data.enrollment["student_key"])
+        # one table of students as their own schools for each enrollment, so its primary rows are found once
+        own_school = _recent_own_schools.get_or_make(
+            [data.enrollment], "own school", lambda: data.enrollment.assign(school_name=data.enrollment["student_key"]))
         tables = [own_school if table == "enrollment" else getattr(data, table) for table in METRIC_TABLES[name]]
         table = FUNCTIONS[name](*tables, by=["school", "school_year"], **options)
         return table.rename(columns={"school": "student_key"})[["school_year", "student_key", "value"]]
@@ -50,7 +52,8 @@ def per_student(inquiry: Inquiry, name: str, **options) -> pd.DataFrame:
     return _recent_splits.get_or_make(inputs, (name, tuple(sorted(options.items()))), values)
 
 
-_recent_splits = Recent(size=4)
+_recent_splits = Recent(size=8)
+_recent_own_schools = Recent(size=8)
 
 
 def achievement_by_chronic_absence(inquiry: Inquiry, subject: str, by: Sequence[str] = (),

@@ -24,6 +24,7 @@ from flp_inquiry.measures import reference, students
 from flp_inquiry.measures.extract_files import PACK_EXTRACTS_VARIABLE
 from flp_inquiry.measures.metrics import FUNCTIONS
 from flp_inquiry.measures.state_context import state_files_from_environment
+from flp_inquiry.memo import Recent
 
 ALL_SCHOOLS = "all"
 HARMONISED = Path("build") / "harmonised"
@@ -280,16 +281,24 @@ class Inquiry:
         scoped = not self.whole_district and "school" not in by
         data = self.scoped_data if scoped else self.data
         tables = [getattr(data, table) for table in METRIC_TABLES[name]]
-        table = FUNCTIONS[name](*tables, by=["school", *by] if scoped else by, **options)
+        by = ["school", *by] if scoped else by
+        # A notebook (and the explorer at every redraw) asks for the same figures of the same tables again.
+        table = _recent_metrics.get_or_make(tables, (name, tuple(by), tuple(sorted(options.items()))),
+                                            lambda: FUNCTIONS[name](*tables, by=by, **options))
         if not scoped:
-            return table
+            return table.copy()  # (the caller's to change)
         return table[table["school"] == self.school].drop(columns="school").reset_index(drop=True)
+
+
+#: Metric tables are small (one row a group): enough for every figure of a few patterns of the explorer.
+_recent_metrics = Recent(size=512)
 
 
 def start_inquiry(
     district: str, school_year: int, school: str = ALL_SCHOOLS, data_dir: str | Path | None = None,
+    tables: Sequence[str] | None = None,
 ) -> Inquiry:
-    """Check the parameters against the harmonised data, then load the district.
+    """Check the parameters against the harmonised data, then load the district (``tables`` only, if given).
 
     Raises :class:`~flp_inquiry.errors.ParameterError` naming the allowed values.
     In a meeting pack's kernel, the folder the pack wrote the partner's extract to
@@ -317,7 +326,7 @@ def start_inquiry(
         schools = sorted(store.list_schools(district, folder)["school_name"].unique())
         if school not in schools:
             raise ParameterError("school", school, [ALL_SCHOOLS, *schools])
-    data = store.load_district(district, folder)
+    data = store.load_district(district, folder, tables=tables)
     from flp_inquiry.inquiry.charts import use_notebook_renderer
 
     use_notebook_renderer()  # charts JupyterLab draws offline, not Altair's HTML that fetches Vega from a CDN

@@ -76,7 +76,7 @@ def _scored_with_groups(assessments: pd.DataFrame, enrollment: pd.DataFrame, sub
     return _recent_scored.get_or_make([assessments, enrollment], ("scored", subject), make)
 
 
-_recent_scored = Recent(size=6)
+_recent_scored = Recent(size=12)
 
 
 def _academic_groups(rows: pd.DataFrame, enrollment: pd.DataFrame, by: list[str]) -> pd.DataFrame:

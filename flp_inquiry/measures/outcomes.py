@@ -83,7 +83,7 @@ def _counted_absences(enrollment: pd.DataFrame, measured: tuple[int, ...]) -> pd
 
 
 # A notebook asks for chronic absence of the same students grouped in several ways.
-_recent_absences = Recent(size=4)
+_recent_absences = Recent(size=8)
 
 
 # ---------------------------------------------------------------------------

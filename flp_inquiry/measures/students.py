@@ -81,7 +81,7 @@ def primary_enrollment(enrollment: pd.DataFrame) -> pd.DataFrame:
     return _recent_primaries.get_or_make([enrollment], "primary", lambda: _primary_rows(enrollment))
 
 
-_recent_primaries = Recent(size=4)
+_recent_primaries = Recent(size=8)
 
 
 def _primary_rows(enrollment: pd.DataFrame) -> pd.DataFrame:

@@ -108,6 +108,8 @@ def test_changing_a_widget_redraws_the_analysis(harmonised):  # noqa: F811
 
     explorer.controls["school"].value = PENASCO
     assert explorer.last.inquiry.school == PENASCO
+    # the district is not read again for one of its schools: the same tables, and what was worked out of them
+    assert explorer.last.inquiry.data is first.inquiry.data
     assert "Grade" in explorer.last.tables["contributions"].data.columns  # within a school: grades, not schools
 
     explorer.controls["metric"].value = "chronic_absence"

@@ -81,3 +81,20 @@ def test_a_school_taken_apart_from_its_students_rows_shows_the_same_figures(samp
     pd.testing.assert_frame_equal(shown, SCHOOL_ANALYSES[analysis](everything), check_dtype=False)
     # the middle school has no graduates; the high school no K-8 absence and no grade 3-8 growth
     assert shown.empty == ((district, analysis) in NOTHING_TO_SHOW)
+
+
+def test_a_figure_asked_for_again_is_remembered_and_the_callers_to_change(sample_harmonised, monkeypatch):
+    """The explorer redraws ask for the same figures of the same tables: worked out once, each caller its own copy."""
+    whole = start_inquiry("fresno", 2025, "all", sample_harmonised)
+    calls = []
+    real = metrics.FUNCTIONS["percent_met"]
+    monkeypatch.setitem(metrics.FUNCTIONS, "percent_met", lambda *tables, **options: calls.append(1) or real(*tables, **options))
+    first = whole.metric("percent_met", by=["school_year"], subject="math")
+    first.loc[0, "value"] = -1.0  # a coach's change to their copy
+    again = whole.metric("percent_met", by=["school_year"], subject="math")
+    assert len(calls) == 1 and again.loc[0, "value"] != -1.0
+    # another subject, or a table loaded again, is worked out afresh
+    whole.metric("percent_met", by=["school_year"], subject="ela")
+    reloaded = start_inquiry("fresno", 2025, "all", sample_harmonised)
+    pd.testing.assert_frame_equal(reloaded.metric("percent_met", by=["school_year"], subject="math"), again)
+    assert len(calls) == 3

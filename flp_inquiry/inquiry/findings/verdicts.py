@@ -89,6 +89,14 @@ def group_against_group(table: pd.DataFrame, group_col: str, focus: Hashable, re
     ...     focus_words="graduates without algebra by grade 9", reference_words="those with it")
     >>> h.verdict, str(h.evidence)
     ('supported', 'a-g completion of graduates without algebra by grade 9 was 15.0% (95% interval 10.7% to 20.6%) against 70.0% (95% interval 61.3% to 77.5%) for those with it (55.0 percentage points lower).')
+
+    With one of the two groups under 11 (not shown), the verdict says which:
+
+    >>> h = group_against_group(t.tail(1), "pathway", "None", "Algebra", year=2025, expect_lower=True, unit="%",
+    ...     condition="", expectation="", test="", what="a-g completion", focus_words="graduates without algebra",
+    ...     reference_words="their classmates")
+    >>> h.verdict, str(h.evidence)
+    ("can't tell", 'fewer than 11 of their classmates in 2024-25, so the two cannot be compared.')
     """
     shown = with_intervals(shown_rows(table), unit)
     def pick(year_, group):
@@ -97,7 +105,8 @@ def group_against_group(table: pd.DataFrame, group_col: str, focus: Hashable, re
 
     now = pick(year, focus), pick(year, reference)
     if now[0] is None or now[1] is None:
-        missing = focus_words if now[0] is None else reference_words
+        # "fewer than 11 SED students", "fewer than 11 of their classmates"
+        missing = focus_words if now[0] is None else f"of {reference_words}"
         evidence = f"fewer than 11 {missing} in {labels.school_year_label(year)}, so the two cannot be compared."
         return Hypothesis(condition, expectation, CANT_TELL, evidence, test)
     verdict = compare(now[0], now[1], expect_lower)
