@@ -17,6 +17,7 @@ from flp_inquiry.measures.assessment import scored_results
 from flp_inquiry.measures.reference import distance_to_level3
 from flp_inquiry.measures.students import GROUPINGS, MULTI_GROUPINGS, SUBJECTS, primary_enrollment
 from flp_inquiry.measures.suppression import require_columns
+from flp_inquiry.memo import Recent
 
 # ---------------------------------------------------------------------------
 # matched cohorts
@@ -87,6 +88,17 @@ def matched_cohort_growth(
     [1, 0]
     """
     by = _as_list(by)
+    key = ("matched", subject, int(from_year), int(to_year), tuple(by), groups_year, counted_at)
+    # the explorer asks again at every redraw of the same scope (another group of the same grouping, say)
+    return _recent_growth.get_or_make([assessments, enrollment], key, lambda: _matched_cohort_growth(
+        assessments, enrollment, subject, from_year, to_year, by, groups_year, counted_at)).copy()
+
+
+_recent_growth = Recent(size=32)
+
+
+def _matched_cohort_growth(assessments: pd.DataFrame, enrollment: pd.DataFrame, subject: str, from_year: int,
+                           to_year: int, by: list[str], groups_year: int | None, counted_at: str | None) -> pd.DataFrame:
     for name in by:
         if name not in GROUPINGS or name == "school_year" or name in MULTI_GROUPINGS:  # one group per student here
             raise ParameterError("by", name, [g for g in GROUPINGS if g != "school_year" and g not in MULTI_GROUPINGS])

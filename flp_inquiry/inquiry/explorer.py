@@ -118,11 +118,18 @@ class RootCauseExplorer:
     def _draw_section(self, section: str) -> None:
         from IPython.display import display
 
+        import altair
+
+        from flp_inquiry.inquiry.charts import unchecked_bundle
+
         output = self._outputs[section]
         output.clear_output(wait=True)  # replaced, never added below what was there
         with output:
             for shown in self._section(section):
-                display(shown)
+                if isinstance(shown, altair.TopLevelMixin):
+                    display(unchecked_bundle(shown), raw=True)
+                else:
+                    display(shown)
 
     def _inquiry_for(self, district: str, school: str) -> Inquiry:
         key = (district, school)

@@ -73,6 +73,17 @@ def achievement_by_chronic_absence(inquiry: Inquiry, subject: str, by: Sequence[
     0         2023      Chronically absent  1  40.000000
     1         2024  Not chronically absent  3 -10.666667
     """
+    data = inquiry.scoped_data
+    key = ("by absence", inquiry.school, subject, tuple(by), measure)
+    # the explorer asks again at every redraw of the same scope (another group of the same grouping, say)
+    return _recent_by_absence.get_or_make([data.assessments, data.enrollment], key, lambda: _by_chronic_absence(
+        inquiry, subject, by, measure)).copy()
+
+
+_recent_by_absence = Recent(size=32)
+
+
+def _by_chronic_absence(inquiry: Inquiry, subject: str, by: Sequence[str], measure: str) -> pd.DataFrame:
     parts = []
     for label, rows in _attendance_halves(inquiry).items():
         half = inquiry.with_rows("assessments", rows)

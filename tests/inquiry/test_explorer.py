@@ -157,7 +157,7 @@ def test_a_redraw_replaces_every_part_of_the_analysis_in_place(harmonised, monke
             OutputArea.drawing = None
 
     monkeypatch.setattr(ipywidgets, "Output", OutputArea)
-    def display(shown):
+    def display(shown, raw=False):
         if OutputArea.drawing is not None:  # (else it is an output area itself, placed in the notebook)
             OutputArea.drawing.shown.append(str(shown))
 
@@ -175,6 +175,9 @@ def test_a_redraw_replaces_every_part_of_the_analysis_in_place(harmonised, monke
     assert not any("of English learners in Grade 7:" in shown for shown in intro)  # the first drawing is gone
     assert "English-only students in Grade 7" in intro[1]  # the question is redrawn too
     assert all(area.shown for area in explorer._outputs.values())
+    # the trend chart, redrawn as JupyterLab draws it offline (Vega compiled here), of the group now shown
+    trend = [shown for shown in explorer._outputs["shows"].shown if "application/vnd.vega.v5+json" in shown]
+    assert len(trend) == 1 and "English-only students in Grade 7" in trend[0]
     assert len(explorer._outputs["intro"].shown) == sizes["intro"]  # replaced, not appended
     assert explorer._status.value.startswith("<em>Showing math distance from standard of English-only students")
 
@@ -500,3 +503,23 @@ def test_the_trend_chart_legend_names_the_grade(explorer):
     trend = explorer.last.charts["trend"]
     assert sorted(set(trend.data["students"])) == ["English learners in Grade 7", "Other students in Grade 7"]
     assert "one line each for English learners in Grade 7 and Other students in Grade 7" in trend.to_dict()["description"]
+
+
+def test_going_back_to_a_group_already_shown_works_out_no_metric_again(harmonised, monkeypatch):  # noqa: F811
+    """Each scope's tables are kept: a coach's return to a pattern redraws it from them (issue 25)."""
+    from flp_inquiry.measures import metrics
+
+    explorer = RootCauseExplorer.start("fresno", 2025, "all", str(harmonised), **PATTERN)
+    explorer.widgets()
+    explorer.controls["group"].value = "EO"
+    calls = []
+    for name, function in list(metrics.FUNCTIONS.items()):
+        monkeypatch.setitem(metrics.FUNCTIONS, name,
+                            lambda *tables, _function=function, _name=name, **options: calls.append(_name)
+                            or _function(*tables, **options))
+    explorer.controls["group"].value = "EL"
+    explorer.controls["group"].value = "EO"
+    assert explorer.renders == 3 and calls == []
+    assert explorer.last.pattern.group_words == "English-only students in Grade 7"
+    explorer.controls["subject"].value = "ela"  # a new subject is worked out
+    assert "distance_from_standard" in calls
