@@ -35,7 +35,13 @@ import pandas as pd
 
 from flp_inquiry.inquiry import charts, findings, labels, tables
 from flp_inquiry.inquiry.decomposition import contributions_to_gap, decompose_change
-from flp_inquiry.inquiry.intervals import TOTAL_LABEL, funnel_curve, funnel_limits, mean_funnel_curve, mean_funnel_limits
+from flp_inquiry.inquiry.intervals import (
+    TOTAL_LABEL,
+    funnel_curve,
+    funnel_limits,
+    mean_funnel_curve,
+    mean_funnel_limits,
+)
 from flp_inquiry.inquiry.pattern_hypotheses import meeting_questions, no_hypothesis, pattern_hypotheses
 from flp_inquiry.inquiry.patterns import (
     EXPLORER_METRICS,

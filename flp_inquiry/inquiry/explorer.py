@@ -116,9 +116,8 @@ class RootCauseExplorer:
         return section_outputs(self.last, section, heading=False)
 
     def _draw_section(self, section: str) -> None:
-        from IPython.display import display
-
         import altair
+        from IPython.display import display
 
         from flp_inquiry.inquiry.charts import unchecked_bundle
 
