@@ -119,7 +119,7 @@ class RootCauseExplorer:
         import altair
         from IPython.display import display
 
-        from flp_inquiry.inquiry.charts import unchecked_bundle
+        from flp_inquiry.inquiry.chart_renderer import unchecked_bundle
 
         output = self._outputs[section]
         output.clear_output(wait=True)  # replaced, never added below what was there

@@ -327,7 +327,7 @@ def start_inquiry(
         if school not in schools:
             raise ParameterError("school", school, [ALL_SCHOOLS, *schools])
     data = store.load_district(district, folder, tables=tables)
-    from flp_inquiry.inquiry.charts import use_notebook_renderer
+    from flp_inquiry.inquiry.chart_renderer import use_notebook_renderer
 
     use_notebook_renderer()  # charts JupyterLab draws offline, not Altair's HTML that fetches Vega from a CDN
     extracts = os.environ.get(PACK_EXTRACTS_VARIABLE)
