@@ -12,6 +12,7 @@ each row, and an ``id`` a sentence can link to, made from the caption, the same 
 from __future__ import annotations
 
 import html
+import os
 import re
 import unicodedata
 from typing import Mapping, Sequence
@@ -29,6 +30,14 @@ from flp_inquiry.measures.suppression import (
     OVERLAPPING,
     OVERLAPPING_ATTRIBUTE,
     suppress_small_cells,
+)
+from flp_inquiry.measures.table_meaning import (
+    HIDE_VARIABLE,
+    MEANING_ATTRIBUTE,
+    MIMETYPE,
+    figures_to_hide,
+    hide_figures,
+    table_meaning,
 )
 
 # ---------------------------------------------------------------------------
@@ -201,6 +210,8 @@ class ReaderTable(Styler):
 
     #: The sentence shown instead of a table whose every row is hidden; ``""`` otherwise.
     hidden_note = ""
+    #: What the table counts (:class:`flp_inquiry.measures.table_meaning.TableMeaning`), for a metric's table.
+    meaning = None
 
     template_html_table = Styler.env.from_string(_TABLE_TEMPLATE)
     template_html_style = Styler.env.from_string(_STYLE_TEMPLATE)
@@ -230,7 +241,10 @@ class ReaderTable(Styler):
             display(paragraph(self.hidden_note))
         if not self.shows_rows:
             return
-        display({"text/html": self.to_html(), "text/plain": self.data.to_string(index=False)}, raw=True)
+        # what the table counts travels in the output's metadata (the report never shows it): the pack's audit reads it
+        metadata = {MIMETYPE: self.meaning.to_json()} if self.meaning is not None else None
+        display({"text/html": self.to_html(), "text/plain": self.data.to_string(index=False)}, raw=True,
+                metadata=metadata)
 
 
 def _every_row_hidden(counts: pd.DataFrame, hidden: pd.DataFrame, what: str) -> str:
@@ -321,6 +335,15 @@ def reader_table(
                                       parts_of=parts_of)
     reasons = (table[not_counted].fillna("").astype(str) if not_counted else pd.Series("", index=table.index))
     counted = reasons == ""
+    # what the table counts, shown with it for the pack's audit; and the figures the pack's protection hides
+    meaning = table_meaning(table, hidden, table.attrs.get(MEANING_ATTRIBUTE), "", shown_columns=list(columns),
+                            counts=counts, decimals=decimals)
+    if meaning is not None:
+        hidden = hide_figures(meaning, hidden, figures_to_hide(os.environ.get(HIDE_VARIABLE)), counts)
+        for row, is_counted in zip(meaning.rows, counted):
+            if not is_counted:  # a measure not counted in the scope: no figure, shown blank
+                row.update({column: None for column in ("n", "value") if column in row})
+                row.pop("hidden", None)
     blanked = {*counts, *(v for hidden_with in counts.values() for v in hidden_with)}
     first = next(iter(counts))
     numbers = pd.to_numeric(table[first], errors="coerce")
@@ -355,6 +378,9 @@ def reader_table(
     styled = styled.format_index(escape="html", axis=1)
     count_columns = [c for c in counts if c in table]
     styled.hidden_note = _every_row_hidden(table.loc[counted, count_columns], hidden.loc[counted, count_columns], what)
+    if meaning is not None:
+        meaning.table = styled.table_id
+        styled.meaning = meaning
     return styled
 
 

@@ -46,6 +46,8 @@ EXTRACTS_CACHE = "_cache/extracts"
 INDEX_FILE = "index.html"
 #: Statuses that count as success.
 GOOD_STATUSES = ("ok", "skipped-unchanged")
+#: Times the privacy audit may hide more figures and run the reports showing them again before the run fails.
+PROTECTION_ROUNDS = 6
 #: Seconds between saves of the run's state while jobs finish (always saved at the end).
 _STATE_SAVE_SECONDS = 2.0
 
@@ -77,6 +79,10 @@ class PackSummary:
     problems: list[str] = field(default_factory=list)
     interrupted: bool = False
     seconds: float = 0.0
+    titles: Mapping = field(default_factory=dict, repr=False)
+    #: The privacy audit of each district (:mod:`flp_inquiry.packs.audit_pack`), and its seconds.
+    audits: list = field(default_factory=list)
+    seconds_audit: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -216,15 +222,22 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
         from flp_inquiry.packs.executors import check_executor
 
         check_executor(executor, scheduler)
-        return _run_loaded_pack(pack, started, workers=workers, force=force, executor=executor,
-                                scheduler=scheduler, progress=progress, allowed=allowed, template=template)
+
+        def run(force_keys: Collection[str] = ()) -> PackSummary:
+            return _run_loaded_pack(pack, started, workers=workers, force=force and not force_keys, executor=executor,
+                                    scheduler=scheduler, progress=progress, allowed=allowed, template=template,
+                                    force_keys=set(force_keys))
+        summary = run()
+        if not summary.interrupted:
+            summary = audit_and_protect(pack, summary, run)
+        return summary
     finally:
         if template is not None:
             template.close()
 
 
 def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, scheduler, progress, allowed,
-                     template) -> PackSummary:
+                     template, force_keys: Collection[str] = ()) -> PackSummary:
     from tqdm import tqdm
 
     from flp_inquiry.packs.executors import run_jobs
@@ -248,7 +261,7 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
     results: dict[str, JobResult] = {}
     to_run: list[Job] = []
     for job in jobs:
-        if not force and _unchanged(job, output, state.get(job.key), fingerprints[job.key]):
+        if not force and job.key not in force_keys and _unchanged(job, output, state.get(job.key), fingerprints[job.key]):
             results[job.key] = JobResult(job, "skipped-unchanged", report=job.report_path(output))
         else:
             to_run.append(job)
@@ -262,8 +275,14 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
         environment[PACK_EXTRACTS_VARIABLE] = str(prepare_partner_extracts(pack, output, problems))
     if pack.state_files:  # California's figures, for the reports to set beside the districts'
         environment[STATE_FILES_VARIABLE] = os.pathsep.join(os.path.abspath(f) for f in pack.state_files)
+    from flp_inquiry.packs.audit_pack import HIDE_VARIABLE, hidden_figures_path
+
+    hidden_files = {district: hidden_figures_path(output, district) for district in pack.districts}
     specs = [JobSpec(job.key, job.notebook.name, job.parameters, pack.kernel, pack.timeout, os.getcwd(),
-                     _header(job, titles[job.notebook], manifests[job.district][1], made), environment)
+                     _header(job, titles[job.notebook], manifests[job.district][1], made),
+                     # the figures the pack's privacy audit hides beyond the rule (flp_inquiry.packs.audit_pack)
+                     {**environment, **({HIDE_VARIABLE: str(hidden_files[job.district])}
+                                        if hidden_files[job.district].is_file() else {})})
              for job in to_run]
     sources = {job.notebook.name: job.notebook.read_text(encoding="utf-8") for job in to_run}
     by_key = {job.key: job for job in to_run}
@@ -306,7 +325,68 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
         _save_state(output, state, problems)
         ordered = [results.get(job.key) or _not_run(job, output, state) for job in jobs]
         _write_index(pack, output, ordered, titles, problems)
-    return PackSummary(pack.title, output, ordered, problems, interrupted, time.monotonic() - started)
+    return PackSummary(pack.title, output, ordered, problems, interrupted, time.monotonic() - started, titles=titles)
+
+
+def audit_and_protect(pack: Pack, summary: PackSummary, run) -> PackSummary:
+    """The privacy audit at the end of a run: each district's reports (and extract) together, protected to a fixed point.
+
+    Where a hidden count is not protected, the figures to hide are added to the district's
+    list and only the reports showing them run again (``run(force_keys)``), then the audit
+    runs again, at most :data:`PROTECTION_ROUNDS` times.  If the audit still does not pass,
+    the run fails and the index says so: the reports are not to be handed out.
+    """
+    from flp_inquiry.codes import partner_of
+    from flp_inquiry.packs.audit_pack import (
+        EXECUTED,
+        MIN_VALUES,
+        DistrictAudit,
+        audit_district,
+        protect_district,
+        read_hidden_figures,
+    )
+
+    output = summary.output
+    problems = summary.problems
+    first: dict[str, DistrictAudit] = {}
+    audit_seconds = 0.0
+    for _ in range(PROTECTION_ROUNDS):
+        affected: set[str] = set()
+        audits = []
+        for district in pack.districts:
+            try:
+                audit, reports = protect_district(output, district, _extract_year(pack, district), Path(pack.data))
+            except FlpInquiryError as err:
+                problems.append(f"the privacy audit of {district} could not be done: {err}")
+                return summary
+            audit_seconds += audit.seconds
+            first.setdefault(district, audit)
+            audits.append(audit)
+            affected |= reports
+            if "extract" in reports:  # its extract written again with the figures hidden; its partner's reports read it
+                prepare_partner_extracts(pack, output, problems)
+                affected |= {f"{partner_of(district)}/"}
+        keys = {job.key for job in (r.job for r in summary.results)
+                if job.executed_path(output).relative_to(output / EXECUTED).with_suffix("").as_posix() in affected
+                or f"{job.district}/" in affected}
+        if not keys:
+            break
+        summary = run(keys)
+        problems = summary.problems
+        summary.seconds_audit = audit_seconds
+    audits = [audit_district(output, district, _extract_year(pack, district), Path(pack.data))
+              for district in pack.districts]
+    for audit in audits:
+        audit.unprotected_before = first[audit.district].unprotected if audit.district in first else 0
+        audit.extra_hidden = len(read_hidden_figures(output, audit.district))
+    summary.audits = audits
+    summary.seconds_audit = audit_seconds + sum(a.seconds for a in audits)
+    if not all(audit.passed for audit in audits):
+        summary.problems.append("the privacy audit did not pass: a hidden count can still be narrowed to fewer than "
+                                f"{MIN_VALUES} values (" + "; ".join(a.summary() for a in audits if not a.passed)
+                                + "); do not hand these reports out")
+    _write_index(pack, output, summary.results, summary.titles, summary.problems, audits)
+    return summary
 
 
 def prepare_partner_extracts(pack: Pack, output: Path, problems: list[str]) -> Path:
@@ -335,15 +415,49 @@ def prepare_partner_extracts(pack: Pack, output: Path, problems: list[str]) -> P
     for partner in dict.fromkeys(partner_of(district) for district in pack.districts):
         if not (data / partner / MANIFEST).is_file():
             continue
-        if any(is_current(partner, pack.school_year, data, folder) for folder in extract_folders(data, cache)):
+        hidden = _extract_hidden_figures(output, partner)
+        if hidden is None and any(is_current(partner, pack.school_year, data, folder)
+                                  for folder in extract_folders(data, cache)):
             continue
         try:
-            from flp_inquiry.measures.extract import ensure_extract
+            from flp_inquiry.measures.extract import ensure_extract, write_extract
 
+            if hidden is not None:  # the pack's privacy audit hides some of its figures beyond the rule
+                if not _extract_hides(cache, partner, pack.school_year, hidden) or not is_current(
+                        partner, pack.school_year, data, cache):
+                    write_extract(partner, pack.school_year, data=data, out=cache, hidden_figures=hidden)
+                continue
             ensure_extract(partner, pack.school_year, data=data, out=cache)
         except (FlpInquiryError, OSError) as err:
             problems.append(f"could not write {partner}'s aggregate extract for {pack.school_year} in {cache}: {err}")
     return cache
+
+
+def _extract_year(pack: Pack, district: str) -> int | None:
+    """The year of the district's extract the pack publishes (its partner's reports read it), ``None`` if none."""
+    from flp_inquiry.codes import partner_of
+
+    return pack.school_year if partner_of(district) in pack.districts else None
+
+
+def _extract_hidden_figures(output: Path, district: str) -> frozenset | None:
+    """The figures the pack's privacy audit hides in a district's figures, ``None`` for none."""
+    from flp_inquiry.packs.audit_pack import read_hidden_figures
+
+    figures = frozenset(tuple(figure) for figure in read_hidden_figures(output, district))
+    return figures or None
+
+
+def _extract_hides(cache: Path, district: str, year: int, figures: frozenset) -> bool:
+    """Whether the pack's cached extract of ``district`` was written with exactly ``figures`` hidden."""
+    from flp_inquiry.measures.extract import hidden_figures_hash
+    from flp_inquiry.measures.extract_files import extract_paths
+
+    try:
+        manifest = json.loads(extract_paths(district, year, cache)[1].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("hidden_figures_sha256") == hidden_figures_hash(figures)
 
 
 def _last_good_report(job: Job, output: Path, last_good: Mapping | None) -> str | None:
@@ -433,8 +547,11 @@ def _save_state(output: Path, state: dict, problems: list[str]) -> None:
 
 
 def _write_index(pack: Pack, output: Path, results: list[JobResult], titles: Mapping[Path, str],
-                 problems: list[str]) -> None:
+                 problems: list[str], audits: list | None = None) -> None:
     from flp_inquiry.packs.index import JOB_STATUSES, JobRecord, render_index
+
+    if audits is not None:
+        from flp_inquiry.packs.audit_pack import privacy_note
 
     records = []
     for result in results:
@@ -446,6 +563,7 @@ def _write_index(pack: Pack, output: Path, results: list[JobResult], titles: Map
                                  titles[result.job.notebook], status, round(result.seconds, 1), report, result.error,
                                  school_code=result.job.school_code, made=result.stale_report_made))
     try:
-        render_index(records, output / INDEX_FILE, pack.title, school_year=pack.school_year)
+        render_index(records, output / INDEX_FILE, pack.title, school_year=pack.school_year,
+                     privacy=privacy_note(audits) if audits is not None else None)
     except (OSError, FlpInquiryError) as err:
         problems.append(f"could not write the index {output / INDEX_FILE}: {err}")

@@ -1,0 +1,201 @@
+"""A pack's audit (issue 22): everything a district's reports and its aggregate extract publish, audited together.
+
+Every table a report shows carries what it counts in its display output's metadata
+(:data:`flp_inquiry.measures.table_meaning.MIMETYPE`), so the audit reads the executed
+notebooks (``<output>/_executed/<district>/**.ipynb``), never the HTML.  The district's
+aggregate extract, where the pack made or found one, is read too: a reader of the
+partnership's view has it.  :func:`audit_pack_output` audits each district's reports
+together (:func:`flp_inquiry.measures.audit.audit_hidden_counts`); :func:`protect_district`
+finds the figures to hide beyond the rule (:func:`flp_inquiry.measures.audit_protection.protect_hidden_counts`)
+and writes them where the district's kernels read them (:func:`hidden_figures_path`).
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from flp_inquiry.measures.audit import AuditResult, audit_hidden_counts
+from flp_inquiry.measures.audit_relations import MIN_VALUES
+from flp_inquiry.measures.extract_meaning import extract_meanings
+from flp_inquiry.measures.table_meaning import (
+    HIDE_VARIABLE,
+    TableMeaning,
+    cells_frame,
+    meanings_in_notebook,
+    partitions_frame,
+)
+
+__all__ = ["HIDE_VARIABLE", "MIN_VALUES", "DistrictAudit", "audit_district", "audit_pack_output", "privacy_note",
+           "protect_district"]
+EXECUTED = "_executed"
+#: Where a run keeps the figures its protection hides (``<district>.json``), read by the district's kernels.
+AUDIT_FOLDER = "_audit"
+@dataclass
+class DistrictAudit:
+    """One district's audit: what was read, how many cells and relations, and each hidden count's range."""
+
+    district: str
+    tables: int
+    cells: int
+    result: AuditResult
+    seconds: float
+    extract: str = ""
+    extra_hidden: int = 0
+    #: Hidden counts not protected before the protection hid more (``None``: no protection ran).
+    unprotected_before: int | None = None
+    rounds: list = field(default_factory=list)
+
+    @property
+    def hidden_counts(self) -> int:
+        return len(self.result.hidden)
+
+    @property
+    def unprotected(self) -> int:
+        return int((~self.result.hidden["protected"]).sum())
+
+    @property
+    def relations(self) -> int:
+        return int(sum(self.result.relations.values()))
+
+    @property
+    def passed(self) -> bool:
+        return self.result.passed
+
+    def summary(self) -> str:
+        """One line for a privacy officer.
+
+        >>> import pandas as pd
+        >>> result = AuditResult(pd.DataFrame({"protected": [True, True]}), {"parts add up": 3}, 5, 1, {}, 0.01)
+        >>> DistrictAudit("fresno", 4, 20, result, 0.5).summary()
+        'fresno: 4 tables, 20 cells, 3 relations, 2 hidden counts, 0 of them narrowed to fewer than 6 values (passed), 0.5 s'
+        """
+        before = ("" if self.unprotected_before is None else
+                  f"; before protection {self.unprotected_before}, {self.extra_hidden} more cells hidden")
+        return (f"{self.district}: {self.tables} tables, {self.cells} cells, {self.relations} relations, "
+                f"{self.hidden_counts} hidden counts, {self.unprotected} of them narrowed to fewer than {MIN_VALUES} "
+                f"values ({'passed' if self.passed else 'NOT PASSED'}){before}, {self.seconds:.1f} s")
+
+
+def hidden_figures_path(output: Path, district: str) -> Path:
+    """The file of figures a district's kernels hide beyond the rule (:data:`~flp_inquiry.measures.table_meaning.HIDE_VARIABLE`)."""
+    return Path(output) / AUDIT_FOLDER / f"{district}.json"
+
+
+def read_hidden_figures(output: Path, district: str) -> list[list[str]]:
+    path = hidden_figures_path(output, district)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+
+
+def notebook_meanings(output: Path, district: str) -> list[TableMeaning]:
+    """Every table meaning in a district's executed notebooks, each named by its report and place in it."""
+    folder = Path(output) / EXECUTED / district
+    meanings = []
+    for path in sorted(folder.rglob("*.ipynb")):
+        report = path.relative_to(Path(output) / EXECUTED).with_suffix("").as_posix()
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        for number, meaning in enumerate(meanings_in_notebook(notebook), 1):
+            meaning.table = f"{report}#{number} {meaning.table}".strip()
+            meanings.append(meaning)
+    return meanings
+
+
+def district_extract(output: Path, data: Path | None, district: str, year: int) -> tuple[pd.DataFrame | None, str]:
+    """The district's own aggregate extract, if the pack made one (for its partner's reports) or one is beside the data."""
+    from flp_inquiry.measures.extract_files import extract_folders, extract_paths
+
+    cache = Path(output) / "_cache" / "extracts"
+    folders = extract_folders(Path(data), cache) if data is not None else [cache]
+    for folder in folders:
+        csv_path, _ = extract_paths(district, year, folder)
+        if csv_path.is_file():
+            from flp_inquiry.spreadsheet import spreadsheet_text
+
+            extract = spreadsheet_text(pd.read_csv(csv_path, dtype=str, keep_default_na=False, na_values=[""]))
+            return extract, str(csv_path)
+    return None, ""
+
+
+def district_cells(output: Path, district: str, year: int | None = None,
+                   data: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int, str]:
+    """The cells and complete breakdowns of everything a district's reports (and its extract) publish."""
+    meanings = notebook_meanings(output, district)
+    extract_name = ""
+    if year is not None:
+        extract, extract_name = district_extract(output, data, district, year)
+        if extract is not None and not extract.empty:
+            meanings += extract_meanings(extract, f"extract {Path(extract_name).name}")
+    return cells_frame(meanings), partitions_frame(meanings), len(meanings), extract_name
+
+
+def audit_district(output: Path, district: str, year: int | None = None, data: Path | None = None) -> DistrictAudit:
+    """Audit everything one district's reports in a pack's output publish (and its extract, given the year)."""
+    started = time.perf_counter()
+    cells, partitions, tables, extract_name = district_cells(output, district, year, data)
+    result = audit_hidden_counts(cells, partitions, exact=False)
+    return DistrictAudit(district, tables, len(cells), result, time.perf_counter() - started, extract_name)
+
+
+def audit_pack_output(output: Path, districts: list[str] | None = None, year: int | None = None,
+                      data: Path | None = None) -> list[DistrictAudit]:
+    """Audit every district of a pack's output folder (each district's reports together)."""
+    folder = Path(output) / EXECUTED
+    if districts is None:
+        districts = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    return [audit_district(output, district, year, data) for district in districts]
+
+
+def protect_district(output: Path, district: str, year: int | None = None,
+                     data: Path | None = None) -> tuple[DistrictAudit, set[str]]:
+    """Audit a district; where a hidden count is not protected, add the figures to hide and say which reports show them.
+
+    Returns the audit (before protection; ``extra_hidden`` the figures added) and the reports
+    (``<district>/<question>/<slug>``) to run again with the figures hidden.
+    """
+    from flp_inquiry.files import write_atomic
+    from flp_inquiry.measures.audit_protection import protect_hidden_counts
+
+    started = time.perf_counter()
+    cells, partitions, tables, extract_name = district_cells(output, district, year, data)
+    result = audit_hidden_counts(cells, partitions, exact=False)
+    audit = DistrictAudit(district, tables, len(cells), result, 0.0, extract_name)
+    if result.passed:
+        audit.seconds = time.perf_counter() - started
+        return audit, set()
+    audit.unprotected_before = audit.unprotected
+    extra, _, _ = protect_hidden_counts(cells, partitions, exact_last=False, history=audit.rounds)
+    figures = {tuple(f) for f in read_hidden_figures(output, district)}
+    new = {(m, p) for m, p in zip(extra["measure"], extra["population"])} - figures
+    audit.extra_hidden = len(extra)
+    if new:
+        write_atomic(hidden_figures_path(output, district), json.dumps(sorted(map(list, figures | new)), indent=0))
+    # the reports that show any figure to hide; the extract's figures cannot be hidden by running a report again
+    reports = {table.split("#", 1)[0] for table in extra["table"] if not table.startswith("extract ")}
+    if any(table.startswith("extract ") for table in extra["table"]):
+        reports.add("extract")
+    audit.seconds = time.perf_counter() - started
+    return audit, reports if new else set()
+
+
+def privacy_note(audits: list[DistrictAudit]) -> dict:
+    """What the pack's index says of its privacy audit: cells hidden for privacy, and whether the audit passed.
+
+    >>> import pandas as pd
+    >>> result = AuditResult(pd.DataFrame({"protected": [True, True]}), {"parts add up": 3}, 5, 1, {}, 0.01)
+    >>> privacy_note([DistrictAudit("fresno", 4, 20, result, 0.5, extra_hidden=1, unprotected_before=1)])["sentence"]
+    '2 figures are hidden for privacy (fewer than 11 students, or hidden so that a smaller group cannot be worked out), 1 of them beyond the rule after the audit; the audit passed: no hidden count can be narrowed to fewer than 6 values from everything this pack publishes.'
+    """
+    hidden = sum(a.hidden_counts for a in audits)
+    extra = sum(a.extra_hidden for a in audits)
+    passed = all(a.passed for a in audits)
+    beyond = f", {extra} of them beyond the rule after the audit" if extra else ""
+    verdict = (f"the audit passed: no hidden count can be narrowed to fewer than {MIN_VALUES} values from everything "
+               "this pack publishes." if passed else
+               f"the audit did NOT pass: some hidden counts can be narrowed to fewer than {MIN_VALUES} values; "
+               "do not hand these reports out.")
+    return {"passed": passed, "hidden": hidden, "extra": extra, "details": [a.summary() for a in audits],
+            "sentence": f"{hidden} figures are hidden for privacy (fewer than 11 students, or hidden so that a smaller "
+                        f"group cannot be worked out){beyond}; {verdict}"}
