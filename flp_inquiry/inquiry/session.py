@@ -23,13 +23,8 @@ from flp_inquiry.inquiry import labels
 from flp_inquiry.measures import reference, students
 from flp_inquiry.measures.extract_files import PACK_EXTRACTS_VARIABLE
 from flp_inquiry.measures.metrics import FUNCTIONS
-from flp_inquiry.measures.table_meaning import (
-    MEANING_ATTRIBUTE,
-    NOT_ADDITIVE,
-    complete_dimensions,
-    metric_meaning,
-    parts_per_whole,
-)
+from flp_inquiry.measures.metric_meaning import complete_dimensions, metric_meaning, parts_per_whole
+from flp_inquiry.measures.table_meaning import MEANING_ATTRIBUTE, NOT_ADDITIVE
 from flp_inquiry.measures.state_context import state_files_from_environment
 
 ALL_SCHOOLS = "all"

@@ -31,14 +31,8 @@ from flp_inquiry.measures.suppression import (
     OVERLAPPING_ATTRIBUTE,
     suppress_small_cells,
 )
-from flp_inquiry.measures.table_meaning import (
-    HIDE_VARIABLE,
-    MEANING_ATTRIBUTE,
-    MIMETYPE,
-    figures_to_hide,
-    hide_figures,
-    table_meaning,
-)
+from flp_inquiry.measures.metric_meaning import figures_to_hide, hide_figures, table_meaning
+from flp_inquiry.measures.table_meaning import HIDE_VARIABLE, MEANING_ATTRIBUTE, MIMETYPE
 
 # ---------------------------------------------------------------------------
 # tables a principal reads

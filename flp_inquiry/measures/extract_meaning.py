@@ -8,26 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flp_inquiry.measures.table_meaning import METRIC_MEASURES, Count, Rate, TableMeaning, population_key
+from flp_inquiry.measures.metric_meaning import extract_measures
+from flp_inquiry.measures.table_meaning import Count, Rate, TableMeaning, population_key
 
-#: The extract's metric names (:data:`flp_inquiry.measures.metrics.METRICS`) -> the metric functions'.
-EXTRACT_METRIC_FUNCTIONS = {
-    "percent_met": "percent_met", "participation": "participation_rate", "dfs": "distance_from_standard",
-    "elpi": "english_learner_progress", "reclassification": "reclassification_rate",
-    "ltel": "long_term_english_learners", "chronic_absence": "chronic_absenteeism", "algebra_by_8": "algebra_by_grade",
-    "grad_rate": "graduation_rate", "ag_rate": "a_g_completion_rate",
-}
 #: Columns worked out from a group's rate (hidden with it).
 FROM_THE_RATE = ("value", "change", "status_level", "change_level", "colour", "colour_name")
-
-
-def _measures(metric: str, subject) -> tuple[str, str | None] | None:
-    function = EXTRACT_METRIC_FUNCTIONS.get(metric)
-    if function is None:
-        return None
-    words = {"subject": subject if isinstance(subject, str) else "", "grade": 8}
-    count, numerator = METRIC_MEASURES[function]
-    return count.format(**words), numerator.format(**words) if numerator else None
 
 
 def _population(row, group_type: str) -> dict:
@@ -51,7 +36,7 @@ def extract_meanings(extract: pd.DataFrame, name: str) -> list[TableMeaning]:
     meanings = []
     for (metric, subject, group_type), rows in extract.groupby(["metric", "subject", "group_type"], dropna=False,
                                                                sort=False):
-        measures = _measures(metric, subject)
+        measures = extract_measures(metric, subject)
         if measures is None:
             continue
         count, numerator = measures
@@ -92,7 +77,7 @@ def hide_extract_figures(extract: pd.DataFrame, figures: frozenset[tuple[str, st
         return extract
     result = extract.copy()
     for position, row in enumerate(extract.to_dict("records")):
-        measures = _measures(row["metric"], row["subject"])
+        measures = extract_measures(row["metric"], row["subject"])
         if measures is None:
             continue
         key = population_key(_population(row, row["group_type"]))

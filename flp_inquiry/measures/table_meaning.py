@@ -27,7 +27,7 @@ A table's meaning travels from the kernel as JSON (:meth:`TableMeaning.to_json`)
 metadata of the display output that shows it (``MIMETYPE``), so the audit reads every
 executed notebook of a pack (:func:`meanings_in_notebook`).  A table made by a metric
 (:meth:`flp_inquiry.inquiry.session.Inquiry.metric`) carries what it counts in its ``attrs``
-(:data:`MEANING_ATTRIBUTE`, :func:`metric_meaning`); :func:`table_meaning` turns that, the table
+(:data:`MEANING_ATTRIBUTE`, :mod:`flp_inquiry.measures.metric_meaning`), which turns that, the table
 before and after suppression, into the declaration the reader table shows with it.
 """
 from __future__ import annotations
@@ -37,11 +37,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from flp_inquiry.errors import ParameterError
-from flp_inquiry.measures.dashboard import round_half_away
 
 #: Where a table's meaning travels: the metadata of the display output that shows it.
 MIMETYPE = "application/vnd.flp-inquiry.table-meaning+json"
@@ -53,7 +51,7 @@ DIMENSIONS = ("school", "grade", "el_status", "ethnicity", "sed", "swd", "gender
               "dashboard_group", "course_title")
 #: Columns of words a table may gain after its metric without counting anything else (intervals in words).
 WORD_COLUMNS = frozenset({"interval"})
-#: Where a metric's table keeps what it counts (``DataFrame.attrs``): see :func:`metric_meaning`.
+#: Where a metric's table keeps what it counts (``DataFrame.attrs``): see :func:`flp_inquiry.measures.metric_meaning.metric_meaning`.
 MEANING_ATTRIBUTE = "flp_inquiry.meaning"
 #: The environment variable naming a JSON file of figures to hide beyond the rule (the pack's
 #: protection, :mod:`flp_inquiry.measures.audit_protection`): ``[[measure, population], ...]``.
@@ -102,23 +100,6 @@ PARTITION_COLUMNS = ["table", "measure", "population", "dimension", "within"]
 #: Why a count is hidden: under 11; beside one under 11; hidden before the table saw it (``hidden``: 0 or
 #: more, the reason not known); a rate's numerator goes ``with its count`` or alone.
 HIDDEN_REASONS = ("small", "complementary", "hidden", "with its count")
-
-#: A metric function (``Inquiry.metric``'s name) -> the measure its ``n`` counts and its ``value``'s
-#: numerator (``None``: not a rate, such as a mean); ``{subject}`` and ``{grade}`` from its options.
-METRIC_MEASURES: dict[str, tuple[str, str | None]] = {
-    "percent_met": ("{subject}.tested", "{subject}.met"),
-    "participation_rate": ("participation.{subject}.enrolled", "participation.{subject}.tested"),
-    "distance_from_standard": ("{subject}.tested", None),
-    "english_learner_progress": ("elpi.students", "elpi.progressed"),
-    "reclassification_rate": ("reclassification.els", "reclassification.reclassified"),
-    "long_term_english_learners": ("ltel.els", "ltel.long_term"),
-    "chronic_absenteeism": ("chronic_absence.enrolled", "chronic_absence.absent"),
-    "algebra_by_grade": ("algebra_by_{grade}.students", "algebra_by_{grade}.completed"),
-    "d_or_f_rate": ("marks.given", "marks.d_or_f"),
-    "graduation_rate": ("graduation.cohort", "graduation.graduated"),
-    "a_g_completion_rate": ("graduation.graduated", "a_g.completed"),
-}
-
 
 def population_key(population: Mapping[str, Any]) -> str:
     """A population as one canonical string: dimensions sorted, values as text, ``all`` left out.
@@ -349,181 +330,3 @@ def meanings_in_notebook(notebook) -> list[TableMeaning]:
             if data is not None:
                 found.append(TableMeaning.from_json(data if isinstance(data, Mapping) else json.loads(data)))
     return found
-
-
-# ---------------------------------------------------------------------------
-# a metric table's meaning, from the kernel
-# ---------------------------------------------------------------------------
-
-def metric_meaning(metric: str, options: Mapping[str, Any], population: Mapping[str, Any],
-                   complete: Sequence[str] = (), columns: Sequence[str] = ()) -> dict | None:
-    """What a metric's table counts, for its ``attrs`` (:data:`MEANING_ATTRIBUTE`); ``None`` for an unknown metric.
-
-    ``population`` is the scope (``{"school": ...}``), ``complete`` the grouping columns whose
-    rows were found to make up their whole (:func:`complete_dimensions`), ``columns`` the table's
-    columns (a table made from it with a new column of groups is another table: :func:`table_meaning`).
-
-    >>> metric_meaning("percent_met", {"subject": "math"}, {"school": "A"}, ["el_status"])
-    {'count': 'math.tested', 'numerator': 'math.met', 'population': {'school': 'A'}, 'complete': {'el_status': {}}, 'columns': []}
-    >>> metric_meaning("algebra_by_grade", {}, {})["numerator"], metric_meaning("growth", {}, {})
-    ('algebra_by_8.completed', None)
-    """
-    if metric not in METRIC_MEASURES:
-        return None
-    words = {"subject": options.get("subject", ""), "grade": options.get("grade", 8)}
-    count, numerator = METRIC_MEASURES[metric]
-    return {"count": count.format(**words), "numerator": numerator.format(**words) if numerator else None,
-            "population": {str(k): _value_text(v) for k, v in population.items()},
-            "complete": {d: {} for d in complete} if not isinstance(complete, Mapping) else dict(complete),
-            "columns": list(columns)}
-
-
-def parts_per_whole(table: pd.DataFrame, dimension: str) -> dict[str, int]:
-    """How many rows (parts) each whole of ``dimension`` has in ``table``: a table that lost some is no longer complete.
-
-    >>> parts_per_whole(pd.DataFrame({"grade": [3, 4, 3], "school_year": [2024, 2024, 2025], "n": 1}), "grade")
-    {'2024': 2, '2025': 1}
-    """
-    others = [c for c in table.columns if (c in DIMENSIONS or c == "grade_span") and c != dimension]
-    keys = ["|".join(_value_text(v) for v in row) for row in table[others].itertuples(index=False)] if others else \
-        [""] * len(table)
-    return {key: int(count) for key, count in pd.Series(keys, dtype=object).value_counts(sort=False).items()}
-
-
-def complete_dimensions(parts: pd.DataFrame, wholes: Mapping[str, pd.DataFrame], n: str = "n") -> list[str]:
-    """The grouping columns of ``parts`` whose rows add up to the whole (``wholes[column]``: the metric without it).
-
-    A breakdown may leave students out (no group recorded): then its groups are parts of the
-    whole, not all of it, and only "at most the whole" holds.
-
-    >>> parts = pd.DataFrame({"el_status": ["EL", "EO", "EL"], "school_year": [2025, 2025, 2024], "n": [4, 6, 5]})
-    >>> wholes = {"el_status": pd.DataFrame({"school_year": [2025, 2024], "n": [10, 7]})}
-    >>> complete_dimensions(parts, wholes)  # 2024: 5 of 7
-    []
-    >>> complete_dimensions(parts.iloc[:2], wholes)
-    ['el_status']
-    """
-    found = []
-    for column, whole in wholes.items():
-        others = [c for c in parts.columns if (c in DIMENSIONS or c == "grade_span") and c != column]
-        if column not in parts or n not in whole or any(c not in whole for c in others):
-            continue
-        if others and whole.duplicated(others).any():
-            continue
-        summed = pd.to_numeric(parts[n], errors="coerce").groupby([parts[c] for c in others] if others else
-                                                                 [0] * len(parts)).sum()
-        totals = (whole.set_index(others)[n] if others else pd.Series([whole[n].sum()], index=[0]))
-        totals = pd.to_numeric(totals, errors="coerce")
-        aligned = totals.reindex(summed.index)
-        if len(summed) and aligned.notna().all() and bool((summed == aligned).all()):
-            found.append(column)
-    return found
-
-
-def table_meaning(table: pd.DataFrame, hidden: pd.DataFrame, info: Mapping, name: str, *,
-                  shown_columns: Sequence[str], counts: Mapping[str, Sequence[str]], decimals: int,
-                  min_n: int = 11) -> TableMeaning | None:
-    """A reader table's meaning: ``table`` before suppression, ``hidden`` after, ``info`` from its metric.
-
-    Only the metric's own ``n`` and its ``value`` (a rate) are declared; other columns (a
-    second subject set beside it, intervals) are not counted figures the audit knows.
-
-    >>> info = metric_meaning("chronic_absenteeism", {}, {}, {"el_status": {"2025": 3}}, ["el_status", "school_year", "n", "value"])
-    >>> raw = pd.DataFrame({"el_status": ["EL", "EO", "TBD"], "school_year": 2025, "n": [261, 599, 4],
-    ...                     "value": [27.97, 20.03, 25.0]})
-    >>> hidden = raw.astype(object).assign(n=[261, "*", "*"], value=[27.97, "*", "*"])
-    >>> meaning = table_meaning(raw, hidden, info, "t#1", shown_columns=["el_status", "n", "value"],
-    ...                         counts={"n": ["value"]}, decimals=1)
-    >>> meaning.complete, [(r["n"], r["value"], r.get("hidden")) for r in meaning.rows]
-    ({'el_status': 'all'}, [(261, 28.0, None), ('*', '*', {'n': 'complementary'}), ('*', '*', {'n': 'small'})])
-    """
-    if not info or "n" not in table or "n" not in counts:
-        return None
-    stamped = set(info.get("columns", ()))
-    if stamped and any(column not in stamped and column not in WORD_COLUMNS
-                       and not pd.api.types.is_numeric_dtype(table[column]) for column in table.columns):
-        return None  # groups added after the metric (a split of its students): not the metric's table any more
-    dimensions = [c for c in table.columns if c in DIMENSIONS]
-    population = dict(info.get("population", {}))
-    span = "grade_span" in table and "grade" not in table and table["grade_span"].nunique() == 1
-    if span:  # Distance from Standard: one grade span's students
-        population["grade"] = _value_text(table["grade_span"].iloc[0])
-    count_list = [Count("n", info["count"], displayed="n" in shown_columns)]
-    rates = ([Rate("value", info["numerator"], "n", decimals)]
-             if info.get("numerator") and "value" in table and "value" in counts["n"] and "value" in shown_columns else [])
-    raw_counts = pd.to_numeric(table["n"], errors="coerce")
-    rows = []
-    for position in range(len(table)):
-        row: dict = {d: _value_text(table[d].iloc[position]) for d in dimensions}
-        if "grade_span" in table and not span and "grade" not in table:
-            row.setdefault("population", {})["grade"] = _value_text(table["grade_span"].iloc[position])
-        shown_n = hidden["n"].iloc[position]
-        if shown_n == "*":
-            raw = raw_counts.iloc[position]
-            row["n"] = "*"
-            row["hidden"] = {"n": "hidden" if pd.isna(raw) else "small" if raw < min_n else "complementary"}
-        elif pd.isna(raw_counts.iloc[position]):
-            row["n"] = None  # no figure at all
-        else:
-            row["n"] = int(raw_counts.iloc[position])
-        for rate in rates:
-            value = hidden[rate.column].iloc[position]
-            number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-            row[rate.column] = "*" if value == "*" else (None if pd.isna(number)
-                                                         else float(np.ravel(round_half_away(np.array([number]), decimals))[0] + 0.0))
-        rows.append(row)
-    # complete where every whole still has all of its parts (a query may have dropped some grades, say)
-    stamped_parts = info.get("complete", {})
-    complete = {d: "all" for d in stamped_parts if d in dimensions and d not in NOT_ADDITIVE
-                and all(stamped_parts[d].get(key) == count for key, count in parts_per_whole(table, d).items())}
-    return TableMeaning(name, population, dimensions, count_list, rates, complete, rows)
-
-
-def figures_to_hide(path: str | None) -> frozenset[tuple[str, str]]:
-    """The figures a pack's protection hides beyond the rule: ``(measure, population)`` pairs from a JSON file.
-
-    >>> figures_to_hide(None)
-    frozenset()
-    """
-    if not path:
-        return frozenset()
-    with open(path, encoding="utf-8") as handle:
-        return frozenset((str(m), str(p)) for m, p in json.load(handle))
-
-
-def hide_figures(meaning: TableMeaning, hidden: pd.DataFrame, figures: frozenset[tuple[str, str]],
-                 counts: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """``hidden`` (a table after suppression) with every figure of ``figures`` it shows hidden too, and ``meaning`` to match.
-
-    A count hidden takes the figures shown with it (as the rule does); a rate alone leaves its count.
-
-    >>> m = TableMeaning("t#1", {}, ["el_status"], [Count("n", "k")], [Rate("value", "r", "n", 1)],
-    ...                  rows=[{"el_status": "EL", "n": 40, "value": 10.0}, {"el_status": "EO", "n": 50, "value": 20.0}])
-    >>> t = pd.DataFrame({"el_status": ["EL", "EO"], "n": [40, 50], "value": [10.0, 20.0]}, dtype=object)
-    >>> hide_figures(m, t, frozenset({("k", "el_status=EL"), ("r", "el_status=EO")}), {"n": ["value"]}).values.tolist()
-    [['EL', '*', '*'], ['EO', 50, '*']]
-    >>> m.rows[0]["hidden"], m.rows[1]["hidden"]
-    ({'n': 'complementary'}, {'value': 'alone'})
-    """
-    if not figures:
-        return hidden
-    result = hidden.copy()
-    for position, row in enumerate(meaning.rows):  # (one row of the meaning per row of the table)
-        population = population_key({**meaning.population, **{d: row[d] for d in meaning.dimensions if d in row},
-                                     **row.get("population", {})})
-        for count in meaning.counts:
-            if row.get(count.column) not in (None, "*") and (count.measure, population) in figures:
-                row[count.column] = "*"
-                row.setdefault("hidden", {})[count.column] = "complementary"
-                for column in [count.column, *counts.get(count.column, ())]:
-                    if column in result:
-                        result.iloc[position, result.columns.get_loc(column)] = "*"
-                for rate in meaning.rates:
-                    if rate.of == count.column and row.get(rate.column) is not None:
-                        row[rate.column] = "*"
-        for rate in meaning.rates:
-            if row.get(rate.column) not in (None, "*") and (rate.numerator, population) in figures:
-                row[rate.column] = "*"
-                row.setdefault("hidden", {})[rate.column] = "alone"
-                result.iloc[position, result.columns.get_loc(rate.column)] = "*"
-    return result
