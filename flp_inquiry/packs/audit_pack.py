@@ -186,16 +186,16 @@ def privacy_note(audits: list[DistrictAudit]) -> dict:
     >>> import pandas as pd
     >>> result = AuditResult(pd.DataFrame({"protected": [True, True]}), {"parts add up": 3}, 5, 1, {}, 0.01)
     >>> privacy_note([DistrictAudit("fresno", 4, 20, result, 0.5, extra_hidden=1, unprotected_before=1)])["sentence"]
-    '2 figures are hidden for privacy (fewer than 11 students, or hidden so that a smaller group cannot be worked out), 1 of them beyond the rule after the audit; the audit passed: no hidden count can be narrowed to fewer than 6 values from everything this pack publishes.'
+    '2 counts are hidden for privacy (fewer than 11 students, or hidden so that a smaller group cannot be worked out); after the audit, 1 more figures were hidden so that none can be worked out; the audit passed: no hidden count can be narrowed to fewer than 6 values from everything this pack publishes.'
     """
     hidden = sum(a.hidden_counts for a in audits)
     extra = sum(a.extra_hidden for a in audits)
     passed = all(a.passed for a in audits)
-    beyond = f", {extra} of them beyond the rule after the audit" if extra else ""
+    beyond = f"; after the audit, {extra} more figures were hidden so that none can be worked out" if extra else ""
     verdict = (f"the audit passed: no hidden count can be narrowed to fewer than {MIN_VALUES} values from everything "
                "this pack publishes." if passed else
                f"the audit did NOT pass: some hidden counts can be narrowed to fewer than {MIN_VALUES} values; "
                "do not hand these reports out.")
     return {"passed": passed, "hidden": hidden, "extra": extra, "details": [a.summary() for a in audits],
-            "sentence": f"{hidden} figures are hidden for privacy (fewer than 11 students, or hidden so that a smaller "
+            "sentence": f"{hidden} counts are hidden for privacy (fewer than 11 students, or hidden so that a smaller "
                         f"group cannot be worked out){beyond}; {verdict}"}
