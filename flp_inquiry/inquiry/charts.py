@@ -355,8 +355,11 @@ def _trend_panels(shown: pd.DataFrame, series: str, names: list[str], value: str
         x=x_axis, y=y_axis, tooltip=tooltip)
     panel = alt.layer(line, points, data=shown).properties(width=PANEL_WIDTH, height=100)
     header = alt.Header(title=None, labelFontSize=12, labelFontWeight="bold", labelAnchor="start")
+    # each panel its own x axis: with shared ones Vega-Lite draws an axis under every column of the last row,
+    # under an empty cell too, and a panel above an empty cell shows no years at all
     return panel.facet(facet=alt.Facet(f"{series}:N", sort=names, header=header, title=None), columns=3).properties(
-        title=alt.TitleParams(title, subtitle=value_title, anchor="start"), description=description)
+        title=alt.TitleParams(title, subtitle=value_title, anchor="start"), description=description
+    ).resolve_axis(x="independent")
 
 
 def interval_chart(
@@ -494,7 +497,7 @@ def stacked_share_chart(
         header = alt.Header(title=None, labelFontWeight="bold", labelAnchor="start")
         return alt.layer(bars, data=shown).properties(width=PANEL_WIDTH).facet(
             facet=alt.Facet(f"{stack}:N", sort=order, header=header, title=None), columns=3).properties(
-            title=title, description=description)
+            title=title, description=description).resolve_axis(x="independent")  # (as in _trend_panels)
     colours = LEVEL_COLOURS[: len(order)]
     shown = shown.assign(share=shown[value] / 100,
                          stack_rank=shown[stack].map({name: rank for rank, name in enumerate(order)}),

@@ -95,6 +95,12 @@ class Figure:
 
         >>> Figure.difference(Figure.of(20.0, "%"), Figure.of(60.0, "%")).text
         '40.0 percentage points lower'
+
+        It is the difference of the figures as shown, so that "-65.4 against -37.0" reads 28.4 lower
+        (the unrounded -65.44 and -36.96 are 28.48 apart).
+
+        >>> Figure.difference(Figure.of(-65.44, "points"), Figure.of(-36.96, "points")).text
+        '28.4 points lower'
         """
         return cls._between(reference, value, unit, "difference", ("{} higher", "{} lower", "about the same"))
 
@@ -102,6 +108,8 @@ class Figure:
     def _between(cls, first, second, unit, kind, words) -> "Figure":
         unit = unit or next(f.unit for f in (first, second) if isinstance(f, Figure))
         a, b = (f.value if isinstance(f, Figure) else float(f) for f in (first, second))
+        if kind == "difference":  # a gap between two figures shown side by side is their shown difference
+            a, b = (float(round_half_away(x)) for x in (a, b))  # (a change is the Dashboard's: before rounding)
         amount = b - a
         above, below, none = words
         size = abs(round_half_away(amount))

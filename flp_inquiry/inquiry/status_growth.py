@@ -21,8 +21,8 @@ from flp_inquiry.measures.suppression import CAUTION_N, HIDDEN, suppress_small_c
 #: matched cohort starts (grade 11 from grade 8: three).
 SPANS = {"3-8": ("4-8", 1), "11": ("11", 3)}
 #: The four corners of a status x growth chart: (status at or above the district's, growth at or above 0).
-CORNERS = {(False, True): "low status, high growth", (False, False): "low status, low growth",
-           (True, True): "high status, high growth", (True, False): "high status, low growth"}
+CORNERS = {(False, True): "low status, typical growth or more", (False, False): "low status, growth below typical",
+           (True, True): "high status, typical growth or more", (True, False): "high status, growth below typical"}
 #: z of a two-sided 95% interval.
 Z_95 = 1.959964
 COLUMNS = ["grade_span", "growth_span", "status_n", "status", "district_status", "growth_n", "growth",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import errno
 import io
-import json
 import os
 import signal
 import subprocess
@@ -122,11 +121,14 @@ def test_harmonise_on_a_full_disk(earlier, tmp_path, capsys, monkeypatch):
 #: The harmonise command, paused (while reading the exports, or with every table written into the
 #: hidden folder but not yet swapped in) so that a signal finds it there.
 PAUSED_HARMONISE = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
     from pathlib import Path
     from flp_inquiry import cli
     from flp_inquiry.ingest import harmonise
 
+    # Ctrl-C as a terminal delivers it, even when the test itself runs in the background (where
+    # the shell hands its children SIGINT ignored, and Python then never raises KeyboardInterrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     marker, phase = Path(sys.argv[1]), sys.argv[2]
 
     def pause():

@@ -212,7 +212,7 @@ def test_more_than_four_lines_become_panels_on_one_scale():
     spec = every_chart()["seven lines as panels"].to_dict()
     assert spec["facet"]["field"] == "grade" and spec["columns"] == 3
     assert spec["facet"]["sort"] == [f"Grade {g}" for g in range(3, 10)]  # the table's order, not 'Grade 10' first
-    assert "resolve" not in spec  # one y scale shared by every panel
+    assert spec["resolve"] == {"axis": {"x": "independent"}}  # one y scale shared by every panel, years under each
     assert spec["description"].startswith("Line charts of Points over School year, one panel each for Grade 3,")
 
 

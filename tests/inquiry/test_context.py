@@ -123,3 +123,41 @@ def _rates(values, reference):
 def test_particular_areas_or_across_the_board(penasco, values, verdict):
     hypothesis = particular_areas(penasco, _rates(values, [80.0, 50.0, 20.0]))
     assert hypothesis.verdict == verdict, hypothesis.claim()
+
+
+def test_each_question_sets_its_headline_figures_beside_the_district_and_the_partner(penasco, sample_harmonised):
+    from flp_inquiry.inquiry.findings import headline_context
+
+    district = start_inquiry("fresno", 2025, "all", sample_harmonised)
+    whole = common_metrics(district).set_index("indicator")
+    shown, notes = headline_context(penasco, "mathematics")
+    rows = shown.data.set_index("Indicator")
+    assert list(rows.index) == ["Math: percent met or exceeded", "Math: distance from standard, grades 3-8",
+                                "Algebra 1 / Integrated 1 by grade 8 (C or better)"]
+    for indicator in rows.index:  # the district column is the district report's own figure, rounded as shown
+        assert rows.loc[indicator, "Fresno Unified (district)"] == round(float(whole.loc[indicator, "value"]), 1)
+    # Peñasco's grades 6, 7, 8: 62, 72 and 52 students at -75.6, -82.3, -73.8 -> -14450.4 / 186 = -77.7
+    assert rows.loc["Math: distance from standard, grades 3-8", "2024-25"] == -77.7
+    assert notes[0].startswith("Fresno Unified's figures: the whole district")
+    ela, _ = headline_context(penasco, "mathematics", subject="ela")
+    assert list(ela.data["Indicator"]) == ["ELA: percent met or exceeded", "ELA: distance from standard, grades 3-8"]
+
+
+def test_a_question_the_school_does_not_count_shows_no_headline_table(sample_harmonised):
+    from flp_inquiry.inquiry.findings import headline_context
+
+    middle_school = start_inquiry("fresno", 2025, PENASCO, sample_harmonised)
+    shown, notes = headline_context(middle_school, "college_career")  # graduation: grades 9-12 only
+    assert shown.data.empty and notes == []
+
+
+def test_a_state_file_without_the_questions_indicators_leaves_no_empty_california_column(sample_harmonised, tmp_path):
+    from flp_inquiry.inquiry.findings import headline_context
+
+    state = write_state_file(tmp_path, 2025, ela=47.5, math=35.25)  # CAASPP only: no graduation figures
+    orchard = start_inquiry("fresno", 2025, "Sample Orchard High", sample_harmonised)
+    graduation, notes = headline_context(dataclasses.replace(orchard, state_files=(state,)), "college_career")
+    assert "California" not in graduation.data.columns
+    assert notes[-1] == "The state's files given hold no California figure for these indicators."
+    mathematics, _ = headline_context(dataclasses.replace(orchard, state_files=(state,)), "mathematics")
+    assert mathematics.data.set_index("Indicator").loc["Math: percent met or exceeded", "California"] == 35.3

@@ -59,7 +59,7 @@ def test_the_planted_grade7_drop_is_taken_apart(explorer):
     assert f"At {PENASCO}, chronic absence among English learners" in surprising
     assert "trend" in analysis.charts
     # two schools have grade 7 English learners: too few for a funnel plot (5), a sentence says so instead
-    assert "funnel" not in analysis.charts and "too few to hold against funnel limits" in surprising
+    assert "funnel" not in analysis.charts and "too few to tell whether one stands out by more than chance" in surprising
     assert {"attendance", "matched"} <= set(analysis.tables)
     # 23 grade 7 English learners at two schools, neither with 11: the breakdown of the gap by school would
     # show its Total row alone, which the sentence gives; the change taken apart keeps its Total row, whose

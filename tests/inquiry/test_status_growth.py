@@ -66,7 +66,7 @@ def test_the_poorest_zone_school_is_low_status_high_growth(districts, district, 
     table = status_beside_growth(Inquiry(district, year, "all", districts[district]), "math").set_index("school")
     row = table.loc[school]
     assert row["status"] < row["district_status"]
-    assert row["corner"] == "low status, high growth"
+    assert row["corner"] == "low status, typical growth or more"
     assert table["growth"].astype(float).idxmax() == school
 
 

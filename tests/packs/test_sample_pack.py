@@ -165,7 +165,7 @@ def test_a_school_explorer_report_says_which_grades_it_takes_apart(reports, samp
     text = _text(sample_pack, "fresno", "root_cause_explorer", PENASCO)
     for sentence in (
         "The gap in math distance from standard: English learners in Grade 7, -205.2 points against -47.1 points "
-        "for other students in Grade 7 (158.0 points lower).",
+        "for other students in Grade 7 (158.1 points lower).",  # the shown figures' difference: -205.2 + 47.1
         "The largest change in math distance from standard from 2023-24 to 2024-25: English learners in Grade 7, "
         "from -159.2 points to -205.2 points (down 46.0 points).",
         "English learners in Grade 7 make up the largest part of the gap between English learners in Grades 6-8 "

@@ -36,7 +36,13 @@ from flp_inquiry.inquiry.findings.comparisons import (  # noqa: F401
     describe_extremes,
     describe_funnel,
 )
-from flp_inquiry.inquiry.findings.context import context_caption, context_columns, with_context  # noqa: F401,E402
+from flp_inquiry.inquiry.findings.context import (  # noqa: F401,E402
+    context_caption,
+    context_columns,
+    headline_caption,
+    headline_context,
+    with_context,
+)
 from flp_inquiry.inquiry.findings.dashboard_view import (  # noqa: F401,E402
     dashboard_colours,
     describe_watched,
@@ -56,16 +62,16 @@ from flp_inquiry.inquiry.findings.glance import (  # noqa: F401
     partner_figures,
     with_partner,
 )
-from flp_inquiry.inquiry.findings.held import (  # noqa: F401
-    describe_data_held,
-    describe_data_missing,
-    lacks,
-)
 from flp_inquiry.inquiry.findings.glance_hypotheses import (  # noqa: F401,E402
     common_metrics_hypotheses,
     common_metrics_questions,
 )
 from flp_inquiry.inquiry.findings.growth import describe_status_growth  # noqa: F401,E402
+from flp_inquiry.inquiry.findings.held import (  # noqa: F401
+    describe_data_held,
+    describe_data_missing,
+    lacks,
+)
 from flp_inquiry.inquiry.findings.hypotheses import (  # noqa: F401,E402
     attendance_hypotheses,
     college_career_hypotheses,
@@ -109,6 +115,8 @@ from flp_inquiry.inquiry.prose import Code, Emphasis, Prose, Strong, bullets, he
 __all__ = [
     "context_caption",
     "context_columns",
+    "headline_caption",
+    "headline_context",
     "with_context",
     "dashboard_colours",
     "describe_watched",

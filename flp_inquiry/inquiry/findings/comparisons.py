@@ -147,18 +147,18 @@ def describe_funnel(limits: pd.DataFrame, unit_col: str, *, what: str, min_units
     Fewer than five units with 11 or more students: no funnel.
 
     >>> describe_funnel(t.iloc[:2], "school", what="chronic absence")
-    'Only 2 schools have 11 or more students for chronic absence: too few to hold against funnel limits.'
+    'Only 2 schools have 11 or more students for chronic absence: too few to tell whether one stands out by more than chance.'
     >>> describe_funnel(t.assign(n=8), "school", what="chronic absence")
-    'No school has 11 or more students for chronic absence, so no school can be held against funnel limits.'
+    'No school has 11 or more students for chronic absence, so no school can be set against the others.'
     """
     shown = shown_rows(limits)
     units = labels.GROUP_TYPE_LABELS.get(unit_col, unit_col).lower()
     if shown.empty:
-        return f"No {units} has 11 or more students for {what}, so no {units} can be held against funnel limits."
+        return f"No {units} has 11 or more students for {what}, so no {units} can be set against the others."
     if len(shown) < min_units:
         have = "has" if len(shown) == 1 else "have"
         return (f"Only {len(shown)} {units}{'s' if len(shown) != 1 else ''} {have} 11 or more students for {what}: "
-                "too few to hold against funnel limits.")
+                "too few to tell whether one stands out by more than chance.")
     outside = shown[shown["funnel_zone"].astype(str).str.startswith("outside")]
     if outside.empty:
         return with_source(Claim.of(f"Every {units} with 11 or more students is inside the 99.8% limits for {what}: "
@@ -175,7 +175,7 @@ def describe_bottleneck(bottleneck: pd.DataFrame, year: int, source=None) -> Cla
 
     >>> t = pd.DataFrame({"school_year": [2025], "n": [80], "value": [72.5], "moved_up": [15.0]})
     >>> describe_bottleneck(t, 2025)
-    "Level-3 bottleneck: of last year's English learners at ELPAC level 3, 72.5% were still at level 3 in 2024-25 and 15.0% reached level 4 (80 students)."
+    "Level-3 bottleneck: of last year's 80 English learners at ELPAC level 3 tested again, 72.5% were still at level 3 in 2024-25 and 15.0% reached level 4."
     """
     shown = shown_rows(bottleneck)
     shown = shown[shown["school_year"] == year]
@@ -183,6 +183,7 @@ def describe_bottleneck(bottleneck: pd.DataFrame, year: int, source=None) -> Cla
         return f"Fewer than 11 English learners were at ELPAC level 3 last year and tested again in {labels.school_year_label(year)}."
     row = shown.iloc[0]
     return with_source(Claim.of(
-        "Level-3 bottleneck: of last year's English learners at ELPAC level 3, ", Figure.of(row["value"], "%"),
+        "Level-3 bottleneck: of last year's ", Figure(float(row["n"]), "students", "count", str(int(row["n"]))),
+        " English learners at ELPAC level 3 tested again, ", Figure.of(row["value"], "%"),
         f" were still at level 3 in {labels.school_year_label(year)} and ", Figure.of(row["moved_up"], "%"),
-        " reached level 4 (", Figure.count(row["n"]), ")."), source)
+        " reached level 4."), source)

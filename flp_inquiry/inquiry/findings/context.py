@@ -110,10 +110,14 @@ def context_caption(inquiry) -> str:
     >>> context_caption(Inquiry("fresno", 2025, "all", None))
     'The common metrics of Fresno Unified, 2024-25 and 2023-24, beside the partner district and California'
     """
-    beside = "the partner district and California" if inquiry.whole_district else \
-        "the district, the partner district and California"
     return (f"The common metrics of {inquiry.scope_label}, {inquiry.year_label} and "
-            f"{labels.school_year_label(inquiry.prior_year)}, beside {beside}")
+            f"{labels.school_year_label(inquiry.prior_year)}, beside {_beside(inquiry)}")
+
+
+def _beside(inquiry) -> str:
+    """What a school's figures are set beside (a district's own figures are the district's)."""
+    return "the partner district and California" if inquiry.whole_district else \
+        "the district, the partner district and California"
 
 
 def context_columns(inquiry) -> dict[str, str]:
@@ -126,3 +130,52 @@ def context_columns(inquiry) -> dict[str, str]:
     columns = {} if inquiry.whole_district else {"district_value": f"{inquiry.district_name} (district)"}
     return {**columns, "partner_value": f"{labels.district_label(inquiry.partner)} (partner district)",
             "state_value": "California"}
+
+
+#: The common metrics each question's report sets beside the district, the partner and California
+#: (``metric, subject``; a school's own grade span is the one shown, as in the common metrics).
+HEADLINE_METRICS = {
+    "mathematics": [("percent_met", "math"), ("dfs", "math"), ("algebra_by_8", "")],
+    "english_learners": [("elpi", ""), ("reclassification", "")],
+    "attendance": [("chronic_absence", "")],
+    "college_career": [("grad_rate", ""), ("ag_rate", "")],
+}
+
+
+def headline_context(inquiry, question: str, subject: str = "math"):
+    """The question's headline figures this year beside the school's district, the partner and California.
+
+    Returns the reader table (:class:`flp_inquiry.inquiry.tables.ReaderTable`) and the notes on
+    where the figures come from.  The rows are the common metrics of :data:`HEADLINE_METRICS` that
+    the school counts, as the common metrics report shows them; a K-8 school's report on graduation
+    has none, and then shows neither table nor notes.  ``subject`` is the report's (the
+    mathematics notebook also runs for ELA: then its rows are ELA's, without Algebra 1).
+
+    >>> sorted(HEADLINE_METRICS)
+    ['attendance', 'college_career', 'english_learners', 'mathematics']
+    """
+    from flp_inquiry.inquiry.findings.glance import common_metrics
+    from flp_inquiry.inquiry.tables import reader_table
+
+    wanted = {(metric, subject if kind == "math" else kind) for metric, kind in HEADLINE_METRICS[question]
+              if subject == "math" or metric != "algebra_by_8"}
+    glance = common_metrics(inquiry, only=wanted)
+    table, notes = with_context(inquiry, glance[glance["not_counted"] == ""].reset_index(drop=True))
+    columns = context_columns(inquiry)
+    if inquiry.state_files and len(table) and (table["state_value"].astype(str) == "").all():
+        # the state's files hold other indicators (a CAASPP file has no graduation): no empty column
+        del columns["state_value"]
+        notes = [*notes[:-1], "The state's files given hold no California figure for these indicators."]
+    shown = reader_table(table, {"indicator": "Indicator", "n": "Students", "value": inquiry.year_label, **columns},
+                         counts={"n": ["value"]}, what="the headline figures", caption=headline_caption(inquiry))
+    return shown, notes if len(table) else []
+
+
+def headline_caption(inquiry) -> str:
+    """The headline table's caption.
+
+    >>> from flp_inquiry.inquiry.session import Inquiry
+    >>> headline_caption(Inquiry("long_beach", 2025, "Sample Harbor High", None))
+    'Sample Harbor High (Long Beach Unified), 2024-25, beside the district, the partner district and California'
+    """
+    return f"{inquiry.scope_label}, {inquiry.year_label}, beside {_beside(inquiry)}"

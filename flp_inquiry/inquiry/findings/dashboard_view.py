@@ -9,11 +9,13 @@ total (:func:`projection_table`).
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from flp_inquiry.inquiry import labels
 from flp_inquiry.inquiry.claims import Claim
-from flp_inquiry.measures.suppression import MIN_N, suppress_small_cells
+from flp_inquiry.measures.suppression import CAUTION_N, MIN_N, suppress_small_cells
 from flp_inquiry.memo import Recent
 
 #: The Dashboard measure of each common indicator that has one (metric, subject, grade span).
@@ -75,7 +77,7 @@ def dashboard_colours(glance: pd.DataFrame, projection: pd.DataFrame) -> pd.Data
         statuses.append(found["status"] if isinstance(found["status"], str) else "")
         colour = found["colour_name"] if isinstance(found["colour_name"], str) and found["colour_name"] else ""
         colours.append(colour or "none")
-        reasons.append("" if colour else f"no colour: {found['no_colour_reason'] or 'none given'}")
+        reasons.append("" if colour else _why_no_colour(found["no_colour_reason"], getattr(row, "n", None)))
     return table.assign(status=statuses, colour=colours, no_colour=reasons)
 
 
@@ -137,7 +139,8 @@ def projection_table(projection: pd.DataFrame) -> pd.DataFrame:
     table["group"] = [SHORT_GROUP_NAMES.get(str(code), name) for code, name in zip(table["dashboard_group"], table["group"])]
     has_colour = table["colour_name"].notna() & (table["colour_name"] != "")
     table["colour"] = table["colour_name"].where(has_colour, "none").where(~unworked, "")
-    table["no_colour"] = ("no colour: " + table["no_colour_reason"].astype(str)).where(~has_colour & ~unworked, "")
+    table["no_colour"] = [_why_no_colour(reason, n) for reason, n in zip(table["no_colour_reason"], table["n"])]
+    table["no_colour"] = table["no_colour"].where(~has_colour & ~unworked, "")
     table["indicator_words"] = table["title"].map(_short_title)
     table["not_counted"] = table["no_colour_reason"].where(unworked, "")
     for column in ("status", "change_name"):
@@ -150,8 +153,32 @@ def projection_table(projection: pd.DataFrame) -> pd.DataFrame:
 
 
 def _short_title(title: str) -> str:
-    """``ELA, grades 3-8 (Distance from Standard)`` -> ``ELA, grades 3-8``."""
-    return title.split(" (")[0]
+    """``ELA, grades 3-8 (Distance from Standard)`` -> ``ELA, grades 3-8``.
+
+    The year of the rules is left out too: beside this year's figures it would read as the data's
+    year (the row's note says which year's rules the project holds).
+
+    >>> _short_title("College/Career, Fall 2017 (percent Prepared; status only)")
+    'College/Career'
+    """
+    return re.sub(r", Fall \d{4}$", "", title.split(" (")[0])
+
+
+#: The state's reason for no colour when a group is small; the table's caution already says "fewer than 30".
+_FEWER_THAN_30 = "fewer than 30 students this year"
+
+
+def _why_no_colour(reason: object, n: object) -> str:
+    """The Note's words for a missing colour, not repeating the caution a row of 11-29 students already has.
+
+    >>> _why_no_colour("fewer than 30 students this year", 12), _why_no_colour("fewer than 30 students this year", 40)
+    ('so no colour', 'no colour: fewer than 30 students this year')
+    >>> _why_no_colour(None, 40)
+    'no colour: none given'
+    """
+    reason = reason if isinstance(reason, str) and reason else "none given"
+    small = pd.api.types.is_number(n) and not pd.isna(n) and MIN_N <= n < CAUTION_N
+    return "so no colour" if reason == _FEWER_THAN_30 and small else f"no colour: {reason}"
 
 
 def describe_watched(projection: pd.DataFrame, scope_label: str) -> Claim:

@@ -69,8 +69,11 @@ def _work_out_indicator(inquiry, metric: str, subject: str | None, grade_span: s
     return table
 
 
-def common_metrics(inquiry) -> pd.DataFrame:
+def common_metrics(inquiry, only: set[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Each common indicator this year and last, with the Dashboard's status and colour where it has them.
+
+    ``only`` keeps the indicators of those ``(metric, subject)`` pairs (``""`` for no subject), and
+    works out no other.
 
     Returns
     -------
@@ -100,6 +103,8 @@ def common_metrics(inquiry) -> pd.DataFrame:
     year, rows = inquiry.school_year, []
     status_names, colour_names = level_names("status"), level_names("colour")
     for metric, subject, grade_span, words, unit in COMMON_INDICATORS:
+        if only is not None and (metric, subject or "") not in only:
+            continue
         if metric == "dfs" and dfs_grade_span(indicator_rows(inquiry, metric, subject, None)) != grade_span:
             grade_span, words = "11", words.replace("grades 3-8", "grade 11")  # a high school: grade 11's
         table = indicator_rows(inquiry, metric, subject, grade_span)

@@ -24,7 +24,7 @@ def describe_status_growth(table: pd.DataFrame, unit_col: str, *, subject_words:
 
     >>> t = pd.DataFrame({"school": ["A", "B", "C"], "status": [-90.0, -40.0, -80.0], "district_status": [-60.0] * 3,
     ...                   "growth": [9.5, 1.0, -2.0], "growth_low": [3.2, -4.0, -7.5], "growth_high": [15.8, 6.0, 3.5],
-    ...                   "corner": ["low status, high growth", "high status, high growth", "low status, low growth"]})
+    ...                   "corner": ["low status, typical growth or more", "high status, typical growth or more", "low status, growth below typical"]})
     >>> describe_status_growth(t, "school", subject_words="math")
     "Low status, growth clearly above the district's typical in math: Students at A (distance from standard -90.0 points, growth up 9.5 points a year). Its students score low but grew more than the district's students who scored as they did last year: a school to ask what it does."
     >>> describe_status_growth(t.assign(growth_low=[-1.0, -4.0, -7.5]), "school", subject_words="math")[:62]
@@ -34,7 +34,7 @@ def describe_status_growth(table: pd.DataFrame, unit_col: str, *, subject_words:
     unit = labels.GROUP_TYPE_LABELS[unit_col].lower()
     if shown.empty:
         return f"No {unit} has 11 or more students with growth scores in {subject_words} to set beside its status."
-    learn_from = shown[(shown["corner"] == "low status, high growth") & (shown["growth_low"] > 0)]
+    learn_from = shown[(shown["corner"] == "low status, typical growth or more") & (shown["growth_low"] > 0)]
     if learn_from.empty:
         best = shown.loc[shown["growth"].idxmax()]
         return with_source(Claim.of(
@@ -56,4 +56,5 @@ def _growth(value: float) -> Figure:
     """Growth as written: ``up 9.5 points a year`` (a figure of the table, points above the expected)."""
     amount = float(value)
     words = Figure.change(0.0, amount, "points").text
-    return Figure(amount, "points", "value", f"{words} a year" if words != "unchanged" else "as expected")
+    return Figure(amount, "points", "value", f"{words} a year" if words != "unchanged" else
+                  f"{abs(amount):.1f} points a year: the district's typical growth")

@@ -34,7 +34,7 @@ def attendance_questions(inquiry, hypotheses: Sequence[Hypothesis]) -> list[str]
                     "Chronically absent students do not score lower here: what else sets apart the students who "
                     "score lowest?",
                     "The figures cannot yet tell whether absence goes with lower results here: what would the "
-                    "school's own attendance and grades show?"),
+                    "students' attendance records and course grades over the year show?"),
         _by_verdict(local,
                     f"Chronic absence moved far more in one {unit} and group: what changed there this year "
                     "(transport, schedules, families moving, staffing)?",

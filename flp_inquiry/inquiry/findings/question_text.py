@@ -99,4 +99,4 @@ def _root_cause_explorer(inquiry, pattern) -> str:
     units = "schools" if inquiry.whole_district else "grades"
     return (f"A coach names a pattern, here {what}. Which {units} and groups make it up; is it who is enrolled "
             "(composition) or how students did (performance); is any school outside what chance explains; did the same "
-            "students fall; and does chronic absence go with it? In JupyterLab the dropdowns below redraw everything.")
+            "students fall; and does chronic absence go with it?")  # (the dropdowns say what they do, where they are live)
