@@ -160,7 +160,9 @@ def table_meaning(table: pd.DataFrame, hidden: pd.DataFrame, info: Mapping, name
         return None  # groups added after the metric (a split of its students): not the metric's table any more
     dimensions = [c for c in table.columns if c in DIMENSIONS]
     population = dict(info.get("population", {}))
-    span = "grade_span" in table and "grade" not in table and table["grade_span"].nunique() == 1
+    # (a blank span is no grade: the rows of a table without Distance from Standard)
+    span = ("grade_span" in table and "grade" not in table and table["grade_span"].nunique() == 1
+            and _value_text(table["grade_span"].iloc[0]).strip() != "")
     if span:  # Distance from Standard: one grade span's students
         population["grade"] = _value_text(table["grade_span"].iloc[0])
     count_list = [Count("n", info["count"], displayed="n" in shown_columns)]
@@ -170,7 +172,8 @@ def table_meaning(table: pd.DataFrame, hidden: pd.DataFrame, info: Mapping, name
     rows = []
     for position in range(len(table)):
         row: dict = {d: _value_text(table[d].iloc[position]) for d in dimensions}
-        if "grade_span" in table and not span and "grade" not in table:
+        if "grade_span" in table and not span and "grade" not in table and \
+                _value_text(table["grade_span"].iloc[position]).strip():
             row.setdefault("population", {})["grade"] = _value_text(table["grade_span"].iloc[position])
         shown_n = hidden["n"].iloc[position]
         if shown_n == "*":
@@ -211,6 +214,7 @@ def _per_row_meaning(table, hidden, info, name, shown_columns, counts, decimals,
         if not measures[1]:
             row["not_rates"] = ["value"]
     base.dimensions = []
+    base.population.pop("grade", None)  # each row says its own grade span
     return base
 
 

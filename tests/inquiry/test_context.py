@@ -181,3 +181,6 @@ def test_the_headline_table_says_what_each_of_its_figures_counts(penasco):
         ["count", "algebra_by_8.students", school, students[2]], ["rate", "algebra_by_8.completed", school, rates[2]]]
     # the rates' denominators are the rows' own counts; the mean distance from standard is no rate
     assert cells.loc[cells["kind"] == "rate", "of_measure"].tolist() == ["math.tested", "algebra_by_8.students"]
+    # a headline without Distance from Standard has no grade span: its rows are the school's, not a blank grade's
+    english_learners, _ = headline_context(penasco, "english_learners")
+    assert set(cells_frame([english_learners.meaning])["population"]) == {school}
