@@ -16,6 +16,7 @@ import pandas as pd
 
 from flp_inquiry.measures.audit import AuditResult, _audit, audit_hidden_counts
 from flp_inquiry.measures.audit_relations import MIN_N, MIN_VALUES, AuditError, RelationSystem
+from flp_inquiry.measures.table_meaning import is_total
 
 def hide_cells(cells: pd.DataFrame, keys: Iterable[tuple[str, str]], min_n: int = MIN_N) -> pd.DataFrame:
     """``cells`` with every showing of ``keys`` (measure, population) hidden, and what goes with them.
@@ -86,15 +87,36 @@ def _candidates(system: RelationSystem, target: int, touching: list[list[int]]) 
     return []
 
 
-def _hiding_cost(system: RelationSystem, var: int, touching: list[list[int]]) -> tuple[int, int, int, float]:
+def _neighbours(system: RelationSystem, var: int, touching: list[list[int]]) -> set[int]:
+    """The unknowns in ``var``'s relations (``var`` too)."""
+    return {int(other) for number in touching[var] for other in system.relations[number].variables}
+
+
+def _totals(system: RelationSystem, cells: pd.DataFrame) -> set[int]:
+    """The unknowns that are totals: a school's or the district's all students, all grades, or a headline figure.
+
+    (:func:`flp_inquiry.measures.table_meaning.is_total`; ``headline`` cells: the common metrics, the
+    figures set beside the district, the partner and California.)
+    """
+    headline = set()
+    if "headline" in cells:
+        marked = cells[cells["headline"].fillna(False).astype(bool)]
+        headline = set(zip(marked["measure"], marked["population"]))
+    return {var for var, (measure, population) in enumerate(system.keys)
+            if is_total(population) or (measure, population) in headline}
+
+
+def _hiding_cost(system: RelationSystem, var: int, touching: list[list[int]],
+                 totals: set[int] = frozenset()) -> tuple[int, int, int, float, int]:
     """What hiding ``var`` takes from a reader, smallest first.
 
     1. A figure that a sum of shown figures would give straight back (it is the only unknown of
        a complete breakdown) last: hiding it protects nothing and exposes it.
-    2. A percentage alone (its count stays) before a count.
-    3. A figure in few relations (hiding it exposes little else: on the sample pack 97 cells hidden
-       in the end instead of 134).
+    2. A total (a school's or the district's all students or all grades, a headline figure:
+       :func:`_totals`) only when nothing else would do: a report is read from its totals.
+    3. A percentage alone (its count stays) before a count.
     4. The smallest population (the count, or the percentages' denominators).
+    5. A figure in few relations (hiding it exposes little else).
     """
     fixed = system.lower == system.upper
     given_back = any(
@@ -103,7 +125,7 @@ def _hiding_cost(system: RelationSystem, var: int, touching: list[list[int]]) ->
     kinds = {kind for _, _, kind, _ in system.publishers[var]}
     costs = [system.lower[den] if system.lower[den] == system.upper[den] else math.inf
              for _, _, _, den in system.publishers[var]]
-    return int(given_back), (0 if kinds == {"rate"} else 1), len(touching[var]), float(max(costs))
+    return int(given_back), int(var in totals), (0 if kinds == {"rate"} else 1), float(max(costs)), len(touching[var])
 
 
 def protect_hidden_counts(cells: pd.DataFrame, partitions: pd.DataFrame, min_n: int = MIN_N,
@@ -115,10 +137,11 @@ def protect_hidden_counts(cells: pd.DataFrame, partitions: pd.DataFrame, min_n: 
     Each round goes through the hidden counts not protected, least protected first (fewest
     values).  For each, the published figures a reader used for it are those in its own
     relations (further ones only when there are none); it hides one of them everywhere it is
-    shown: a percentage alone (its count stays) before a count, one in few relations before one
-    in many, the smallest population first (:func:`_hiding_cost`).
-    A hidden count whose figures are near a choice already made this round waits for the next
-    audit.  Then it audits again (components left unchanged are not solved again).  Greedy,
+    shown: a total (a school's or the district's all students or all grades, a headline figure)
+    only when nothing else would do, a percentage alone (its count stays) before a count, the
+    smallest population first, one in few relations before one in many (:func:`_hiding_cost`).
+    A hidden count in a relation with an unknown of a choice already made this round waits for
+    the next audit.  Then it audits again (components left unchanged are not solved again).  Greedy,
     not optimal: it may hide more than the fewest cells that would do.
 
     Returns
@@ -158,19 +181,24 @@ def protect_hidden_counts(cells: pd.DataFrame, partitions: pd.DataFrame, min_n: 
             break
         index = {key: i for i, key in enumerate(system.keys)}
         touching = _touching(system)
+        totals = _totals(system, current)
         chosen: list[int] = []
-        covered: set[int] = set()  # figures near a choice made this round: their targets wait for the next audit
+        # unknowns in the relations of a choice made this round: a hidden count related to one of them waits for
+        # the next audit (the choice may have protected it already)
+        covered: set[int] = set()
         for target in exposed.sort_values("values", kind="stable").itertuples(index=False):
             var = index[(target.measure, target.population)]
             options = _candidates(system, var, touching)
             if not options:
                 given_up.add((target.measure, target.population))
                 continue
-            if covered & set(options):
+            if covered & (_neighbours(system, var, touching) | set(options)):
                 continue
-            choice = min(options, key=lambda option: (_hiding_cost(system, option, touching), options.index(option)))
+            choice = min(options, key=lambda option: (_hiding_cost(system, option, touching, totals),
+                                                      options.index(option)))
             chosen.append(choice)
             covered.update(options)
+            covered |= _neighbours(system, choice, touching)
         if chosen:
             current = hide_cells(current, {system.keys[var] for var in chosen}, min_n)
     else:

@@ -215,6 +215,7 @@ def _per_row_meaning(table, hidden, info, name, shown_columns, counts, decimals,
             row["not_rates"] = ["value"]
     base.dimensions = []
     base.population.pop("grade", None)  # each row says its own grade span
+    base.headline = True  # the common metrics and the headline figures: hidden last
     return base
 
 

@@ -92,7 +92,7 @@ MEASURES = {
 }
 
 CELL_COLUMNS = ["table", "row", "kind", "measure", "population", "shown", "hidden", "decimals",
-                "of_measure", "of_population"]
+                "of_measure", "of_population", "headline"]
 #: Rows may carry ``"_truth"``: column -> true count, for checking an audit against the truth in tests
 #: and prototypes only (never in a report's metadata); :func:`cells_frame` puts it in a ``truth`` column.
 TRUTH = "_truth"
@@ -120,6 +120,23 @@ def parse_population(key: str) -> dict[str, str]:
     {'el_status': 'EL', 'school_year': '2025'}
     """
     return dict(item.split("=", 1) for item in key.split(";")) if key else {}
+
+
+def is_total(population: str) -> bool:
+    """Whether a population (a :func:`population_key`) is a whole school's or district's: all students, all grades.
+
+    Only the school, the year and a span of grades (all of a measure's grades, or grades 3-8) may be named.
+
+    >>> is_total("school=A;school_year=2025"), is_total("grade=3-8;school_year=2025"), is_total("")
+    (True, True, True)
+    >>> is_total("el_status=EL;school=A;school_year=2025"), is_total("grade=7;school=A;school_year=2025")
+    (False, False)
+    """
+    dimensions = parse_population(population)
+    dimensions.pop("school", None)
+    dimensions.pop("school_year", None)
+    grade = dimensions.pop("grade", None)
+    return not dimensions and (grade is None or grade in SPANS["grade"])
 
 
 def _value_text(value: Any) -> str:
@@ -178,6 +195,9 @@ class TableMeaning:
         ``"*"``; ``"hidden"`` maps a hidden count column to why (``small``/``complementary``);
         ``"population"`` and ``"measures"`` override the table's, for a row that counts
         something else (a common-metrics indicator).
+    headline : bool
+        Whether its figures are a report's headline figures (the common metrics, the figures set
+        beside the district, the partner and California): the audit's protection hides them last.
 
     Examples
     --------
@@ -203,6 +223,7 @@ class TableMeaning:
     rates: Sequence[Rate] = ()
     complete: Mapping[str, str] = field(default_factory=dict)
     rows: list[dict] = field(default_factory=list)
+    headline: bool = False
 
     def to_json(self) -> dict:
         """A JSON-ready dict (the display output's metadata under :data:`MIMETYPE`)."""
@@ -213,6 +234,7 @@ class TableMeaning:
             "rates": [{"column": r.column, "numerator": r.numerator, "of": r.of, "decimals": r.decimals,
                        "of_population": {k: _value_text(v) for k, v in r.of_population.items()}} for r in self.rates],
             "complete": dict(self.complete), "rows": [_json_row(row) for row in self.rows],
+            "headline": self.headline,
         }
 
     @classmethod
@@ -221,7 +243,7 @@ class TableMeaning:
                    [Count(**c) for c in data["counts"]],
                    [Rate(r["column"], r["numerator"], r["of"], r.get("decimals"), dict(r.get("of_population", {})))
                     for r in data["rates"]],
-                   dict(data.get("complete", {})), [dict(row) for row in data["rows"]])
+                   dict(data.get("complete", {})), [dict(row) for row in data["rows"]], bool(data.get("headline", False)))
 
     def __eq__(self, other) -> bool:
         return isinstance(other, TableMeaning) and self.to_json() == other.to_json()
@@ -250,7 +272,7 @@ def cells_frame(meanings: Iterable[TableMeaning]) -> pd.DataFrame:
     """Every cell of ``meanings`` as one long table (:data:`CELL_COLUMNS`).
 
     A count cell shows its number (``shown``) or is hidden (``hidden`` = ``small`` or
-    ``complementary``).  A rate cell shows its percentage, or is hidden ``with its count``: its
+    ``complementary``); ``headline`` says it is in a table of headline figures.  A rate cell shows its percentage, or is hidden ``with its count``: its
     numerator is then a hidden count the audit must protect too.  A row's blank cells (a measure
     not counted in the scope) are left out.
     """
@@ -270,7 +292,8 @@ def cells_frame(meanings: Iterable[TableMeaning]) -> pd.DataFrame:
                 if reason not in ("", *HIDDEN_REASONS):
                     raise ParameterError("hidden", reason, reason=f"a hidden count is one of {HIDDEN_REASONS}")
                 records.append((meaning.table, number, "count", measures.get(count.column, count.measure), key,
-                                _number(value), reason, math.nan, None, None, _number(row.get(TRUTH, {}).get(count.column))))
+                                _number(value), reason, math.nan, None, None, meaning.headline,
+                                _number(row.get(TRUTH, {}).get(count.column))))
             for rate in meaning.rates:
                 value = row.get(rate.column)
                 if value is None or value == "" or rate.column in row.get("not_rates", ()):
@@ -280,7 +303,7 @@ def cells_frame(meanings: Iterable[TableMeaning]) -> pd.DataFrame:
                 records.append((meaning.table, number, "rate", numerator, key, _number(value),
                                 "with its count" if value == "*" else "",
                                 math.nan if rate.decimals is None else float(rate.decimals),
-                                denominator, population_key({**population, **rate.of_population}),
+                                denominator, population_key({**population, **rate.of_population}), meaning.headline,
                                 _number(row.get(TRUTH, {}).get(rate.column))))
     cells = pd.DataFrame.from_records(records, columns=[*CELL_COLUMNS, "truth"])
     return cells if cells["truth"].notna().any() else cells.drop(columns="truth")

@@ -94,20 +94,67 @@ def test_one_subtraction_does_not_find_the_chain():
     assert find_derivable_counts(reports) == []
 
 
-def test_protection_hides_a_half_and_a_group_and_the_audit_passes():
-    # round 1: the figures in EL's own relations are EO 40, the total 73 and the halves 12 and 18;
-    #          all counts, the halves in the fewest relations: the 12 goes (EL = 12.. + 18: EL 29-33,
-    #          TBD 0-4: still exposed);
-    # round 2: EO (one relation, the school's groups) before the 18 (its attendance half has more): EO goes.
-    # Then EL = CA + 18 with CA >= 11, EL + EO + TBD = 73 with EO >= 11: EL 29-62, TBD 0-10, CA and EO 11-44.
+def test_protection_hides_both_halves_and_the_audit_passes():
+    # round 1: the figures in EL's own relations are EO 40, the school's total 73 and the halves 12 and 18;
+    #          the total only as a last resort, the smallest first: the 12 goes (EL = CA + 18 with CA 11 or
+    #          more, EL + TBD = 33: EL 29-33, TBD 0-4: still exposed);
+    # round 2: the 18 (smaller than EO's 40) goes.
+    # Then EL = CA + NCA with both 11 or more, EL + TBD = 33 with TBD 0-10: EL 23-33, TBD 0-10, CA and NCA 11-22.
     meanings = [school_total(), school_groups(), attendance_halves()]
     extra, cells, last = protect_hidden_counts(cells_frame(meanings), partitions_frame(meanings))
-    assert sorted(extra["shown"].tolist()) == [12.0, 40.0]
+    assert sorted(extra["shown"].tolist()) == [12.0, 18.0]
     assert last.passed
     assert range_of(last, TBD_AT_A) == (0, 10)
-    assert range_of(last, EL_AT_A) == (29, 62)
-    assert range_of(last, "el_status=EO;school=A;school_year=2025") == (11, 44)
-    assert range_of(last, "attendance=Chronically absent;el_status=EL;school=A;school_year=2025") == (11, 44)
+    assert range_of(last, EL_AT_A) == (23, 33)
+    for half in ("Chronically absent", "Not chronically absent"):
+        assert range_of(last, f"attendance={half};el_status=EL;school=A;school_year=2025") == (11, 22)
+
+
+SCHOOL_C = {"school": "C", **YEAR}
+ABSENT_AT_C = "school=C;school_year=2025"
+
+
+def school_c_headline():
+    """School C's headline: 200 students enrolled, 20.0% chronically absent (so 40)."""
+    return TableMeaning("c/common_metrics#1", SCHOOL_C, [], [Count("n", "chronic_absence.enrolled")],
+                        [Rate("value", "chronic_absence.absent", "n", 1)], rows=[{"n": 200, "value": 20.0}],
+                        headline=True)
+
+
+def school_c_absent_by_group():
+    """School C's chronically absent students by group: EL 30 shown, TBD hidden as small (so 40 - 30 = 10)."""
+    return TableMeaning("c/attendance#2", SCHOOL_C, ["el_status"], [Count("absent", "chronic_absence.absent")],
+                        complete={"el_status": "all"},
+                        rows=[{"el_status": "EL", "absent": 30}, {"el_status": "TBD", "absent": "*",
+                                                                   "hidden": {"absent": "small"}}])
+
+
+def test_a_small_group_is_hidden_before_a_total():
+    """Hiding the school's 20.0% (the total of 40, a headline figure) or EL's 30 would each protect TBD's 10.
+    A percentage alone costs less than a count, so the school's headline went before; a total now goes last:
+    EL's 30 is hidden, and EL + TBD = 40 with EL 11 or more leaves TBD 0-10 and EL 30-40."""
+    meanings = [school_c_headline(), school_c_absent_by_group()]
+    tbd = "el_status=TBD;school=C;school_year=2025"
+    assert range_of(audited(meanings), tbd, "chronic_absence.absent") == (10, 10)
+    extra, _, last = protect_hidden_counts(cells_frame(meanings), partitions_frame(meanings))
+    assert list(zip(extra["kind"], extra["population"], extra["shown"])) == [
+        ("count", "el_status=EL;school=C;school_year=2025", 30.0)]
+    assert last.passed
+    assert range_of(last, tbd, "chronic_absence.absent") == (0, 10)
+    assert range_of(last, "el_status=EL;school=C;school_year=2025", "chronic_absence.absent") == (30, 40)
+
+
+def test_a_total_is_hidden_when_nothing_else_would_do():
+    """EL's 30 is also its girls' 14 and boys' 16 (every EL): hiding it alone would give nothing, a reader adds
+    them up again.  So the school's 20.0% goes: TBD = C's absent - 30, C's absent at most its 200: TBD 0-10."""
+    by_gender = TableMeaning("c/attendance#3", {**SCHOOL_C, "el_status": "EL"}, ["gender"],
+                             [Count("absent", "chronic_absence.absent")], complete={"gender": "all"},
+                             rows=[{"gender": "F", "absent": 14}, {"gender": "M", "absent": 16}])
+    meanings = [school_c_headline(), school_c_absent_by_group(), by_gender]
+    extra, _, last = protect_hidden_counts(cells_frame(meanings), partitions_frame(meanings))
+    assert list(zip(extra["kind"], extra["population"], extra["shown"])) == [("rate", ABSENT_AT_C, 20.0)]
+    assert last.passed
+    assert range_of(last, "el_status=TBD;school=C;school_year=2025", "chronic_absence.absent") == (0, 10)
 
 
 # ---------------------------------------------------------------------------
