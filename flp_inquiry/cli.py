@@ -112,6 +112,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(summary.table())
     for audit in summary.audits:
         print(f"privacy audit: {audit.summary()}")
+    if summary.protection_rounds:
+        print("privacy audit: reports run again to hide more figures: " + ", ".join(
+            f"{jobs} in {seconds:g} s" for jobs, seconds in summary.protection_rounds))
     if summary.interrupted:
         return 130  # the shell's status for Ctrl-C
     return 0 if summary.ok else 1

@@ -32,7 +32,7 @@ from flp_inquiry.measures.suppression import (
     suppress_small_cells,
 )
 from flp_inquiry.measures.metric_meaning import figures_to_hide, hide_figures, table_meaning
-from flp_inquiry.measures.table_meaning import HIDE_VARIABLE, MEANING_ATTRIBUTE, MIMETYPE
+from flp_inquiry.measures.table_meaning import HIDE_VARIABLE, MEANING_ATTRIBUTE, MIMETYPE, UNREAD_MIMETYPE
 
 # ---------------------------------------------------------------------------
 # tables a principal reads
@@ -206,6 +206,9 @@ class ReaderTable(Styler):
     hidden_note = ""
     #: What the table counts (:class:`flp_inquiry.measures.table_meaning.TableMeaning`), for a metric's table.
     meaning = None
+    #: For a table that shows counts but does not say what they count: its id and caption, so the pack's
+    #: audit says it did not read it (never that it passed over it).
+    unread = None
 
     template_html_table = Styler.env.from_string(_TABLE_TEMPLATE)
     template_html_style = Styler.env.from_string(_STYLE_TEMPLATE)
@@ -236,7 +239,8 @@ class ReaderTable(Styler):
         if not self.shows_rows:
             return
         # what the table counts travels in the output's metadata (the report never shows it): the pack's audit reads it
-        metadata = {MIMETYPE: self.meaning.to_json()} if self.meaning is not None else None
+        metadata = ({MIMETYPE: self.meaning.to_json()} if self.meaning is not None else
+                    {UNREAD_MIMETYPE: self.unread} if self.unread is not None else None)
         display({"text/html": self.to_html(), "text/plain": self.data.to_string(index=False)}, raw=True,
                 metadata=metadata)
 
@@ -375,6 +379,8 @@ def reader_table(
     if meaning is not None:
         meaning.table = styled.table_id
         styled.meaning = meaning
+    elif any(column in columns for column in counts):
+        styled.unread = {"table": styled.table_id, "caption": str(styled.caption or "")}
     return styled
 
 

@@ -43,6 +43,9 @@ from flp_inquiry.errors import ParameterError
 
 #: Where a table's meaning travels: the metadata of the display output that shows it.
 MIMETYPE = "application/vnd.flp-inquiry.table-meaning+json"
+#: Where a table that shows counts without saying what they count says so (its id and caption): the audit
+#: names it as not read.
+UNREAD_MIMETYPE = "application/vnd.flp-inquiry.table-unread+json"
 #: Dimensions whose values never add up to a whole (a school year is not a part of anything; a student
 #: is in several of the Dashboard's groups).
 NOT_ADDITIVE = frozenset({"school_year", "dashboard_group"})
@@ -353,3 +356,40 @@ def meanings_in_notebook(notebook) -> list[TableMeaning]:
             if data is not None:
                 found.append(TableMeaning.from_json(data if isinstance(data, Mapping) else json.loads(data)))
     return found
+
+
+def unread_in_notebook(notebook) -> list[str]:
+    """What an executed notebook shows with counts that the audit cannot read: tables without a meaning, charts' data.
+
+    A table says so itself (:data:`UNREAD_MIMETYPE`); a chart (Vega-Lite) is one when any of its
+    data rows has a count (``n``).
+
+    >>> table = {"output_type": "display_data", "data": {}, "metadata": {UNREAD_MIMETYPE: {"table": "t", "caption": "By school"}}}
+    >>> chart = {"output_type": "display_data", "metadata": {}, "data": {"application/vnd.vegalite.v6+json": {
+    ...     "title": "Chronic absence", "datasets": {"d": [{"school": "A", "n": 40, "value": 10.0}]}}}}
+    >>> unread_in_notebook({"cells": [{"cell_type": "code", "outputs": [table, chart]}]})
+    ['table: By school', 'chart: Chronic absence']
+    """
+    found = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            unread = output.get("metadata", {}).get(UNREAD_MIMETYPE)
+            if unread is not None:
+                found.append(f"table: {unread.get('caption') or unread.get('table')}")
+            for mimetype, spec in output.get("data", {}).items():
+                if mimetype.startswith("application/vnd.vegalite") and isinstance(spec, Mapping) and _has_counts(spec):
+                    found.append(f"chart: {_chart_title(spec)}")
+    return found
+
+
+def _has_counts(spec: Mapping) -> bool:
+    rows = [row for rows in spec.get("datasets", {}).values() if isinstance(rows, list) for row in rows]
+    return any(isinstance(row, Mapping) and isinstance(row.get("n"), (int, float)) and not isinstance(row.get("n"), bool)
+               for row in rows)
+
+
+def _chart_title(spec: Mapping) -> str:
+    title = spec.get("title") or spec.get("description") or "untitled"
+    if isinstance(title, Mapping):
+        title = title.get("text", "untitled")
+    return " ".join(title) if isinstance(title, list) else str(title)

@@ -27,6 +27,7 @@ from flp_inquiry.measures.table_meaning import (
     cells_frame,
     meanings_in_notebook,
     partitions_frame,
+    unread_in_notebook,
 )
 
 __all__ = ["HIDE_VARIABLE", "MIN_VALUES", "DistrictAudit", "audit_district", "audit_pack_output", "privacy_note",
@@ -48,6 +49,8 @@ class DistrictAudit:
     #: Hidden counts not protected before the protection hid more (``None``: no protection ran).
     unprotected_before: int | None = None
     rounds: list = field(default_factory=list)
+    #: What the reports show with counts that the audit did not read (``"<report>: table: <caption>"``, charts).
+    unread: list[str] = field(default_factory=list)
 
     @property
     def hidden_counts(self) -> int:
@@ -75,9 +78,21 @@ class DistrictAudit:
         """
         before = ("" if self.unprotected_before is None else
                   f"; before protection {self.unprotected_before}, {self.extra_hidden} more cells hidden")
+        verdict = ("NOT PASSED" if not self.passed else "passed" if not self.unread else
+                   f"passed over the tables read; {self.unread_words()} not read")
         return (f"{self.district}: {self.tables} tables, {self.cells} cells, {self.relations} relations, "
                 f"{self.hidden_counts} hidden counts, {self.unprotected} of them narrowed to fewer than {MIN_VALUES} "
-                f"values ({'passed' if self.passed else 'NOT PASSED'}){before}, {self.seconds:.1f} s")
+                f"values ({verdict}){before}, {self.seconds:.1f} s")
+
+    def unread_words(self) -> str:
+        """How many tables and charts with counts the audit did not read.
+
+        >>> DistrictAudit("x", 0, 0, None, 0.0, unread=["a: table: t", "a: chart: c", "b: chart: d"]).unread_words()
+        '1 table and 2 charts showing counts'
+        """
+        tables = sum(": table: " in item for item in self.unread)
+        charts = len(self.unread) - tables
+        return (f"{tables} table{'s' * (tables != 1)} and {charts} chart{'s' * (charts != 1)} showing counts")
 
 
 def hidden_figures_path(output: Path, district: str) -> Path:
@@ -90,8 +105,12 @@ def read_hidden_figures(output: Path, district: str) -> list[list[str]]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
 
-def notebook_meanings(output: Path, district: str) -> list[TableMeaning]:
-    """Every table meaning in a district's executed notebooks, each named by its report and place in it."""
+def notebook_meanings(output: Path, district: str, unread: list[str] | None = None) -> list[TableMeaning]:
+    """Every table meaning in a district's executed notebooks, each named by its report and place in it.
+
+    ``unread``, when given, receives what the reports show with counts but without a meaning
+    (:func:`flp_inquiry.measures.table_meaning.unread_in_notebook`), each as ``"<report>: ..."``.
+    """
     folder = Path(output) / EXECUTED / district
     meanings = []
     for path in sorted(folder.rglob("*.ipynb")):
@@ -100,6 +119,8 @@ def notebook_meanings(output: Path, district: str) -> list[TableMeaning]:
         for number, meaning in enumerate(meanings_in_notebook(notebook), 1):
             meaning.table = f"{report}#{number} {meaning.table}".strip()
             meanings.append(meaning)
+        if unread is not None:
+            unread.extend(f"{report}: {item}" for item in unread_in_notebook(notebook))
     return meanings
 
 
@@ -119,10 +140,10 @@ def district_extract(output: Path, data: Path | None, district: str, year: int) 
     return None, ""
 
 
-def district_cells(output: Path, district: str, year: int | None = None,
-                   data: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int, str]:
+def district_cells(output: Path, district: str, year: int | None = None, data: Path | None = None,
+                   unread: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int, str]:
     """The cells and complete breakdowns of everything a district's reports (and its extract) publish."""
-    meanings = notebook_meanings(output, district)
+    meanings = notebook_meanings(output, district, unread)
     extract_name = ""
     if year is not None:
         extract, extract_name = district_extract(output, data, district, year)
@@ -134,9 +155,11 @@ def district_cells(output: Path, district: str, year: int | None = None,
 def audit_district(output: Path, district: str, year: int | None = None, data: Path | None = None) -> DistrictAudit:
     """Audit everything one district's reports in a pack's output publish (and its extract, given the year)."""
     started = time.perf_counter()
-    cells, partitions, tables, extract_name = district_cells(output, district, year, data)
+    unread: list[str] = []
+    cells, partitions, tables, extract_name = district_cells(output, district, year, data, unread)
     result = audit_hidden_counts(cells, partitions, exact=False)
-    return DistrictAudit(district, tables, len(cells), result, time.perf_counter() - started, extract_name)
+    return DistrictAudit(district, tables, len(cells), result, time.perf_counter() - started, extract_name,
+                         unread=unread)
 
 
 def audit_pack_output(output: Path, districts: list[str] | None = None, year: int | None = None,
@@ -188,14 +211,28 @@ def privacy_note(audits: list[DistrictAudit]) -> dict:
     >>> privacy_note([DistrictAudit("fresno", 4, 20, result, 0.5, extra_hidden=1, unprotected_before=1)])["sentence"]
     '2 counts are hidden for privacy (fewer than 11 students, or hidden so that a smaller group cannot be worked out); after the audit, 1 more figures were hidden so that none can be worked out; the audit passed: no hidden count can be narrowed to fewer than 6 values from everything this pack publishes.'
     """
+    if not audits:
+        return {"passed": False, "hidden": 0, "extra": 0, "details": [],
+                "sentence": "the privacy audit was not run for this pack: do not hand these reports out before it "
+                            "has passed (flp-inquiry audit)."}
     hidden = sum(a.hidden_counts for a in audits)
     extra = sum(a.extra_hidden for a in audits)
     passed = all(a.passed for a in audits)
+    unread = [f"{a.district}/{item}" if not item.startswith(f"{a.district}/") else item
+              for a in audits for item in getattr(a, "unread", [])]
     beyond = f"; after the audit, {extra} more figures were hidden so that none can be worked out" if extra else ""
-    verdict = (f"the audit passed: no hidden count can be narrowed to fewer than {MIN_VALUES} values from everything "
-               "this pack publishes." if passed else
-               f"the audit did NOT pass: some hidden counts can be narrowed to fewer than {MIN_VALUES} values; "
-               "do not hand these reports out.")
+    if not passed:
+        verdict = (f"the audit did NOT pass: some hidden counts can be narrowed to fewer than {MIN_VALUES} values; "
+                   "do not hand these reports out.")
+    elif unread:
+        tables = sum(": table: " in item for item in unread)
+        verdict = (f"the audit passed over the tables it read: no hidden count can be narrowed to fewer than "
+                   f"{MIN_VALUES} values from them; {tables} tables and {len(unread) - tables} charts showing counts "
+                   "do not say what they count and were not read by the audit (listed below).")
+    else:
+        verdict = (f"the audit passed: no hidden count can be narrowed to fewer than {MIN_VALUES} values from "
+                   "everything this pack publishes.")
     return {"passed": passed, "hidden": hidden, "extra": extra, "details": [a.summary() for a in audits],
+            "unread": unread,
             "sentence": f"{hidden} counts are hidden for privacy (fewer than 11 students, or hidden so that a smaller "
                         f"group cannot be worked out){beyond}; {verdict}"}

@@ -46,8 +46,6 @@ EXTRACTS_CACHE = "_cache/extracts"
 INDEX_FILE = "index.html"
 #: Statuses that count as success.
 GOOD_STATUSES = ("ok", "skipped-unchanged")
-#: Times the privacy audit may hide more figures and run the reports showing them again before the run fails.
-PROTECTION_ROUNDS = 6
 #: Seconds between saves of the run's state while jobs finish (always saved at the end).
 _STATE_SAVE_SECONDS = 2.0
 
@@ -83,6 +81,8 @@ class PackSummary:
     #: The privacy audit of each district (:mod:`flp_inquiry.packs.audit_pack`), and its seconds.
     audits: list = field(default_factory=list)
     seconds_audit: float = 0.0
+    #: Each round of the audit's protection: the jobs it ran again, and their seconds.
+    protection_rounds: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -180,7 +180,7 @@ def read_state(output: Path) -> dict:
 
 def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, force: bool = False,
              executor: str = "local", scheduler: str | None = None, progress: bool = True,
-             allowed: Mapping[str, Mapping[str, Collection]] | None = None) -> PackSummary:
+             allowed: Mapping[str, Mapping[str, Collection]] | None = None, audit: bool = True) -> PackSummary:
     """Run a meeting pack: check every job, skip unchanged ones, run the rest in parallel, write the reports.
 
     Parameters
@@ -197,6 +197,9 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
         Show a progress bar and a line per failed job on standard error.
     allowed
         Allowed parameter values by district, instead of reading them from the harmonised data.
+    audit
+        The privacy audit at the end (:mod:`flp_inquiry.packs.audit_run`); ``False`` only to measure
+        a run without it (``benchmarks/bench_audit.py``): the index then says it was not run.
 
     Returns
     -------
@@ -227,10 +230,11 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
             return _run_loaded_pack(pack, started, workers=workers, force=force and not force_keys, executor=executor,
                                     scheduler=scheduler, progress=progress, allowed=allowed, template=template,
                                     force_keys=set(force_keys))
-        summary = run()
-        if not summary.interrupted:
-            summary = audit_and_protect(pack, summary, run)
-        return summary
+        if not audit:
+            summary = run()
+            _write_index(pack, summary.output, summary.results, summary.titles, summary.problems, [])
+            return summary
+        return _run_audited(pack, run)
     finally:
         if template is not None:
             template.close()
@@ -328,65 +332,58 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
     return PackSummary(pack.title, output, ordered, problems, interrupted, time.monotonic() - started, titles=titles)
 
 
-def audit_and_protect(pack: Pack, summary: PackSummary, run) -> PackSummary:
-    """The privacy audit at the end of a run: each district's reports (and extract) together, protected to a fixed point.
-
-    Where a hidden count is not protected, the figures to hide are added to the district's
-    list and only the reports showing them run again (``run(force_keys)``), then the audit
-    runs again, at most :data:`PROTECTION_ROUNDS` times.  If the audit still does not pass,
-    the run fails and the index says so: the reports are not to be handed out.
-    """
-    from flp_inquiry.codes import partner_of
-    from flp_inquiry.packs.audit_pack import (
-        EXECUTED,
-        MIN_VALUES,
-        DistrictAudit,
-        audit_district,
-        protect_district,
-        read_hidden_figures,
+def _run_audited(pack: Pack, run) -> PackSummary:
+    """The run, then its privacy audit; a district whose audit fails gets its last good reports back (:mod:`audit_run`)."""
+    from flp_inquiry.ingest.catalog import harmonised_districts
+    from flp_inquiry.packs.audit_run import (
+        PreviousReports,
+        RunHooks,
+        audit_and_protect,
+        data_fingerprint,
+        start_hidden_figures,
     )
 
-    output = summary.output
-    problems = summary.problems
-    first: dict[str, DistrictAudit] = {}
-    audit_seconds = 0.0
-    for _ in range(PROTECTION_ROUNDS):
-        affected: set[str] = set()
-        audits = []
-        for district in pack.districts:
-            try:
-                audit, reports = protect_district(output, district, _extract_year(pack, district), Path(pack.data))
-            except FlpInquiryError as err:
-                problems.append(f"the privacy audit of {district} could not be done: {err}")
-                return summary
-            audit_seconds += audit.seconds
-            first.setdefault(district, audit)
-            audits.append(audit)
-            affected |= reports
-            if "extract" in reports:  # its extract written again with the figures hidden; its partner's reports read it
-                prepare_partner_extracts(pack, output, problems)
-                affected |= {f"{partner_of(district)}/"}
-        keys = {job.key for job in (r.job for r in summary.results)
-                if job.executed_path(output).relative_to(output / EXECUTED).with_suffix("").as_posix() in affected
-                or f"{job.district}/" in affected}
-        if not keys:
-            break
-        summary = run(keys)
-        problems = summary.problems
-        summary.seconds_audit = audit_seconds
-    audits = [audit_district(output, district, _extract_year(pack, district), Path(pack.data))
-              for district in pack.districts]
-    for audit in audits:
-        audit.unprotected_before = first[audit.district].unprotected if audit.district in first else 0
-        audit.extra_hidden = len(read_hidden_figures(output, audit.district))
-    summary.audits = audits
-    summary.seconds_audit = audit_seconds + sum(a.seconds for a in audits)
-    if not all(audit.passed for audit in audits):
-        summary.problems.append("the privacy audit did not pass: a hidden count can still be narrowed to fewer than "
-                                f"{MIN_VALUES} values (" + "; ".join(a.summary() for a in audits if not a.passed)
-                                + "); do not hand these reports out")
-    _write_index(pack, output, summary.results, summary.titles, summary.problems, audits)
-    return summary
+    output = Path(os.path.abspath(pack.output))
+    _check_writable(output)
+    fingerprint = data_fingerprint(Path(pack.data), harmonised_districts(Path(pack.data)), pack.state_files)
+    start_hidden_figures(output, pack.districts, fingerprint)
+    previous_state, previous = read_state(output), PreviousReports.keep(output, pack.districts)
+    try:
+        summary = run()
+        if summary.interrupted:
+            return summary
+        hooks = RunHooks(
+            rerun=run, prepare_extracts=lambda: prepare_partner_extracts(pack, output, summary.problems),
+            extract_year=lambda district: _extract_year(pack, district),
+            withdraw=lambda last, keys, error, _: _withdraw(output, last, keys, error, previous_state),
+            write_index=lambda last, audits: _write_index(pack, output, last.results, last.titles, last.problems, audits))
+        return audit_and_protect(pack, summary, hooks, previous, fingerprint)
+    finally:
+        previous.discard()
+
+
+def _withdraw(output: Path, summary: PackSummary, keys: Collection[str], error: str, previous_state: Mapping) -> None:
+    """These jobs failed (the audit of their district did not pass): their last good report kept, stale; run next time."""
+    state = read_state(output)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    for result in summary.results:
+        if result.job.key not in keys:
+            continue
+        before = previous_state.get(result.job.key) or {}
+        kept = before.get("finished") if result.job.report_path(output).is_file() else None
+        state.pop(result.job.key, None)
+        if kept is not None:
+            state[result.job.key] = {**({"seconds": before["seconds"]} if "seconds" in before else {}),
+                                     "finished": kept, "latest_failed": now}
+        result.status, result.error, result.stale_report_made, result.report = "failed", error, kept, None
+    _save_state(output, state, summary.problems)
+
+
+def _extract_year(pack: Pack, district: str) -> int | None:
+    """The year of the district's extract the pack publishes (its partner's reports read it), ``None`` if none."""
+    from flp_inquiry.codes import partner_of
+
+    return pack.school_year if partner_of(district) in pack.districts else None
 
 
 def prepare_partner_extracts(pack: Pack, output: Path, problems: list[str]) -> Path:
@@ -431,13 +428,6 @@ def prepare_partner_extracts(pack: Pack, output: Path, problems: list[str]) -> P
         except (FlpInquiryError, OSError) as err:
             problems.append(f"could not write {partner}'s aggregate extract for {pack.school_year} in {cache}: {err}")
     return cache
-
-
-def _extract_year(pack: Pack, district: str) -> int | None:
-    """The year of the district's extract the pack publishes (its partner's reports read it), ``None`` if none."""
-    from flp_inquiry.codes import partner_of
-
-    return pack.school_year if partner_of(district) in pack.districts else None
 
 
 def _extract_hidden_figures(output: Path, district: str) -> frozenset | None:
