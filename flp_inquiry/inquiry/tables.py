@@ -31,7 +31,7 @@ from flp_inquiry.measures.suppression import (
     OVERLAPPING_ATTRIBUTE,
     suppress_small_cells,
 )
-from flp_inquiry.measures.metric_meaning import figures_to_hide, hide_figures, table_meaning
+from flp_inquiry.measures.metric_meaning import figures_to_hide, hide_figures, side_by_side, table_meaning
 from flp_inquiry.measures.table_meaning import HIDE_VARIABLE, MEANING_ATTRIBUTE, MIMETYPE, UNREAD_MIMETYPE
 
 # ---------------------------------------------------------------------------
@@ -340,7 +340,8 @@ def reader_table(
         hidden = hide_figures(meaning, hidden, figures_to_hide(os.environ.get(HIDE_VARIABLE)), counts)
         for row, is_counted in zip(meaning.rows, counted):
             if not is_counted:  # a measure not counted in the scope: no figure, shown blank
-                row.update({column: None for column in ("n", "value") if column in row})
+                row.update({column: None for column in [*(c.column for c in meaning.counts),
+                                                        *(r.column for r in meaning.rates)] if column in row})
                 row.pop("hidden", None)
     blanked = {*counts, *(v for hidden_with in counts.values() for v in hidden_with)}
     first = next(iter(counts))

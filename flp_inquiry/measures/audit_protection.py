@@ -107,7 +107,7 @@ def _totals(system: RelationSystem, cells: pd.DataFrame) -> set[int]:
 
 
 def _hiding_cost(system: RelationSystem, var: int, touching: list[list[int]],
-                 totals: set[int] = frozenset()) -> tuple[int, int, int, float, int]:
+                 totals: set[int] = frozenset()) -> tuple[int, int, int, int, float]:
     """What hiding ``var`` takes from a reader, smallest first.
 
     1. A figure that a sum of shown figures would give straight back (it is the only unknown of
@@ -115,8 +115,9 @@ def _hiding_cost(system: RelationSystem, var: int, touching: list[list[int]],
     2. A total (a school's or the district's all students or all grades, a headline figure:
        :func:`_totals`) only when nothing else would do: a report is read from its totals.
     3. A percentage alone (its count stays) before a count.
-    4. The smallest population (the count, or the percentages' denominators).
-    5. A figure in few relations (hiding it exposes little else).
+    4. A figure in few relations (hiding it exposes little else: on the sample pack 79 figures hidden
+       in Long Beach's reports instead of 135 with the smallest first).
+    5. The smallest population (the count, or the percentages' denominators).
     """
     fixed = system.lower == system.upper
     given_back = any(
@@ -125,7 +126,7 @@ def _hiding_cost(system: RelationSystem, var: int, touching: list[list[int]],
     kinds = {kind for _, _, kind, _ in system.publishers[var]}
     costs = [system.lower[den] if system.lower[den] == system.upper[den] else math.inf
              for _, _, _, den in system.publishers[var]]
-    return int(given_back), int(var in totals), (0 if kinds == {"rate"} else 1), float(max(costs)), len(touching[var])
+    return int(given_back), int(var in totals), (0 if kinds == {"rate"} else 1), len(touching[var]), float(max(costs))
 
 
 def protect_hidden_counts(cells: pd.DataFrame, partitions: pd.DataFrame, min_n: int = MIN_N,
@@ -138,8 +139,8 @@ def protect_hidden_counts(cells: pd.DataFrame, partitions: pd.DataFrame, min_n: 
     values).  For each, the published figures a reader used for it are those in its own
     relations (further ones only when there are none); it hides one of them everywhere it is
     shown: a total (a school's or the district's all students or all grades, a headline figure)
-    only when nothing else would do, a percentage alone (its count stays) before a count, the
-    smallest population first, one in few relations before one in many (:func:`_hiding_cost`).
+    only when nothing else would do, a percentage alone (its count stays) before a count, one in
+    few relations before one in many, the smallest population first (:func:`_hiding_cost`).
     A hidden count in a relation with an unknown of a choice already made this round waits for
     the next audit.  Then it audits again (components left unchanged are not solved again).  Greedy,
     not optimal: it may hide more than the fewest cells that would do.

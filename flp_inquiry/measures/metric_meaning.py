@@ -19,6 +19,7 @@ import pandas as pd
 from flp_inquiry.measures.dashboard import round_half_away
 from flp_inquiry.measures.table_meaning import (
     DIMENSIONS,
+    MEANING_ATTRIBUTE,
     NOT_ADDITIVE,
     WORD_COLUMNS,
     Count,
@@ -165,36 +166,79 @@ def table_meaning(table: pd.DataFrame, hidden: pd.DataFrame, info: Mapping, name
             and _value_text(table["grade_span"].iloc[0]).strip() != "")
     if span:  # Distance from Standard: one grade span's students
         population["grade"] = _value_text(table["grade_span"].iloc[0])
-    count_list = [Count("n", info["count"], displayed="n" in shown_columns)]
-    rates = ([Rate("value", info["numerator"], "n", decimals)]
-             if info.get("numerator") and "value" in table and "value" in counts["n"] and "value" in shown_columns else [])
-    raw_counts = pd.to_numeric(table["n"], errors="coerce")
+    # the metric's own count and rate, and those of metrics set beside it (side_by_side: "n_ela", "value_ela")
+    measures = [("", info["count"], info.get("numerator"), info.get("complete", {})),
+                *((b["suffix"], b["count"], b.get("numerator"), b.get("complete", {})) for b in info.get("beside", ()))]
+    count_list, rates = [], []
+    for suffix, count, numerator, _ in measures:
+        if f"n{suffix}" not in table or f"n{suffix}" not in counts:
+            continue
+        count_list.append(Count(f"n{suffix}", count, displayed=f"n{suffix}" in shown_columns))
+        value = f"value{suffix}"
+        if numerator and value in table and value in counts[f"n{suffix}"] and value in shown_columns:
+            rates.append(Rate(value, numerator, f"n{suffix}", decimals))
     rows = []
     for position in range(len(table)):
         row: dict = {d: _value_text(table[d].iloc[position]) for d in dimensions}
         if "grade_span" in table and not span and "grade" not in table and \
                 _value_text(table["grade_span"].iloc[position]).strip():
             row.setdefault("population", {})["grade"] = _value_text(table["grade_span"].iloc[position])
-        shown_n = hidden["n"].iloc[position]
-        if shown_n == "*":
-            raw = raw_counts.iloc[position]
-            row["n"] = "*"
-            row["hidden"] = {"n": "hidden" if pd.isna(raw) else "small" if raw < min_n else "complementary"}
-        elif pd.isna(raw_counts.iloc[position]):
-            row["n"] = None  # no figure at all
-        else:
-            row["n"] = int(raw_counts.iloc[position])
+        for count in count_list:
+            raw = pd.to_numeric(pd.Series([table[count.column].iloc[position]]), errors="coerce").iloc[0]
+            if hidden[count.column].iloc[position] == "*":
+                row[count.column] = "*"
+                row.setdefault("hidden", {})[count.column] = ("hidden" if pd.isna(raw) else "small" if raw < min_n
+                                                              else "complementary")
+            else:
+                row[count.column] = None if pd.isna(raw) else int(raw)  # (None: no figure at all)
         for rate in rates:
             value = hidden[rate.column].iloc[position]
             number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
             row[rate.column] = "*" if value == "*" else (None if pd.isna(number)
                                                          else float(np.ravel(round_half_away(np.array([number]), decimals))[0] + 0.0))
         rows.append(row)
-    # complete where every whole still has all of its parts (a query may have dropped some grades, say)
-    stamped_parts = info.get("complete", {})
-    complete = {d: "all" for d in stamped_parts if d in dimensions and d not in NOT_ADDITIVE
-                and all(stamped_parts[d].get(key) == count for key, count in parts_per_whole(table, d).items())}
+    # complete where every whole still has all of its parts (a query may have dropped some grades, say), for
+    # every measure the table shows (a dimension's rows add up for all of them, or it is not declared)
+    complete = {}
+    for dimension in dimensions:
+        wholes = parts_per_whole(table, dimension) if dimension not in NOT_ADDITIVE else None
+        if wholes is not None and all(dimension in stamped and all(stamped[dimension].get(key) == number
+                                                                       for key, number in wholes.items())
+                                      for _, _, _, stamped in measures):
+            complete[dimension] = "all"
     return TableMeaning(name, population, dimensions, count_list, rates, complete, rows)
+
+
+def side_by_side(left: pd.DataFrame, right: pd.DataFrame, on: Sequence[str], suffix: str,
+                 how: str = "inner") -> pd.DataFrame:
+    """Two metrics' tables merged on their groups (``right``'s columns with ``suffix``), each still saying what it counts.
+
+    A plain merge keeps neither table's meaning; this one keeps ``left``'s and adds ``right``'s as
+    ``n<suffix>`` and ``value<suffix>`` (:func:`table_meaning`).  A grouping whose rows made up the
+    whole in both is complete in the merge only if the merge kept every row.
+
+    >>> math = pd.DataFrame({"el_status": ["EL", "EO"], "school_year": 2025, "n": [40, 60], "value": [10.0, 20.0]})
+    >>> math.attrs[MEANING_ATTRIBUTE] = metric_meaning("percent_met", {"subject": "math"}, {}, {"el_status": {"2025": 2}})
+    >>> ela = math.assign(n=[41, 59], value=[15.0, 25.0])
+    >>> ela.attrs[MEANING_ATTRIBUTE] = metric_meaning("percent_met", {"subject": "ela"}, {}, {"el_status": {"2025": 2}})
+    >>> merged = side_by_side(math, ela, ["el_status", "school_year"], "_ela")
+    >>> meaning = table_meaning(merged, merged.astype(object), merged.attrs[MEANING_ATTRIBUTE], "t#1",
+    ...     shown_columns=list(merged.columns), counts={"n": ["value"], "n_ela": ["value_ela"]}, decimals=1)
+    >>> [c.measure for c in meaning.counts], [r.numerator for r in meaning.rates], meaning.complete
+    (['math.tested', 'ela.tested'], ['math.met', 'ela.met'], {'el_status': 'all'})
+    """
+    merged = left.merge(right, on=list(on), suffixes=("", suffix), how=how)
+    mine, theirs = left.attrs.get(MEANING_ATTRIBUTE), right.attrs.get(MEANING_ATTRIBUTE)
+    if mine and theirs and mine.get("population") == theirs.get("population") and not mine.get("per_row"):
+        kept = len(merged) == len(left) == len(right)
+        merged.attrs[MEANING_ATTRIBUTE] = {
+            **mine, "complete": mine.get("complete", {}) if kept else {}, "columns": list(merged.columns),
+            "beside": [*mine.get("beside", ()), {"suffix": suffix, "count": theirs["count"],
+                                                "numerator": theirs.get("numerator"),
+                                                "complete": theirs.get("complete", {}) if kept else {}}]}
+    else:
+        merged.attrs = {}
+    return merged
 
 
 def _per_row_meaning(table, hidden, info, name, shown_columns, counts, decimals, min_n) -> TableMeaning:

@@ -26,6 +26,8 @@ from flp_inquiry.measures.table_meaning import (
     TableMeaning,
     cells_frame,
     meanings_in_notebook,
+    is_total,
+    parse_population,
     partitions_frame,
     unread_in_notebook,
 )
@@ -35,6 +37,8 @@ __all__ = ["HIDE_VARIABLE", "MIN_VALUES", "DistrictAudit", "audit_district", "au
 EXECUTED = "_executed"
 #: Where a run keeps the figures its protection hides (``<district>.json``), read by the district's kernels.
 AUDIT_FOLDER = "_audit"
+#: :func:`protect_district`: the extract hides more of the figures of all the district's students.
+EXTRACT_OVERALL = "extract: all students"
 @dataclass
 class DistrictAudit:
     """One district's audit: what was read, how many cells and relations, and each hidden count's range."""
@@ -176,7 +180,9 @@ def protect_district(output: Path, district: str, year: int | None = None,
     """Audit a district; where a hidden count is not protected, add the figures to hide and say which reports show them.
 
     Returns the audit (before protection; ``extra_hidden`` the figures added) and the reports
-    (``<district>/<question>/<slug>``) to run again with the figures hidden.
+    (``<district>/<question>/<slug>``) to run again with the figures hidden; ``"extract"`` when the
+    district's extract hides more, and :data:`EXTRACT_OVERALL` when that is a figure of all its
+    students, which its partner's reports set beside theirs.
     """
     from flp_inquiry.files import write_atomic
     from flp_inquiry.measures.audit_protection import protect_hidden_counts
@@ -197,8 +203,14 @@ def protect_district(output: Path, district: str, year: int | None = None,
         write_atomic(hidden_figures_path(output, district), json.dumps(sorted(map(list, figures | new)), indent=0))
     # the reports that show any figure to hide; the extract's figures cannot be hidden by running a report again
     reports = {table.split("#", 1)[0] for table in extra["table"] if not table.startswith("extract ")}
-    if any(table.startswith("extract ") for table in extra["table"]):
+    in_extract = extra[extra["table"].str.startswith("extract ")]
+    if len(in_extract):
         reports.add("extract")
+        # the partner's reports show only the extract's figures of all the district's students: only when one of
+        # those is hidden do they change
+        if any(is_total(population) and "school" not in parse_population(population)
+               for population in in_extract["population"]):
+            reports.add(EXTRACT_OVERALL)
     audit.seconds = time.perf_counter() - started
     return audit, reports if new else set()
 

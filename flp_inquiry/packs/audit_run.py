@@ -26,6 +26,7 @@ from flp_inquiry.errors import FlpInquiryError
 from flp_inquiry.packs.audit_pack import (
     AUDIT_FOLDER,
     EXECUTED,
+    EXTRACT_OVERALL,
     MIN_VALUES,
     DistrictAudit,
     audit_district,
@@ -188,10 +189,11 @@ def audit_and_protect(pack, summary, hooks: RunHooks, previous: PreviousReports,
             audit_seconds += audit.seconds
             first.setdefault(district, audit)
             affected |= reports
-            if "extract" in reports:  # its extract written again with the figures hidden; its partner's reports read it
+            if "extract" in reports:  # its extract written again with the figures hidden
+                hooks.prepare_extracts()
+            if EXTRACT_OVERALL in reports:  # its partner's reports set its figures of all students beside theirs
                 from flp_inquiry.codes import partner_of
 
-                hooks.prepare_extracts()
                 affected |= {f"{partner_of(district)}/"}
         keys = {result.job.key for result in results
                 if result.job.executed_path(output).relative_to(output / EXECUTED).with_suffix("").as_posix() in affected

@@ -94,20 +94,20 @@ def test_one_subtraction_does_not_find_the_chain():
     assert find_derivable_counts(reports) == []
 
 
-def test_protection_hides_both_halves_and_the_audit_passes():
+def test_protection_hides_a_group_and_a_half_and_the_audit_passes():
     # round 1: the figures in EL's own relations are EO 40, the school's total 73 and the halves 12 and 18;
-    #          the total only as a last resort, the smallest first: the 12 goes (EL = CA + 18 with CA 11 or
-    #          more, EL + TBD = 33: EL 29-33, TBD 0-4: still exposed);
-    # round 2: the 18 (smaller than EO's 40) goes.
-    # Then EL = CA + NCA with both 11 or more, EL + TBD = 33 with TBD 0-10: EL 23-33, TBD 0-10, CA and NCA 11-22.
+    #          the total only as a last resort; all counts; EO in the fewest relations (the school's groups, and
+    #          the district's EO): EO goes (EO 11 or more: TBD 0-10, but EL = 12 + 18 still);
+    # round 2: EL's figures are the total and the halves: the smaller half, 12, goes.
+    # Then EL = CA + 18 with CA >= 11, EL + EO + TBD = 73 with EO >= 11: EL 29-62, TBD 0-10, CA and EO 11-44.
     meanings = [school_total(), school_groups(), attendance_halves()]
     extra, cells, last = protect_hidden_counts(cells_frame(meanings), partitions_frame(meanings))
-    assert sorted(extra["shown"].tolist()) == [12.0, 18.0]
+    assert sorted(extra["shown"].tolist()) == [12.0, 40.0]
     assert last.passed
     assert range_of(last, TBD_AT_A) == (0, 10)
-    assert range_of(last, EL_AT_A) == (23, 33)
-    for half in ("Chronically absent", "Not chronically absent"):
-        assert range_of(last, f"attendance={half};el_status=EL;school=A;school_year=2025") == (11, 22)
+    assert range_of(last, EL_AT_A) == (29, 62)
+    assert range_of(last, "el_status=EO;school=A;school_year=2025") == (11, 44)
+    assert range_of(last, "attendance=Chronically absent;el_status=EL;school=A;school_year=2025") == (11, 44)
 
 
 SCHOOL_C = {"school": "C", **YEAR}

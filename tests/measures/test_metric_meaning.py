@@ -115,3 +115,37 @@ def test_the_extract_as_tables_and_its_figures_hidden():
 def test_each_metric_names_its_measures(metric, options, expected):
     meaning = metric_meaning(metric, options, {})
     assert (meaning["count"], meaning["numerator"]) == expected
+
+
+def percent_met_by_group(subject: str, tested: list[int], met: list[int]) -> pd.DataFrame:
+    table = pd.DataFrame({"el_status": ["EL", "EO", "TBD"][:len(tested)], "school_year": 2025, "n": tested,
+                          "value": [100 * m / n for m, n in zip(met, tested)]})
+    table.attrs[MEANING_ATTRIBUTE] = metric_meaning("percent_met", {"subject": subject}, {},
+                                                    {"el_status": parts_per_whole(table, "el_status")},
+                                                    list(table.columns))
+    return table
+
+
+def test_two_metrics_side_by_side_each_say_what_they_count():
+    # math: EL 40 (10 met = 25.0%), EO 60 (30 = 50.0%); ELA: EL 41 (20 = 48.8%), EO 59 (29 = 49.2%)
+    merged = tables.side_by_side(percent_met_by_group("math", [40, 60], [10, 30]),
+                                 percent_met_by_group("ela", [41, 59], [20, 29]), ["el_status", "school_year"], "_ela")
+    shown = tables.reader_table(merged, {"el_status": "Student group", "n": "Tested in math", "value": "Math (%)",
+                                         "n_ela": "Tested in ELA", "value_ela": "ELA (%)"},
+                                counts={"n": ["value"], "n_ela": ["value_ela"]})
+    cells = cells_frame([shown.meaning])
+    assert cells[["measure", "population", "shown"]].values.tolist() == [
+        ["math.tested", "el_status=EL;school_year=2025", 40.0], ["ela.tested", "el_status=EL;school_year=2025", 41.0],
+        ["math.met", "el_status=EL;school_year=2025", 25.0], ["ela.met", "el_status=EL;school_year=2025", 48.8],
+        ["math.tested", "el_status=EO;school_year=2025", 60.0], ["ela.tested", "el_status=EO;school_year=2025", 59.0],
+        ["math.met", "el_status=EO;school_year=2025", 50.0], ["ela.met", "el_status=EO;school_year=2025", 49.2]]
+    assert shown.meaning.complete == {"el_status": "all"}
+
+
+def test_a_side_by_side_merge_that_lost_a_group_is_not_complete():
+    # ELA has no TBD row: the merge keeps EL and EO only, which are not every group of the math table
+    merged = tables.side_by_side(percent_met_by_group("math", [40, 60, 12], [10, 30, 6]),
+                                 percent_met_by_group("ela", [41, 59], [20, 29]), ["el_status", "school_year"], "_ela")
+    shown = tables.reader_table(merged, {"el_status": "Group", "n": "Math", "n_ela": "ELA"},
+                                counts={"n": [], "n_ela": []})
+    assert shown.meaning.complete == {} and len(shown.meaning.counts) == 2
