@@ -2,7 +2,6 @@
 reports of the last good run come back, as a failed job's do."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,6 +11,7 @@ from flp_inquiry.packs.audit_pack import hidden_figures_path
 from flp_inquiry.packs.audit_run import PREVIOUS_FOLDER, PreviousReports, RunHooks, audit_and_protect
 from flp_inquiry.packs.batch import JobResult, PackSummary
 from flp_inquiry.packs.pack import Job
+from tests.battery_report import records
 from tests.packs.test_audit_pack import chain_pack
 
 REPORTS = ("common", "groups", "attendance")
@@ -26,6 +26,8 @@ def write_reports(output: Path, words: str) -> None:
         write_atomic(job.report_path(output), words)
 
 
+@records("a privacy audit that cannot pass in the rounds allowed: the run fails naming the district and the counts "
+         "still narrowable; its reports of the last good run come back, marked stale, none of this run's is left")
 def test_a_district_the_rounds_cannot_protect_fails_the_run_and_keeps_its_last_good_reports(tmp_path, monkeypatch):
     # the last good run: two reports (the third is new this run), no figures to hide
     write_reports(tmp_path, "last good run")
@@ -70,3 +72,20 @@ def test_a_district_the_rounds_cannot_protect_fails_the_run_and_keeps_its_last_g
     assert not hidden_figures_path(tmp_path, "x").exists() and not (tmp_path / PREVIOUS_FOLDER).exists()
     # the index does not say the audit passed
     assert [audit.passed for audit in indexed[-1]] == [False]
+
+
+def test_a_withdrawn_job_keeps_its_last_good_report_marked_stale_and_runs_again_next_time(tmp_path):
+    from flp_inquiry.packs.batch import _withdraw, read_state
+
+    kept, new = jobs()[0], jobs()[2]
+    write_atomic(kept.report_path(tmp_path), "last good run")  # (put back by PreviousReports.restore)
+    previous_state = {kept.key: {"fingerprint": "f", "seconds": 2.0, "finished": "2025-05-01T10:00:00+00:00"}}
+    summary = PackSummary("t", tmp_path, [JobResult(kept, "ok"), JobResult(new, "ok")])
+    _withdraw(tmp_path, summary, [kept.key, new.key], "the privacy audit of x did not pass", previous_state)
+    state = read_state(tmp_path)
+    # no fingerprint: both run again next time; the kept one says when its report was made
+    assert state == {kept.key: {"seconds": 2.0, "finished": "2025-05-01T10:00:00+00:00",
+                                "latest_failed": state[kept.key]["latest_failed"]}}
+    assert [(r.status, r.stale_report_made) for r in summary.results] == [
+        ("failed", "2025-05-01T10:00:00+00:00"), ("failed", None)]
+    assert summary.results[0].error == "the privacy audit of x did not pass"
