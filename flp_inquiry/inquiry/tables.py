@@ -381,7 +381,8 @@ def reader_table(
         meaning.table = styled.table_id
         styled.meaning = meaning
     elif any(column in columns for column in counts):
-        styled.unread = {"table": styled.table_id, "caption": str(styled.caption or "")}
+        # (the caption as words: the index escapes it again)
+        styled.unread = {"table": styled.table_id, "caption": html.unescape(str(styled.caption or ""))}
     return styled
 
 

@@ -51,8 +51,8 @@ class RunHooks:
 
     #: Run the jobs of these keys again, with the figures to hide as they now are; the new summary.
     rerun: Callable[[set[str]], Any]
-    #: Write the district's aggregate extract again (with its figures hidden) for its partner's reports.
-    prepare_extracts: Callable[[], None]
+    #: Write the districts' aggregate extracts again (with their figures hidden), a problem into the list given.
+    prepare_extracts: Callable[[list], None]
     #: The year of the district's extract the pack publishes (``None``: none).
     extract_year: Callable[[str], "int | None"]
     #: Mark these jobs failed with this error, their last good report kept (``(summary, keys, error, kept)``).
@@ -190,7 +190,7 @@ def audit_and_protect(pack, summary, hooks: RunHooks, previous: PreviousReports,
             first.setdefault(district, audit)
             affected |= reports
             if "extract" in reports:  # its extract written again with the figures hidden
-                hooks.prepare_extracts()
+                hooks.prepare_extracts(summary.problems)
             if EXTRACT_OVERALL in reports:  # its partner's reports set its figures of all students beside theirs
                 from flp_inquiry.codes import partner_of
 
@@ -201,7 +201,9 @@ def audit_and_protect(pack, summary, hooks: RunHooks, previous: PreviousReports,
         if not keys:
             break
         started = time.perf_counter()
+        earlier = summary.problems
         summary = hooks.rerun(keys)
+        summary.problems[:0] = [problem for problem in earlier if problem not in summary.problems]  # (none lost)
         rounds.append((len(keys), round(time.perf_counter() - started, 1)))
     audits = []
     for district in pack.districts:

@@ -353,7 +353,7 @@ def _run_audited(pack: Pack, run) -> PackSummary:
         if summary.interrupted:
             return summary
         hooks = RunHooks(
-            rerun=run, prepare_extracts=lambda: prepare_partner_extracts(pack, output, summary.problems),
+            rerun=run, prepare_extracts=lambda problems: prepare_partner_extracts(pack, output, problems),
             extract_year=lambda district: _extract_year(pack, district),
             withdraw=lambda last, keys, error, _: _withdraw(output, last, keys, error, previous_state),
             write_index=lambda last, audits: _write_index(pack, output, last.results, last.titles, last.problems, audits))

@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import json
 
+from markupsafe import escape
+
 from flp_inquiry.cli import main
+from flp_inquiry.ingest.sample import HARBOR
 from flp_inquiry.measures.table_meaning import MIMETYPE, Count, TableMeaning
-from flp_inquiry.packs.audit_pack import audit_district, hidden_figures_path, protect_district
+from flp_inquiry.packs.audit_pack import (
+    audit_district,
+    hidden_figures_path,
+    notebook_meanings,
+    protect_district,
+    read_hidden_figures,
+)
 
 YEAR = {"school_year": "2025"}
 SCHOOL_A = {"school": "A", **YEAR}
@@ -68,6 +77,20 @@ def test_the_sample_packs_audit_passes(sample_pack, capsys):
         assert audit.result.hidden["protected"].all()
         assert (audit.result.hidden["values"] >= 6).all()
     index = (sample_pack.output / "index.html").read_text()
-    assert "Privacy audit:" in index and "the audit passed" in index
+    assert "Privacy audit:" in index
+    # tables and charts showing counts that do not say what they count are named, and the verdict is over the rest
+    unread = [item for audit in summary.audits for item in audit.unread]
+    if unread:
+        assert "the audit passed over the tables it read" in index and "Not read by the audit" in index
+        assert all(str(escape(item.split(": ", 1)[1])) in index for item in unread)  # (escaped, as the index writes it)
+    else:
+        assert "the audit passed: no hidden count" in index
+    # the English learners report's side-by-side tables are read: ELA's counts as well as math's
+    side_by_side = [meaning for meaning in notebook_meanings(sample_pack.output, "fresno")
+                    if meaning.table.startswith("fresno/english_learners/district#") and len(meaning.counts) == 2]
+    assert side_by_side and {count.measure for count in side_by_side[0].counts} == {"math.tested", "ela.tested"}
+    # the headline figures set beside the district are read, and none of them is hidden beyond the rule
+    hidden = {tuple(figure) for district in ("fresno", "long_beach") for figure in read_hidden_figures(sample_pack.output, district)}
+    assert ("ela.tested", f"grade=11;school={HARBOR};school_year=2025") not in hidden
     assert main(["audit", str(sample_pack.output), "--school-year", "2025"]) == 0
-    assert "0 of them narrowed to fewer than 6 values (passed)" in capsys.readouterr().out
+    assert "0 of them narrowed to fewer than 6 values (passed" in capsys.readouterr().out

@@ -50,7 +50,7 @@ def test_a_district_the_rounds_cannot_protect_fails_the_run_and_keeps_its_last_g
         withdrawn.update({key: error for key in keys})
 
     indexed = []
-    hooks = RunHooks(rerun=rerun, prepare_extracts=lambda: None, extract_year=lambda district: None,
+    hooks = RunHooks(rerun=rerun, prepare_extracts=lambda problems: None, extract_year=lambda district: None,
                      withdraw=withdraw, write_index=lambda last, audits: indexed.append(audits))
     monkeypatch.setattr(audit_run, "PROTECTION_ROUNDS", 3)
     summary = audit_and_protect(pack, summary, hooks, previous)
