@@ -226,10 +226,10 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
 
         check_executor(executor, scheduler)
 
-        def run(force_keys: Collection[str] = ()) -> PackSummary:
+        def run(force_keys: Collection[str] = (), before_jobs=None) -> PackSummary:
             return _run_loaded_pack(pack, started, workers=workers, force=force and not force_keys, executor=executor,
                                     scheduler=scheduler, progress=progress, allowed=allowed, template=template,
-                                    force_keys=set(force_keys))
+                                    force_keys=set(force_keys), before_jobs=before_jobs)
         if not audit:
             summary = run()
             _write_index(pack, summary.output, summary.results, summary.titles, summary.problems, [])
@@ -241,7 +241,7 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
 
 
 def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, scheduler, progress, allowed,
-                     template, force_keys: Collection[str] = ()) -> PackSummary:
+                     template, force_keys: Collection[str] = (), before_jobs=None) -> PackSummary:
     from tqdm import tqdm
 
     from flp_inquiry.packs.executors import run_jobs
@@ -271,6 +271,8 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
             to_run.append(job)
 
     to_run = longest_first(to_run, state)
+    if before_jobs is not None:  # (the pack is checked and its output writable: the audit keeps the last good run)
+        before_jobs(output)
     titles = {job.notebook: question_title(job.notebook) for job in jobs}
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
     problems: list[str] = []
@@ -343,23 +345,28 @@ def _run_audited(pack: Pack, run) -> PackSummary:
         start_hidden_figures,
     )
 
-    output = Path(os.path.abspath(pack.output))
-    _check_writable(output)
-    fingerprint = data_fingerprint(Path(pack.data), harmonised_districts(Path(pack.data)), pack.state_files)
-    start_hidden_figures(output, pack.districts, fingerprint)
-    previous_state, previous = read_state(output), PreviousReports.keep(output, pack.districts)
+    kept: dict = {}
+
+    def keep_last_good_run(output: Path) -> None:
+        fingerprint = data_fingerprint(Path(pack.data), harmonised_districts(Path(pack.data)), pack.state_files)
+        start_hidden_figures(output, pack.districts, fingerprint)
+        kept.update(state=read_state(output), previous=PreviousReports.keep(output, pack.districts),
+                    fingerprint=fingerprint)
+
     try:
-        summary = run()
+        summary = run(before_jobs=keep_last_good_run)
         if summary.interrupted:
             return summary
+        output = summary.output
         hooks = RunHooks(
             rerun=run, prepare_extracts=lambda problems: prepare_partner_extracts(pack, output, problems),
             extract_year=lambda district: _extract_year(pack, district),
-            withdraw=lambda last, keys, error, _: _withdraw(output, last, keys, error, previous_state),
+            withdraw=lambda last, keys, error, _: _withdraw(output, last, keys, error, kept["state"]),
             write_index=lambda last, audits: _write_index(pack, output, last.results, last.titles, last.problems, audits))
-        return audit_and_protect(pack, summary, hooks, previous, fingerprint)
+        return audit_and_protect(pack, summary, hooks, kept["previous"], kept["fingerprint"])
     finally:
-        previous.discard()
+        if "previous" in kept:
+            kept["previous"].discard()
 
 
 def _withdraw(output: Path, summary: PackSummary, keys: Collection[str], error: str, previous_state: Mapping) -> None:
