@@ -31,7 +31,8 @@ from flp_inquiry.measures.suppression import (
     OVERLAPPING_ATTRIBUTE,
     suppress_small_cells,
 )
-from flp_inquiry.measures.metric_meaning import figures_to_hide, hide_figures, side_by_side, table_meaning
+from flp_inquiry.measures.metric_meaning import figures_to_hide, hide_figures, table_meaning
+from flp_inquiry.measures.metric_meaning import side_by_side  # noqa: F401  (tables.side_by_side, for the notebooks)
 from flp_inquiry.measures.table_meaning import HIDE_VARIABLE, MEANING_ATTRIBUTE, MIMETYPE, UNREAD_MIMETYPE
 
 # ---------------------------------------------------------------------------
