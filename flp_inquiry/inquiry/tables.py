@@ -362,7 +362,11 @@ def reader_table(
         if column in blanked:
             shown[heading] = shown[heading].astype(object).where(counted, "")
     # a count hidden beside a smaller one (complementary) gets no caution: it would say the group is 11-29
-    caution = (numbers >= 11) & (numbers < CAUTION_N) & counted & (hidden[first] != HIDDEN)
+    # (nor a row with any count hidden: a second subject's, or one the pack's audit hid, would read as 11-29 too)
+    any_hidden = pd.Series(False, index=table.index)
+    for column in (c for c in counts if c in hidden):
+        any_hidden |= hidden[column] == HIDDEN
+    caution = (numbers >= 11) & (numbers < CAUTION_N) & counted & ~any_hidden
     extra = (table[note].fillna("").astype(str).where(hidden[first] != HIDDEN, "") if note
              else pd.Series("", index=table.index))
     if caution.any() or not counted.all() or (extra != "").any():

@@ -149,3 +149,17 @@ def test_a_side_by_side_merge_that_lost_a_group_is_not_complete():
     shown = tables.reader_table(merged, {"el_status": "Group", "n": "Math", "n_ela": "ELA"},
                                 counts={"n": [], "n_ela": []})
     assert shown.meaning.complete == {} and len(shown.meaning.counts) == 2
+
+
+def test_a_row_with_a_second_subject_hidden_carries_no_caution(tmp_path, monkeypatch):
+    """Math 28 shown (fewer than 30: a caution), ELA hidden by the pack's audit: "fewer than 30 students" beside
+    the * would say ELA's hidden count is 11-29, so the row has no caution."""
+    figures = tmp_path / "fresno.json"
+    figures.write_text(json.dumps([["ela.tested", "el_status=EO;school_year=2025"]]))
+    monkeypatch.setenv(HIDE_VARIABLE, str(figures))
+    merged = tables.side_by_side(percent_met_by_group("math", [40, 28], [10, 14]),
+                                 percent_met_by_group("ela", [41, 27], [20, 9]), ["el_status", "school_year"], "_ela")
+    shown = tables.reader_table(merged, {"el_status": "Group", "n": "Math", "n_ela": "ELA"},
+                                counts={"n": [], "n_ela": []})
+    assert shown.data[["Math", "ELA"]].values.tolist() == [[40, 41], [28, "*"]]
+    assert "Note" not in shown.data or "caution" not in shown.data.loc[1, "Note"]
