@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 
-.PHONY: demo test lab sample browser bench bench-growth bench-pack bench-explorer clean
+.PHONY: demo test lab sample browser bench bench-growth bench-pack bench-explorer bench-audit clean
 
 $(READY): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-explorer: $(READY)
 # Growth (issue 24) for full-size districts alone: every school, grade and group (target under 5 s a district).
 bench-growth: $(READY)
 	$(BIN)/python benchmarks/bench_growth.py $(BENCH_ARGS)
+
+# The privacy audit of a full-size district pack (90 schools x 6 questions, issue 22) beside the pack's own time.
+bench-audit: $(READY)
+	$(BIN)/python benchmarks/bench_audit.py $(BENCH_AUDIT_ARGS)
 
 # Meeting-pack speed: flp-inquiry run against a papermill + nbconvert shell loop, and the kernel start-up floor.
 bench-pack: $(READY)

@@ -110,9 +110,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     pack = with_command_line(load_pack(args.pack), dict(args.parameter), args.output)
     summary = run_pack(pack, workers=args.workers, force=args.force, executor=args.executor, scheduler=args.scheduler)
     print(summary.table())
+    for audit in summary.audits:
+        print(f"privacy audit: {audit.summary()}")
+    if summary.protection_rounds:
+        print("privacy audit: reports run again to hide more figures: " + ", ".join(
+            f"{jobs} in {seconds:g} s" for jobs, seconds in summary.protection_rounds))
     if summary.interrupted:
         return 130  # the shell's status for Ctrl-C
     return 0 if summary.ok else 1
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from flp_inquiry.packs.audit_pack import audit_pack_output
+
+    if not (args.pack_dir / "_executed").is_dir():
+        print(f"flp-inquiry audit: {args.pack_dir} holds no executed notebooks (_executed/): is it a pack's output?",
+              file=sys.stderr)
+        return 2
+    audits = audit_pack_output(args.pack_dir, args.district or None, args.school_year, args.data)
+    for audit in audits:
+        print(audit.summary())
+        if args.show_narrowed:
+            narrowed = audit.result.hidden[~audit.result.hidden["protected"]]
+            for row in narrowed.itertuples():
+                print(f"  {row.measure} of {row.population or 'everyone'}: {row.low:g}-{row.high:g} ({row.tables})")
+    return 0 if all(audit.passed for audit in audits) else 1
 
 
 #: What is left after Ctrl-C, by command (harmonised folders and extracts are swapped in whole).
@@ -194,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address, with --executor dask")
     p.set_defaults(handler=_cmd_run)
+
+    p = sub.add_parser("audit", help="the privacy audit of a pack's output: can any hidden count be worked out?")
+    p.add_argument("pack_dir", type=Path, help="a pack's output folder (with _executed/)")
+    p.add_argument("--district", action="append", default=[], help="only this district (default: every one)")
+    p.add_argument("--school-year", type=int, default=None, help="the pack's year: its districts' extracts are read too")
+    p.add_argument("--data", type=Path, default=None, help="harmonised data (for an extract kept beside it)")
+    p.add_argument("--show-narrowed", action="store_true", help="list every hidden count not protected")
+    p.set_defaults(handler=_cmd_audit)
     return parser
 
 

@@ -43,9 +43,17 @@ from flp_inquiry.files import write_folder_atomic, writing
 from flp_inquiry.ingest.failures import source_column, translate_failures
 from flp_inquiry.ingest.mapping import DistrictMapping, TableSpec, load_mapping
 from flp_inquiry.ingest.readers import FILE, ROW, SOURCE_OF, RawFile, read_export
+from flp_inquiry.ingest.schema import (
+    ENROLLED_BY,
+    ENROLLED_TABLES,
+    MODELS,
+    TABLES,
+    OtherTests,
+    ScoreFileEnrollment,
+    columns_of,
+    optional_columns_of,
+)
 from flp_inquiry.ingest.school_names import SchoolNaming, name_schools
-from flp_inquiry.ingest.schema import ENROLLED_BY, ENROLLED_TABLES, MODELS, TABLES, columns_of, optional_columns_of
-from flp_inquiry.ingest.schema import OtherTests, ScoreFileEnrollment
 from flp_inquiry.ingest.store import MANIFEST, matching_files
 from flp_inquiry.ingest.toms.reader import read_toms_file, system_memory_pool
 from flp_inquiry.ingest.toms.tables import ScoreFileRows, add_attendance

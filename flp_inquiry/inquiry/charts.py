@@ -35,6 +35,7 @@ from flp_inquiry.inquiry.chart_renderer import (  # noqa: F401
     unchecked_bundle,
     use_notebook_renderer,
 )
+from flp_inquiry.measures.dashboard import round_half_away
 from flp_inquiry.measures.suppression import suppress_small_cells
 
 #: Colours of the series of one chart, in the order the series take them: Okabe and Ito's blue, vermilion,
@@ -554,4 +555,8 @@ def chart_table(table: pd.DataFrame, words: Sequence[str] = (), value: str = "va
     >>> chart_table(t, ["grade", "school_year"])[["grade", "school_year", "n", "value"]].to_dict("records")
     [{'grade': 'Grade 6', 'school_year': '2024-25', 'n': 40, 'value': -50.0}, {'grade': 'Grade 7', 'school_year': '2024-25', 'n': '*', 'value': '*'}]
     """
-    return in_words(suppress_small_cells(table, values=[value]), words)
+    shown = suppress_small_cells(table, values=[value])
+    # one decimal, as tables show it: an unrounded rate in a tooltip with its count gives the numerator away
+    numbers = pd.to_numeric(shown[value], errors="coerce")
+    shown[value] = shown[value].where(numbers.isna(), round_half_away(numbers, 1) + 0.0)
+    return in_words(shown, words)

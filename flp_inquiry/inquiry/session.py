@@ -22,8 +22,10 @@ from flp_inquiry.ingest import store
 from flp_inquiry.inquiry import labels
 from flp_inquiry.measures import reference, students
 from flp_inquiry.measures.extract_files import PACK_EXTRACTS_VARIABLE
+from flp_inquiry.measures.metric_meaning import complete_dimensions, metric_meaning, parts_per_whole
 from flp_inquiry.measures.metrics import FUNCTIONS
 from flp_inquiry.measures.state_context import state_files_from_environment
+from flp_inquiry.measures.table_meaning import MEANING_ATTRIBUTE, NOT_ADDITIVE
 from flp_inquiry.memo import Recent
 
 ALL_SCHOOLS = "all"
@@ -85,6 +87,9 @@ class Inquiry:
     extracts_dir: Path | None = None
     #: The state's files California's figures come from (a pack's ``state_files``); none: no state figure.
     state_files: tuple[Path, ...] = ()
+    #: Whether the data is some of the scope's students only (:meth:`with_rows`): a metric of them is not
+    #: the scope's, so its table says nothing of what it counts to the pack's audit.
+    part_of_students: bool = False
 
     @property
     def district_name(self) -> str:
@@ -229,7 +234,7 @@ class Inquiry:
         (1, True)
         """
         rows_data = dataclasses.replace(self.scoped_data, **{table: rows})
-        part = dataclasses.replace(self, data=rows_data)
+        part = dataclasses.replace(self, data=rows_data, part_of_students=True)
         if not self.whole_district:
             part.__dict__["_school_students_data"] = rows_data  # the cached property, already known
         return part
@@ -281,13 +286,34 @@ class Inquiry:
         scoped = not self.whole_district and "school" not in by
         data = self.scoped_data if scoped else self.data
         tables = [getattr(data, table) for table in METRIC_TABLES[name]]
-        by = ["school", *by] if scoped else by
-        # A notebook (and the explorer at every redraw) asks for the same figures of the same tables again.
-        table = _recent_metrics.get_or_make(tables, (name, tuple(by), tuple(sorted(options.items()))),
-                                            lambda: FUNCTIONS[name](*tables, by=by, **options))
-        if not scoped:
-            return table.copy()  # (the caller's to change)
-        return table[table["school"] == self.school].drop(columns="school").reset_index(drop=True)
+        grouped_by = ["school", *by] if scoped else by
+
+        def computed(grouping: list[str]) -> pd.DataFrame:
+            # A notebook (and the explorer at every redraw) asks for the same figures of the same tables again.
+            return _recent_metrics.get_or_make(tables, (name, tuple(grouping), tuple(sorted(options.items()))),
+                                               lambda: FUNCTIONS[name](*tables, by=grouping, **options))
+
+        table = computed(grouped_by)
+        if scoped:
+            table = table[table["school"] == self.school].drop(columns="school").reset_index(drop=True)
+        else:
+            table = table.copy()  # (the caller's to change; what is remembered is not)
+        # what the table counts, for the pack's audit (flp_inquiry.measures.table_meaning): the scope, and the
+        # groupings whose rows make up their whole (a breakdown may leave out students with no group recorded)
+        if self.part_of_students:
+            return table
+        wholes = {}
+        for column in by:
+            if column in NOT_ADDITIVE or column not in table:
+                continue
+            whole = computed([c for c in grouped_by if c != column])
+            wholes[column] = (whole[whole["school"] == self.school].drop(columns="school") if scoped else whole)
+        meaning = metric_meaning(name, options, {"school": self.school} if scoped else {},
+                                 {column: parts_per_whole(table, column) for column in complete_dimensions(table, wholes)}
+                                 if wholes else {}, columns=list(table.columns))
+        if meaning is not None:
+            table.attrs[MEANING_ATTRIBUTE] = meaning
+        return table
 
 
 #: Metric tables are small (one row a group): enough for every figure of a few patterns of the explorer.

@@ -12,6 +12,7 @@ each row, and an ``id`` a sentence can link to, made from the caption, the same 
 from __future__ import annotations
 
 import html
+import os
 import re
 import unicodedata
 from typing import Mapping, Sequence
@@ -23,6 +24,12 @@ from pandas.io.formats.style import Styler
 from flp_inquiry.inquiry import labels
 from flp_inquiry.inquiry.prose import paragraph
 from flp_inquiry.measures.dashboard import round_half_away
+from flp_inquiry.measures.metric_meaning import (
+    figures_to_hide,
+    hide_figures,
+    side_by_side,  # noqa: F401  (tables.side_by_side, for the notebooks)
+    table_meaning,
+)
 from flp_inquiry.measures.suppression import (
     CAUTION_N,
     HIDDEN,
@@ -30,6 +37,7 @@ from flp_inquiry.measures.suppression import (
     OVERLAPPING_ATTRIBUTE,
     suppress_small_cells,
 )
+from flp_inquiry.measures.table_meaning import HIDE_VARIABLE, MEANING_ATTRIBUTE, MIMETYPE, UNREAD_MIMETYPE
 
 # ---------------------------------------------------------------------------
 # tables a principal reads
@@ -201,6 +209,11 @@ class ReaderTable(Styler):
 
     #: The sentence shown instead of a table whose every row is hidden; ``""`` otherwise.
     hidden_note = ""
+    #: What the table counts (:class:`flp_inquiry.measures.table_meaning.TableMeaning`), for a metric's table.
+    meaning = None
+    #: For a table that shows counts but does not say what they count: its id and caption, so the pack's
+    #: audit says it did not read it (never that it passed over it).
+    unread = None
 
     template_html_table = Styler.env.from_string(_TABLE_TEMPLATE)
     template_html_style = Styler.env.from_string(_STYLE_TEMPLATE)
@@ -230,7 +243,11 @@ class ReaderTable(Styler):
             display(paragraph(self.hidden_note))
         if not self.shows_rows:
             return
-        display({"text/html": self.to_html(), "text/plain": self.data.to_string(index=False)}, raw=True)
+        # what the table counts travels in the output's metadata (the report never shows it): the pack's audit reads it
+        metadata = ({MIMETYPE: self.meaning.to_json()} if self.meaning is not None else
+                    {UNREAD_MIMETYPE: self.unread} if self.unread is not None else None)
+        display({"text/html": self.to_html(), "text/plain": self.data.to_string(index=False)}, raw=True,
+                metadata=metadata)
 
 
 def _every_row_hidden(counts: pd.DataFrame, hidden: pd.DataFrame, what: str) -> str:
@@ -321,6 +338,16 @@ def reader_table(
                                       parts_of=parts_of)
     reasons = (table[not_counted].fillna("").astype(str) if not_counted else pd.Series("", index=table.index))
     counted = reasons == ""
+    # what the table counts, shown with it for the pack's audit; and the figures the pack's protection hides
+    meaning = table_meaning(table, hidden, table.attrs.get(MEANING_ATTRIBUTE), "", shown_columns=list(columns),
+                            counts=counts, decimals=decimals)
+    if meaning is not None:
+        hidden = hide_figures(meaning, hidden, figures_to_hide(os.environ.get(HIDE_VARIABLE)), counts)
+        for row, is_counted in zip(meaning.rows, counted):
+            if not is_counted:  # a measure not counted in the scope: no figure, shown blank
+                row.update({column: None for column in [*(c.column for c in meaning.counts),
+                                                        *(r.column for r in meaning.rates)] if column in row})
+                row.pop("hidden", None)
     blanked = {*counts, *(v for hidden_with in counts.values() for v in hidden_with)}
     first = next(iter(counts))
     numbers = pd.to_numeric(table[first], errors="coerce")
@@ -339,7 +366,11 @@ def reader_table(
         if column in blanked:
             shown[heading] = shown[heading].astype(object).where(counted, "")
     # a count hidden beside a smaller one (complementary) gets no caution: it would say the group is 11-29
-    caution = (numbers >= 11) & (numbers < CAUTION_N) & counted & (hidden[first] != HIDDEN)
+    # (nor a row with any count hidden: a second subject's, or one the pack's audit hid, would read as 11-29 too)
+    any_hidden = pd.Series(False, index=table.index)
+    for column in (c for c in counts if c in hidden):
+        any_hidden |= hidden[column] == HIDDEN
+    caution = (numbers >= 11) & (numbers < CAUTION_N) & counted & ~any_hidden
     extra = (table[note].fillna("").astype(str).where(hidden[first] != HIDDEN, "") if note
              else pd.Series("", index=table.index))
     if caution.any() or not counted.all() or (extra != "").any():
@@ -355,6 +386,12 @@ def reader_table(
     styled = styled.format_index(escape="html", axis=1)
     count_columns = [c for c in counts if c in table]
     styled.hidden_note = _every_row_hidden(table.loc[counted, count_columns], hidden.loc[counted, count_columns], what)
+    if meaning is not None:
+        meaning.table = styled.table_id
+        styled.meaning = meaning
+    elif any(column in columns for column in counts):
+        # (the caption as words: the index escapes it again)
+        styled.unread = {"table": styled.table_id, "caption": html.unescape(str(styled.caption or ""))}
     return styled
 
 

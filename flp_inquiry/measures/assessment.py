@@ -27,7 +27,6 @@ from flp_inquiry.measures.students import (
     primary_enrollment,
     with_reporting_school,
 )
-
 from flp_inquiry.measures.suppression import require_columns
 from flp_inquiry.memo import Recent
 

@@ -36,6 +36,7 @@ from flp_inquiry.errors import FlpInquiryError
 from flp_inquiry.files import write_atomic_files, writing
 from flp_inquiry.ingest.readers import sha256_of
 from flp_inquiry.ingest.store import DEFAULT_DATA, MANIFEST, DistrictData, district_folder, load_district
+from flp_inquiry.measures.dashboard import round_half_away
 from flp_inquiry.measures.extract_files import DEFAULT_OUT, extract_paths, is_current
 from flp_inquiry.measures.metrics import METRICS
 from flp_inquiry.measures.privacy import Finding, PrivacyError, find_student_ids, is_count_column, is_id_column
@@ -91,6 +92,8 @@ def _metric_rows(data: DistrictData, year: int, metric: str, subject: str | None
     }, index=table.index)
     present = [c for c in ("n", "prior_n", *VALUE_COLUMNS) if c in table]
     rows[present] = table[present]
+    # a rate published unrounded with its count gives its numerator away exactly: one decimal, as tables show it
+    rows["value"] = round_half_away(pd.to_numeric(rows["value"], errors="coerce"), 1) + 0.0
     return rows.reset_index(drop=True)
 
 
@@ -115,7 +118,7 @@ def _suppress(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([shown_overall, *parts], ignore_index=True)
 
 
-def build_extract(data: DistrictData, year: int) -> pd.DataFrame:
+def build_extract(data: DistrictData, year: int, hidden_figures: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
     """A district's common metrics for one school year, by student group, suppressed.
 
     Parameters
@@ -126,6 +129,9 @@ def build_extract(data: DistrictData, year: int) -> pd.DataFrame:
         ELPI, and every earlier year for Algebra by grade 8.
     year : int
         The school year (the year it ends; the cohort year for graduation and a-g).
+    hidden_figures : frozenset of (measure, population)
+        Figures hidden beyond the rule, by a pack's privacy audit
+        (:func:`flp_inquiry.measures.extract_meaning.hide_extract_figures`).
 
     Returns
     -------
@@ -160,6 +166,10 @@ def build_extract(data: DistrictData, year: int) -> pd.DataFrame:
     for column in COLUMNS:
         if column not in extract:
             extract[column] = None
+    if hidden_figures:
+        from flp_inquiry.measures.extract_meaning import hide_extract_figures
+
+        extract = hide_extract_figures(extract, hidden_figures)
     return extract[COLUMNS]
 
 
@@ -224,7 +234,8 @@ def check_extract(extract: pd.DataFrame, name: str = "extract") -> None:
 # writing and reading
 # ---------------------------------------------------------------------------
 
-def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path = DEFAULT_OUT) -> Path:
+def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path = DEFAULT_OUT,
+                  hidden_figures: frozenset[tuple[str, str]] = frozenset()) -> Path:
     """Build a district's extract for ``year`` and write it with its manifest.
 
     Both files are written whole to hidden files first, then renamed into place, the
@@ -245,6 +256,8 @@ def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path
         Folder of harmonised districts.
     out : Path
         Folder of extracts (created if needed).
+    hidden_figures : frozenset of (measure, population)
+        Figures hidden beyond the rule by a pack's privacy audit (their hash is in the manifest).
 
     Returns
     -------
@@ -270,7 +283,7 @@ def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path
     """
     year = int(year)
     loaded = load_district(district, Path(data))
-    extract = build_extract(loaded, year)
+    extract = build_extract(loaded, year, hidden_figures) if hidden_figures else build_extract(loaded, year)
     csv_path, manifest_path = extract_paths(district, year, out)
     check_extract(extract, csv_path.name)
     content = spreadsheet_csv(extract).encode("utf-8")
@@ -287,11 +300,23 @@ def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path
         "columns": COLUMNS,
         "sha256": hashlib.sha256(content).hexdigest(),
         "package_version": flp_inquiry.__version__,
+        "hidden_figures_sha256": hidden_figures_hash(hidden_figures),
     }
     with writing(f"the extract {csv_path.name}", Path(out)):
         # both written whole before either is swapped in: a full disk leaves an earlier pair as it was
         write_atomic_files({csv_path: content, manifest_path: (json.dumps(manifest, indent=2) + "\n").encode("utf-8")})
     return csv_path
+
+
+def hidden_figures_hash(figures) -> str:
+    """The SHA-256 of a set of figures hidden beyond the rule (``""`` for none), for an extract's manifest.
+
+    >>> hidden_figures_hash(frozenset()), hidden_figures_hash({("m", "p")})[:12]
+    ('', 'f567386e00a0')
+    """
+    if not figures:
+        return ""
+    return hashlib.sha256(json.dumps(sorted(map(list, figures))).encode("utf-8")).hexdigest()
 
 
 def ensure_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path = DEFAULT_OUT) -> Path:

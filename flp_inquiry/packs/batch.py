@@ -77,6 +77,12 @@ class PackSummary:
     problems: list[str] = field(default_factory=list)
     interrupted: bool = False
     seconds: float = 0.0
+    titles: Mapping = field(default_factory=dict, repr=False)
+    #: The privacy audit of each district (:mod:`flp_inquiry.packs.audit_pack`), and its seconds.
+    audits: list = field(default_factory=list)
+    seconds_audit: float = 0.0
+    #: Each round of the audit's protection: the jobs it ran again, and their seconds.
+    protection_rounds: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -174,7 +180,7 @@ def read_state(output: Path) -> dict:
 
 def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, force: bool = False,
              executor: str = "local", scheduler: str | None = None, progress: bool = True,
-             allowed: Mapping[str, Mapping[str, Collection]] | None = None) -> PackSummary:
+             allowed: Mapping[str, Mapping[str, Collection]] | None = None, audit: bool = True) -> PackSummary:
     """Run a meeting pack: check every job, skip unchanged ones, run the rest in parallel, write the reports.
 
     Parameters
@@ -191,6 +197,9 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
         Show a progress bar and a line per failed job on standard error.
     allowed
         Allowed parameter values by district, instead of reading them from the harmonised data.
+    audit
+        The privacy audit at the end (:mod:`flp_inquiry.packs.audit_run`); ``False`` only to measure
+        a run without it (``benchmarks/bench_audit.py``): the index then says it was not run.
 
     Returns
     -------
@@ -216,15 +225,23 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
         from flp_inquiry.packs.executors import check_executor
 
         check_executor(executor, scheduler)
-        return _run_loaded_pack(pack, started, workers=workers, force=force, executor=executor,
-                                scheduler=scheduler, progress=progress, allowed=allowed, template=template)
+
+        def run(force_keys: Collection[str] = (), before_jobs=None) -> PackSummary:
+            return _run_loaded_pack(pack, started, workers=workers, force=force and not force_keys, executor=executor,
+                                    scheduler=scheduler, progress=progress, allowed=allowed, template=template,
+                                    force_keys=set(force_keys), before_jobs=before_jobs)
+        if not audit:
+            summary = run()
+            _write_index(pack, summary.output, summary.results, summary.titles, summary.problems, [])
+            return summary
+        return _run_audited(pack, run)
     finally:
         if template is not None:
             template.close()
 
 
 def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, scheduler, progress, allowed,
-                     template) -> PackSummary:
+                     template, force_keys: Collection[str] = (), before_jobs=None) -> PackSummary:
     from tqdm import tqdm
 
     from flp_inquiry.packs.executors import run_jobs
@@ -248,12 +265,14 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
     results: dict[str, JobResult] = {}
     to_run: list[Job] = []
     for job in jobs:
-        if not force and _unchanged(job, output, state.get(job.key), fingerprints[job.key]):
+        if not force and job.key not in force_keys and _unchanged(job, output, state.get(job.key), fingerprints[job.key]):
             results[job.key] = JobResult(job, "skipped-unchanged", report=job.report_path(output))
         else:
             to_run.append(job)
 
     to_run = longest_first(to_run, state)
+    if before_jobs is not None:  # (the pack is checked and its output writable: the audit keeps the last good run)
+        before_jobs(output)
     titles = {job.notebook: question_title(job.notebook) for job in jobs}
     made = datetime.now(timezone.utc).isoformat(timespec="seconds")
     problems: list[str] = []
@@ -262,8 +281,14 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
         environment[PACK_EXTRACTS_VARIABLE] = str(prepare_partner_extracts(pack, output, problems))
     if pack.state_files:  # California's figures, for the reports to set beside the districts'
         environment[STATE_FILES_VARIABLE] = os.pathsep.join(os.path.abspath(f) for f in pack.state_files)
+    from flp_inquiry.packs.audit_pack import HIDE_VARIABLE, hidden_figures_path
+
+    hidden_files = {district: hidden_figures_path(output, district) for district in pack.districts}
     specs = [JobSpec(job.key, job.notebook.name, job.parameters, pack.kernel, pack.timeout, os.getcwd(),
-                     _header(job, titles[job.notebook], manifests[job.district][1], made), environment)
+                     _header(job, titles[job.notebook], manifests[job.district][1], made),
+                     # the figures the pack's privacy audit hides beyond the rule (flp_inquiry.packs.audit_pack)
+                     {**environment, **({HIDE_VARIABLE: str(hidden_files[job.district])}
+                                        if hidden_files[job.district].is_file() else {})})
              for job in to_run]
     sources = {job.notebook.name: job.notebook.read_text(encoding="utf-8") for job in to_run}
     by_key = {job.key: job for job in to_run}
@@ -306,7 +331,66 @@ def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, sc
         _save_state(output, state, problems)
         ordered = [results.get(job.key) or _not_run(job, output, state) for job in jobs]
         _write_index(pack, output, ordered, titles, problems)
-    return PackSummary(pack.title, output, ordered, problems, interrupted, time.monotonic() - started)
+    return PackSummary(pack.title, output, ordered, problems, interrupted, time.monotonic() - started, titles=titles)
+
+
+def _run_audited(pack: Pack, run) -> PackSummary:
+    """The run, then its privacy audit; a district whose audit fails gets its last good reports back (:mod:`audit_run`)."""
+    from flp_inquiry.ingest.catalog import harmonised_districts
+    from flp_inquiry.packs.audit_run import (
+        PreviousReports,
+        RunHooks,
+        audit_and_protect,
+        data_fingerprint,
+        start_hidden_figures,
+    )
+
+    kept: dict = {}
+
+    def keep_last_good_run(output: Path) -> None:
+        fingerprint = data_fingerprint(Path(pack.data), harmonised_districts(Path(pack.data)), pack.state_files)
+        start_hidden_figures(output, pack.districts, fingerprint)
+        kept.update(state=read_state(output), previous=PreviousReports.keep(output, pack.districts),
+                    fingerprint=fingerprint)
+
+    try:
+        summary = run(before_jobs=keep_last_good_run)
+        if summary.interrupted:
+            return summary
+        output = summary.output
+        hooks = RunHooks(
+            rerun=run, prepare_extracts=lambda problems: prepare_partner_extracts(pack, output, problems),
+            extract_year=lambda district: _extract_year(pack, district),
+            withdraw=lambda last, keys, error, _: _withdraw(output, last, keys, error, kept["state"]),
+            write_index=lambda last, audits: _write_index(pack, output, last.results, last.titles, last.problems, audits))
+        return audit_and_protect(pack, summary, hooks, kept["previous"], kept["fingerprint"])
+    finally:
+        if "previous" in kept:
+            kept["previous"].discard()
+
+
+def _withdraw(output: Path, summary: PackSummary, keys: Collection[str], error: str, previous_state: Mapping) -> None:
+    """These jobs failed (the audit of their district did not pass): their last good report kept, stale; run next time."""
+    state = read_state(output)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    for result in summary.results:
+        if result.job.key not in keys:
+            continue
+        before = previous_state.get(result.job.key) or {}
+        kept = before.get("finished") if result.job.report_path(output).is_file() else None
+        state.pop(result.job.key, None)
+        if kept is not None:
+            state[result.job.key] = {**({"seconds": before["seconds"]} if "seconds" in before else {}),
+                                     "finished": kept, "latest_failed": now}
+        result.status, result.error, result.stale_report_made, result.report = "failed", error, kept, None
+    _save_state(output, state, summary.problems)
+
+
+def _extract_year(pack: Pack, district: str) -> int | None:
+    """The year of the district's extract the pack publishes (its partner's reports read it), ``None`` if none."""
+    from flp_inquiry.codes import partner_of
+
+    return pack.school_year if partner_of(district) in pack.districts else None
 
 
 def prepare_partner_extracts(pack: Pack, output: Path, problems: list[str]) -> Path:
@@ -335,15 +419,42 @@ def prepare_partner_extracts(pack: Pack, output: Path, problems: list[str]) -> P
     for partner in dict.fromkeys(partner_of(district) for district in pack.districts):
         if not (data / partner / MANIFEST).is_file():
             continue
-        if any(is_current(partner, pack.school_year, data, folder) for folder in extract_folders(data, cache)):
+        hidden = _extract_hidden_figures(output, partner)
+        if hidden is None and any(is_current(partner, pack.school_year, data, folder)
+                                  for folder in extract_folders(data, cache)):
             continue
         try:
-            from flp_inquiry.measures.extract import ensure_extract
+            from flp_inquiry.measures.extract import ensure_extract, write_extract
 
+            if hidden is not None:  # the pack's privacy audit hides some of its figures beyond the rule
+                if not _extract_hides(cache, partner, pack.school_year, hidden) or not is_current(
+                        partner, pack.school_year, data, cache):
+                    write_extract(partner, pack.school_year, data=data, out=cache, hidden_figures=hidden)
+                continue
             ensure_extract(partner, pack.school_year, data=data, out=cache)
         except (FlpInquiryError, OSError) as err:
             problems.append(f"could not write {partner}'s aggregate extract for {pack.school_year} in {cache}: {err}")
     return cache
+
+
+def _extract_hidden_figures(output: Path, district: str) -> frozenset | None:
+    """The figures the pack's privacy audit hides in a district's figures, ``None`` for none."""
+    from flp_inquiry.packs.audit_pack import read_hidden_figures
+
+    figures = frozenset(tuple(figure) for figure in read_hidden_figures(output, district))
+    return figures or None
+
+
+def _extract_hides(cache: Path, district: str, year: int, figures: frozenset) -> bool:
+    """Whether the pack's cached extract of ``district`` was written with exactly ``figures`` hidden."""
+    from flp_inquiry.measures.extract import hidden_figures_hash
+    from flp_inquiry.measures.extract_files import extract_paths
+
+    try:
+        manifest = json.loads(extract_paths(district, year, cache)[1].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("hidden_figures_sha256") == hidden_figures_hash(figures)
 
 
 def _last_good_report(job: Job, output: Path, last_good: Mapping | None) -> str | None:
@@ -433,8 +544,11 @@ def _save_state(output: Path, state: dict, problems: list[str]) -> None:
 
 
 def _write_index(pack: Pack, output: Path, results: list[JobResult], titles: Mapping[Path, str],
-                 problems: list[str]) -> None:
+                 problems: list[str], audits: list | None = None) -> None:
     from flp_inquiry.packs.index import JOB_STATUSES, JobRecord, render_index
+
+    if audits is not None:
+        from flp_inquiry.packs.audit_pack import privacy_note
 
     records = []
     for result in results:
@@ -446,6 +560,7 @@ def _write_index(pack: Pack, output: Path, results: list[JobResult], titles: Map
                                  titles[result.job.notebook], status, round(result.seconds, 1), report, result.error,
                                  school_code=result.job.school_code, made=result.stale_report_made))
     try:
-        render_index(records, output / INDEX_FILE, pack.title, school_year=pack.school_year)
+        render_index(records, output / INDEX_FILE, pack.title, school_year=pack.school_year,
+                     privacy=privacy_note(audits) if audits is not None else None)
     except (OSError, FlpInquiryError) as err:
         problems.append(f"could not write the index {output / INDEX_FILE}: {err}")

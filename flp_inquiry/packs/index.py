@@ -63,7 +63,8 @@ class JobRecord:
 
 
 def render_index(jobs: Iterable[JobRecord | Mapping], out_html: str | os.PathLike, title: str, *,
-                 school_year: int | None = None, made: datetime | str | None = None) -> Path:
+                 school_year: int | None = None, made: datetime | str | None = None,
+                 privacy: Mapping | None = None) -> Path:
     """Write a meeting pack's index page: every report by district, school and question.
 
     Parameters
@@ -78,6 +79,8 @@ def render_index(jobs: Iterable[JobRecord | Mapping], out_html: str | os.PathLik
         The pack's school year (``2025`` is shown as 2024-25), if it has one.
     made
         When the pack was run (default: now).
+    privacy
+        The pack's privacy audit (:func:`flp_inquiry.packs.audit_pack.privacy_note`): its ``sentence`` is shown.
 
     Returns
     -------
@@ -118,6 +121,7 @@ def render_index(jobs: Iterable[JobRecord | Mapping], out_html: str | os.PathLik
         title=title, school_year=None if school_year is None else school_year_label(school_year),
         jobs=records, questions=questions, districts=districts, counts=counts,
         status_labels=JOB_STATUSES, made=format_time(made or datetime.now(timezone.utc)), version=__version__,
+        privacy=privacy,
     )
     _refuse_external_references(html, "index")
     return write_atomic(out_html, html)

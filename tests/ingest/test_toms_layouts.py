@@ -8,7 +8,13 @@ from __future__ import annotations
 import pytest
 
 from flp_inquiry.ingest.toms.layouts import (
-    FIELDS, PERSONAL_FIELDS, closest_layout, detect_layout, fields_read, known_layouts, layout_for,
+    FIELDS,
+    PERSONAL_FIELDS,
+    closest_layout,
+    detect_layout,
+    fields_read,
+    known_layouts,
+    layout_for,
 )
 
 LAYOUT_COLUMNS = [("caaspp", 2021, 351), ("caaspp", 2022, 365), ("caaspp", 2023, 363), ("caaspp", 2024, 375),

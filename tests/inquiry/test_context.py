@@ -161,3 +161,26 @@ def test_a_state_file_without_the_questions_indicators_leaves_no_empty_californi
     assert notes[-1] == "The state's files given hold no California figure for these indicators."
     mathematics, _ = headline_context(dataclasses.replace(orchard, state_files=(state,)), "mathematics")
     assert mathematics.data.set_index("Indicator").loc["Math: percent met or exceeded", "California"] == 35.3
+
+
+def test_the_headline_table_says_what_each_of_its_figures_counts(penasco):
+    """The privacy audit reads the headline table as it reads the common metrics (issue 22): each row its measure."""
+    from flp_inquiry.inquiry.findings import headline_context
+    from flp_inquiry.measures.table_meaning import cells_frame
+
+    shown, _ = headline_context(penasco, "mathematics")
+    cells = cells_frame([shown.meaning])
+    school = f"school={PENASCO};school_year=2025"
+    students = [float(n) for n in shown.data["Students"]]
+    rates = shown.data["2024-25"].tolist()
+    # Peñasco's grades 6, 7, 8: 62 + 72 + 52 = 186 tested in math, all of them in grades 3-8
+    assert students[:2] == [186.0, 186.0]
+    assert cells[["kind", "measure", "population", "shown"]].values.tolist() == [
+        ["count", "math.tested", school, 186.0], ["rate", "math.met", school, rates[0]],
+        ["count", "math.tested", f"grade=3-8;{school}", 186.0],
+        ["count", "algebra_by_8.students", school, students[2]], ["rate", "algebra_by_8.completed", school, rates[2]]]
+    # the rates' denominators are the rows' own counts; the mean distance from standard is no rate
+    assert cells.loc[cells["kind"] == "rate", "of_measure"].tolist() == ["math.tested", "algebra_by_8.students"]
+    # a headline without Distance from Standard has no grade span: its rows are the school's, not a blank grade's
+    english_learners, _ = headline_context(penasco, "english_learners")
+    assert set(cells_frame([english_learners.meaning])["population"]) == {school}

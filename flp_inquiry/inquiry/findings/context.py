@@ -98,6 +98,7 @@ def with_context(inquiry, glance: pd.DataFrame) -> tuple[pd.DataFrame, list[str]
     state, state_note = state_figures(inquiry.state_files, inquiry.school_year)
     notes.append(state_note)
     table["state_value"] = _matched(table, state, "state_value")
+    table.attrs = dict(glance.attrs)  # the rows still count what the common metrics' rows count
     return table, notes
 
 
@@ -160,7 +161,9 @@ def headline_context(inquiry, question: str, subject: str = "math"):
     wanted = {(metric, subject if kind == "math" else kind) for metric, kind in HEADLINE_METRICS[question]
               if subject == "math" or metric != "algebra_by_8"}
     glance = common_metrics(inquiry, only=wanted)
-    table, notes = with_context(inquiry, glance[glance["not_counted"] == ""].reset_index(drop=True))
+    counted = glance[glance["not_counted"] == ""].reset_index(drop=True)
+    counted.attrs = dict(glance.attrs)  # what each row counts, for the pack's privacy audit (as the common metrics)
+    table, notes = with_context(inquiry, counted)
     columns = context_columns(inquiry)
     if inquiry.state_files and len(table) and (table["state_value"].astype(str) == "").all():
         # the state's files hold other indicators (a CAASPP file has no graduation): no empty column

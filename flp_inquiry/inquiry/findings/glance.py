@@ -16,6 +16,7 @@ from flp_inquiry.inquiry.findings.scope import (
 from flp_inquiry.inquiry.findings.words import format_value, shown_rows
 from flp_inquiry.measures.dashboard import round_half_away
 from flp_inquiry.measures.suppression import MIN_N
+from flp_inquiry.measures.table_meaning import MEANING_ATTRIBUTE
 from flp_inquiry.memo import Recent
 
 # ---------------------------------------------------------------------------
@@ -133,6 +134,9 @@ def common_metrics(inquiry, only: set[tuple[str, str]] | None = None) -> pd.Data
     glance = pd.DataFrame(rows)
     for column in ("value", "prior_value", "change"):
         glance[column] = pd.to_numeric(glance[column], errors="coerce").astype(float)
+    # what each row counts (its metric, this year, the scope), for the pack's audit (flp_inquiry.measures.table_meaning)
+    glance.attrs[MEANING_ATTRIBUTE] = {"per_row": "metric", "school_year": str(year),
+                                       "population": {} if inquiry.whole_district else {"school": inquiry.school}}
     return glance
 
 
@@ -271,6 +275,7 @@ def with_partner(glance: pd.DataFrame, figures: pd.DataFrame | None) -> pd.DataF
     numbers = pd.to_numeric(merged["partner_value"], errors="coerce")
     rounded = pd.Series(round_half_away(numbers, 1), index=merged.index)
     merged["partner_value"] = rounded.astype(object).where(numbers.notna(), merged["partner_value"].fillna(""))
+    merged.attrs = dict(glance.attrs)  # (a merge keeps no attrs: the rows still count what they counted)
     return merged
 
 
