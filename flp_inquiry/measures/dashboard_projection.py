@@ -32,6 +32,7 @@ from flp_inquiry.measures.dashboard import (
 from flp_inquiry.measures.dashboard_groups import DASHBOARD_GROUP_LABELS
 from flp_inquiry.measures.english_learners import english_learner_progress
 from flp_inquiry.measures.outcomes import chronic_absenteeism, graduation_rate
+from flp_inquiry.memo import Recent
 
 #: The projected Dashboard's columns.
 COLUMNS = ["indicator", "measure", "title", "unit", "dashboard_group", "group", "n", "value", "prior_n", "prior_value",
@@ -42,7 +43,48 @@ WATCHED_COLOURS = (1, 2)
 
 
 def _yearly(data, projection: dict, keys: list[str], year: int) -> pd.DataFrame:
-    """The projection's metric for ``keys`` + ``school_year``, this year and last."""
+    """The projection's metric for ``keys`` + ``school_year``, this year and last (read it, never change it).
+
+    By school it is the same table for every school of the district, each cutting out its own rows:
+    it is remembered by the district's tables, so a report for each school works it out once
+    (or none does: a pack's kernel template has, :func:`work_out_by_school`).
+    """
+    sources = [data.assessments, data.enrollment, data.outcomes]
+    key = (projection["metric"], projection.get("subject"), projection.get("grade_span"), tuple(keys), int(year))
+    return _recent_yearly.get_or_make(sources, key, lambda: _work_out_yearly(data, projection, keys, year))
+
+
+#: A report's own projection asks for 7 Dashboard measures, by school (for a school) or not.
+_recent_yearly = Recent(size=16)
+
+
+def work_out_by_school(data, school_year: int) -> None:
+    """Work out now the tables every school's projected Dashboard of ``school_year`` is cut from.
+
+    A pack's kernel template calls this once per district (:mod:`flp_inquiry.inquiry.shared_work`);
+    each school's :func:`projected_dashboard` then only takes out its rows.
+
+    >>> from flp_inquiry.ingest.schema import columns_of
+    >>> from flp_inquiry.ingest.store import DistrictData
+    >>> from flp_inquiry.measures.metrics import _example
+    >>> assessments, enrollment = _example()
+    >>> data = DistrictData("fresno", enrollment, assessments,
+    ...                     *(pd.DataFrame(columns=columns_of(t)) for t in ("math_courses", "outcomes")))
+    >>> work_out_by_school(data, 2024)
+    >>> projected_dashboard(data, 2024, "A")["measure"].iloc[0] in set(measure_names())
+    True
+    """
+    year = int(school_year)
+    for measure in measure_names():
+        try:
+            projection = indicator_for(measure, year).projection
+        except ParameterError:
+            continue  # no rules for the year: nothing to work out
+        if "not_projected" not in projection:
+            _yearly(data, projection, ["dashboard_group", "school"], year)
+
+
+def _work_out_yearly(data, projection: dict, keys: list[str], year: int) -> pd.DataFrame:
     metric, by = projection["metric"], [*keys, "school_year"]
     if metric == "dfs":
         two_years = data.assessments[data.assessments["school_year"].isin([year - 1, year])]
@@ -131,7 +173,7 @@ def projected_dashboard(data, school_year: int, school: str | None = None) -> pd
     [{'n': 6, 'value': 0.0, 'prior_n': 3, 'change': -33.3, 'status': 'Very Low', 'change_name': 'Declined Significantly', 'no_colour_reason': 'fewer than 30 students this year'}]
     """
     year = int(school_year)
-    if school is not None and school not in set(data.enrollment["school_name"]):
+    if school is not None and not (data.enrollment["school_name"] == school).any():
         raise ParameterError("school", school, sorted(set(data.enrollment["school_name"])))
     parts: list[pd.DataFrame] = []
     for order, measure in enumerate(measure_names()):
