@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from flp_inquiry.errors import ParameterError
-from flp_inquiry.measures.assessment import add_change, distance_from_standard
+from flp_inquiry.measures.assessment import add_change, distance_from_standard, results_of_years
 from flp_inquiry.measures.dashboard import (
     LEVEL_DTYPE,
     Indicator,
@@ -50,8 +50,11 @@ def _yearly(data, projection: dict, keys: list[str], year: int) -> pd.DataFrame:
     (or none does: a pack's kernel template has, :func:`work_out_by_school`).
     """
     sources = [data.assessments, data.enrollment, data.outcomes]
-    key = (projection["metric"], projection.get("subject"), projection.get("grade_span"), tuple(keys), int(year))
-    return _recent_yearly.get_or_make(sources, key, lambda: _work_out_yearly(data, projection, keys, year))
+    key = (projection["metric"], projection.get("subject"), tuple(keys), int(year))  # both DFS spans: one table
+    table = _recent_yearly.get_or_make(sources, key, lambda: _work_out_yearly(data, projection, keys, year))
+    if projection["metric"] == "dfs":
+        return table[table["grade_span"] == projection["grade_span"]].drop(columns=["status_level", "grade_span"])
+    return table
 
 
 #: A report's own projection asks for 7 Dashboard measures, by school (for a school) or not.
@@ -87,9 +90,8 @@ def work_out_by_school(data, school_year: int) -> None:
 def _work_out_yearly(data, projection: dict, keys: list[str], year: int) -> pd.DataFrame:
     metric, by = projection["metric"], [*keys, "school_year"]
     if metric == "dfs":
-        two_years = data.assessments[data.assessments["school_year"].isin([year - 1, year])]
-        table = distance_from_standard(two_years, data.enrollment, projection["subject"], by=by)
-        return table[table["grade_span"] == projection["grade_span"]].drop(columns=["status_level", "grade_span"])
+        two_years = results_of_years(data.assessments, (year - 1, year))
+        return distance_from_standard(two_years, data.enrollment, projection["subject"], by=by)
     if metric == "elpi":
         return english_learner_progress(data.assessments, data.enrollment, by=by).drop(columns="status_level")
     if metric == "chronic_absence":

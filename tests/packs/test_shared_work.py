@@ -16,6 +16,7 @@ from flp_inquiry.ingest.store import read_table
 from flp_inquiry.packs import kernels
 from flp_inquiry.packs.job_spec import JobSpec
 from flp_inquiry.packs.jobs import execute_job, start_kernel, stop_kernel
+from tests.battery_report import records
 
 SCHOOL = "Sample Almendro Elementary"  # a Fresno sample school
 SHARED = {"school_year": 2025, "questions": ["common_metrics"]}
@@ -118,6 +119,8 @@ def test_a_forked_kernel_finds_the_district_wide_work_done_in_the_template(pack_
     assert (figures["district_value"] != "").any()  # the district's figures are there to be compared
 
 
+@records("a report that changes, in place, its district's table or a figure worked out once for every school: "
+         "the next report starts from them as they were")
 def test_a_jobs_changes_do_not_reach_the_next_job(pack_template, sample_harmonised, tmp_path):
     pack_template(SHARED)
     first = _run("first", [COUNTING, report(sample_harmonised), CHANGING], tmp_path)

@@ -85,13 +85,14 @@ def _work_out_indicator(inquiry, metric: str, subject: str | None, grade_span: s
                         every_school: bool = False) -> pd.DataFrame:
     from flp_inquiry.measures.metrics import METRICS
 
+    if grade_span is not None:  # one span of the indicator's rows (DFS: grades 3-8 or 11), worked out once for all
+        whole = (every_school_indicator if every_school else indicator_rows)(inquiry, metric, subject, None)
+        return whole[whole["grade_span"] == grade_span].reset_index(drop=True)
     by = ["school"] if every_school or not inquiry.whole_district else []
     table = METRICS[metric].compute(inquiry.data if every_school else inquiry.scoped_data, inquiry.school_year,
                                     subject, by)
     if by and not every_school:
         table = table[table["school"] == inquiry.school]
-    if grade_span is not None:
-        table = table[table["grade_span"] == grade_span]
     if "school_year" not in table:  # the Dashboard metrics give this year, with last year beside it
         table = table.assign(school_year=inquiry.school_year)
     return table.reset_index(drop=True)
