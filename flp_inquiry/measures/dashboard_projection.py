@@ -49,7 +49,7 @@ def _yearly(data, projection: dict, keys: list[str], year: int) -> pd.DataFrame:
     it is remembered by the district's tables, so a report for each school works it out once
     (or none does: a pack's kernel template has, :func:`work_out_by_school`).
     """
-    sources = [data.assessments, data.enrollment, data.outcomes]
+    sources = _sources(data)
     key = (projection["metric"], projection.get("subject"), tuple(keys), int(year))  # both DFS spans: one table
     table = _recent_yearly.get_or_make(sources, key, lambda: _work_out_yearly(data, projection, keys, year))
     if projection["metric"] == "dfs":
@@ -59,6 +59,11 @@ def _yearly(data, projection: dict, keys: list[str], year: int) -> pd.DataFrame:
 
 #: A report's own projection asks for 7 Dashboard measures, by school (for a school) or not.
 _recent_yearly = Recent(size=16)
+
+
+def _sources(data) -> list[pd.DataFrame]:
+    """The tables a projection is worked out from (what its results are remembered by)."""
+    return [data.assessments, data.enrollment, data.outcomes]
 
 
 def work_out_by_school(data, school_year: int) -> None:
@@ -80,11 +85,11 @@ def work_out_by_school(data, school_year: int) -> None:
     year = int(school_year)
     for measure in measure_names():
         try:
-            projection = indicator_for(measure, year).projection
+            indicator = indicator_for(measure, year)
         except ParameterError:
             continue  # no rules for the year: nothing to work out
-        if "not_projected" not in projection:
-            _yearly(data, projection, ["dashboard_group", "school"], year)
+        if "not_projected" not in indicator.projection:
+            _every_school_levelled(data, indicator, year)
 
 
 def _work_out_yearly(data, projection: dict, keys: list[str], year: int) -> pd.DataFrame:
@@ -125,18 +130,42 @@ def _indicator_rows(data, indicator: Indicator, year: int, school: str | None) -
     projection = indicator.projection
     if "not_projected" in projection:
         return _unworked_row(indicator.measure, indicator, f"not projected: {projection['not_projected']}")
-    keys = ["dashboard_group", *(["school"] if school is not None else [])]
-    table = _yearly(data, projection, keys, year)
-    if school is not None:
-        table = table[table["school"] == school].drop(columns="school")
-    table = add_change(table, year, ["dashboard_group"])
+    every_school = None if school is None else _recent_levelled.find(_sources(data), (indicator.name, year))
+    if every_school is not None:  # every school's rows worked out ahead (work_out_by_school): this school's
+        table = every_school[every_school["school"] == school].drop(columns="school")
+    else:
+        keys = ["dashboard_group", *(["school"] if school is not None else [])]
+        table = _yearly(data, projection, keys, year)
+        if school is not None:
+            table = table[table["school"] == school].drop(columns="school")
+        table = _levelled(table, indicator, year, ["dashboard_group"])
     if table.empty:
         where = "at this school" if school is not None else "in the district"
         return _unworked_row(indicator.measure, indicator, f"no students counted for this measure {where} in {year}")
+    return table
+
+
+def _levelled(table: pd.DataFrame, indicator: Indicator, year: int, keys: list[str]) -> pd.DataFrame:
+    """Rows of ``keys`` with their change since last year, levels, colour and reasons (row by row)."""
+    table = add_change(table, year, keys)
+    if table.empty:
+        return table
     table = dashboard_levels(table, indicator.name, n=indicator.table_counted, reasons=True)
     return table.assign(indicator=indicator.name, measure=indicator.measure, title=indicator.title, unit=indicator.unit,
                         group=table["dashboard_group"].map(DASHBOARD_GROUP_LABELS).astype(object),
-                        note=projection.get("note", ""))
+                        note=indicator.projection.get("note", ""))
+
+
+def _every_school_levelled(data, indicator: Indicator, year: int) -> pd.DataFrame:
+    """:func:`_levelled` for every school at once: each school's rows as its own projection gives them."""
+    return _recent_levelled.get_or_make(
+        _sources(data), (indicator.name, year),
+        lambda: _levelled(_yearly(data, indicator.projection, ["dashboard_group", "school"], year), indicator, year,
+                          ["dashboard_group", "school"]))
+
+
+#: Every school's rows of each indicator, levelled: only ever worked out ahead (work_out_by_school).
+_recent_levelled = Recent(size=8)
 
 
 def projected_dashboard(data, school_year: int, school: str | None = None) -> pd.DataFrame:

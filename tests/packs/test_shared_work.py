@@ -33,6 +33,7 @@ def counting(name, original):
         return original(*args, **kwargs)
     return counted
 dashboard_projection._work_out_yearly = counting("by school", dashboard_projection._work_out_yearly)
+dashboard_projection._levelled = counting("by school", dashboard_projection._levelled)
 glance._work_out_indicator = counting("indicator", glance._work_out_indicator)
 """
 
@@ -48,8 +49,8 @@ print("worked out:", sum(name == "by school" for name, _ in made),
       sum(name == "indicator" and school == "all" for name, school in made),
       sum(name == "indicator" and school == {SCHOOL!r} for name, school in made))
 print("rows:", len(inquiry.data.enrollment))
-print("figures:", table[["indicator", "value", "district_value"]].astype(str).to_json())
-print("projection:", projection[["measure", "dashboard_group", "n", "value"]].astype(str).to_json())
+print("figures:", table.astype(str).to_json())
+print("projection:", projection.astype(str).to_json())
 """
 
 
