@@ -14,8 +14,9 @@ package's generator (cached in ``--data``, regenerated when missing), then measu
 - one notebook of each question, district-wide, against a bare kernel's start-up;
 - a per-school pack (one question, every school of both districts) run by
   ``flp-inquiry run`` with the default workers, against the floor (kernel start-up
-  x jobs / workers) and, at the largest step, against the papermill + nbconvert
-  shell loop timed on a sample of the same jobs and scaled to all of them;
+  x jobs / workers) and, at the largest step, against the previous design (each report
+  working out its district's figures itself: ``FLP_INQUIRY_SHARED_WORK=0``) and the
+  papermill + nbconvert shell loop timed on a sample of the same jobs and scaled to all of them;
 - once, a CAASPP Student Score Data File of the state's (TOMS) of 500,000 records at
   scale 1.0 (a large district, every test: Smarter Balanced, CAA, CAST, CSA; the synthetic
   third district's 2024-25 layout, all 401 columns), harmonised with ``--mapping toms`` in a
@@ -27,6 +28,7 @@ aggregate extract is written once before the notebooks run, as the partnership
 does before a meeting, so no notebook rebuilds its partner's figures.
 
     python benchmarks/bench.py [--scale 1.0] [--steps 1/8,1/4,1/2,1] [--question common_metrics]
+    python benchmarks/bench.py --pack-only [--scale 1.0]     (the pack alone, both designs)
 """
 from __future__ import annotations
 
@@ -53,6 +55,7 @@ KERNEL = "flp-inquiry"
 #: The issue's targets on a 2-core machine.
 TARGETS = {"harmonise_seconds": 20.0, "harmonise_peak_mib": 2048.0, "reload_seconds": 1.0,
            "metric_seconds": 1.0, "growth_seconds": 5.0, "pack_seconds_full_size": 360.0,
+           "pack_seconds_shared_work": 120.0,
            "toms_seconds": 15.0, "toms_peak_mib": 2048.0}
 #: What the generator's output depends on: a change to any of them makes cached exports stale.
 GENERATOR_FILES = ("flp_inquiry/ingest/sample.py", "flp_inquiry/ingest/sample_students.py",
@@ -258,14 +261,24 @@ def pack_settings(question: str, harmonised: Path, output: Path, schools_per_dis
             "data": str(harmonised.absolute()), "timeout": 1800, "kernel": KERNEL}
 
 
-def measure_pack(settings: dict, folder: Path) -> dict:
-    """``flp-inquiry run`` with the default workers (one per core), every job forced to run."""
+#: What turns off the district-wide work a run's kernel template does once for all its school reports
+#: (flp_inquiry.packs.batch.SHARED_WORK_VARIABLE): the previous design, timed beside it.
+SHARED_WORK_VARIABLE = "FLP_INQUIRY_SHARED_WORK"
+
+
+def measure_pack(settings: dict, folder: Path, shared_work: bool = True) -> dict:
+    """``flp-inquiry run`` with the default workers (one per core), every job forced to run.
+
+    ``shared_work=False`` runs the previous design: every school report works out its district's
+    figures itself (no work done once in the kernel template, ``flp_inquiry.inquiry.shared_work``).
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    pack_file = folder / "pack.yaml"
+    pack_file = folder / ("pack.yaml" if shared_work else "pack-previous.yaml")
     pack_file.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    environment = {**os.environ, SHARED_WORK_VARIABLE: "1" if shared_work else "0"}
     started = time.perf_counter()
     run = subprocess.run([str(BIN / "flp-inquiry"), "run", str(pack_file), "--force"], cwd=PROJECT,
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=environment)
     seconds = time.perf_counter() - started
     state = json.loads((Path(settings["output"]) / "_state.json").read_text(encoding="utf-8"))["jobs"]
     jobs = sum(len(names) for names in settings["schools"].values())
@@ -291,6 +304,51 @@ def measure_loop(settings: dict, sample_jobs: int, folder: Path) -> dict:
 
 
 # --------------------------------------------------------------------------- one size step
+def measure_packs(args, harmonised: Path, work: Path, scale: float, with_previous: bool) -> dict:
+    """The per-school pack; with ``with_previous`` the previous design too, in the same run (``pack_previous``)."""
+    settings = pack_settings(args.question, harmonised, work / "pack", args.pack_schools)
+    jobs = sum(map(len, settings["schools"].values()))
+    print(f"  scale {scale:g}: pack of {jobs} jobs", file=sys.stderr)
+    figures = {"pack": measure_pack(settings, work)}
+    if with_previous:
+        print(f"  scale {scale:g}: pack of {jobs} jobs, previous design (no shared work)", file=sys.stderr)
+        previous = {**settings, "output": str(work / "pack-previous")}
+        figures["pack_previous"] = measure_pack(previous, work, shared_work=False)
+    return figures
+
+
+def pack_only(args) -> int:
+    """``--pack-only``: the per-school pack in both designs at ``--scale`` (harmonised first if need be)."""
+    scale = args.scale
+    folder = ensure_exports(args.data, scale, args.seed)
+    harmonised = folder / "harmonised"
+    for district in DISTRICTS:
+        if not (harmonised / district / "manifest.json").is_file():
+            print(f"  scale {scale:g}: harmonising {district}", file=sys.stderr)
+            measure_harmonise(district, folder / "exports" / district, harmonised)
+    if not all((harmonised.parent / "extracts" / f"{d}_{YEAR}.csv").is_file() for d in DISTRICTS):
+        write_extracts(harmonised)
+    results = {"machine": machine(), "question": args.question, "scale": scale,
+               "command": "python benchmarks/bench.py " + " ".join(sys.argv[1:]),
+               **measure_packs(args, harmonised, args.out / f"scale-{scale:g}", scale, with_previous=True)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results-pack.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print("\n".join(pack_lines(results["pack"], results["pack_previous"])))
+    print(f"\nfigures written to {args.out / 'results-pack.json'}")
+    return 0
+
+
+def pack_lines(pack: dict, previous: dict | None) -> list[str]:
+    """The pack's time, and beside it the previous design's as a ratio."""
+    lines = [f"  flp-inquiry run            {pack['seconds']:7.1f} s  ({pack['seconds_per_job']:.2f} s a job; "
+             f"{pack['ok']} ok, {pack['failed']} failed; district-wide work done once per district)"]
+    if previous is not None:
+        lines.append(f"  previous design            {previous['seconds']:7.1f} s  ({previous['seconds_per_job']:.2f} s a job; "
+                     f"{previous['ok']} ok, {previous['failed']} failed; each report works it out)   "
+                     f"now {previous['seconds'] / pack['seconds']:.2f}x faster (ratio previous / now)")
+    return lines
+
+
 def measure_step(args, scale: float, questions: list[Path], with_loop: bool) -> dict:
     folder = ensure_exports(args.data, scale, args.seed)
     harmonised = folder / "harmonised"
@@ -309,9 +367,8 @@ def measure_step(args, scale: float, questions: list[Path], with_loop: bool) -> 
     step["extract_seconds"] = write_extracts(harmonised)
     print(f"  scale {scale:g}: notebooks", file=sys.stderr)
     step["notebook_seconds"] = measure_notebooks(questions, args.notebook_district, harmonised, work / "notebooks")
+    step.update(measure_packs(args, harmonised, work, scale, with_previous=with_loop))
     settings = pack_settings(args.question, harmonised, work / "pack", args.pack_schools)
-    print(f"  scale {scale:g}: pack of {sum(map(len, settings['schools'].values()))} jobs", file=sys.stderr)
-    step["pack"] = measure_pack(settings, work)
     if with_loop:
         print(f"  scale {scale:g}: papermill + nbconvert loop on {args.loop_jobs} jobs", file=sys.stderr)
         step["loop"] = measure_loop(settings, args.loop_jobs, work / "loop")
@@ -408,8 +465,7 @@ def report(results: dict) -> str:
     pack_floor = floor * pack["jobs"] / workers
     lines.append(f"\nper-school pack: {results['question']} for {pack['jobs']} schools of both districts, "
                  f"flp-inquiry run with the default {workers} workers")
-    lines.append(f"  flp-inquiry run            {pack['seconds']:7.1f} s  ({pack['seconds_per_job']:.1f} s a job; "
-                 f"{pack['ok']} ok, {pack['failed']} failed)")
+    lines.extend(pack_lines(pack, top.get("pack_previous")))
     lines.append(f"  papermill + nbconvert loop {loop['scaled_seconds']:7.1f} s  (timed on {loop['sampled_jobs']} of "
                  f"the {loop['jobs']} jobs: {loop['sample_seconds']:.1f} s, scaled to all)   "
                  f"run is {loop['scaled_seconds'] / pack['seconds']:.1f}x faster")
@@ -417,7 +473,9 @@ def report(results: dict) -> str:
                  f"{pack_floor:.1f} s   run is {pack['seconds'] / pack_floor:.1f}x the floor")
     if top["scale"] == 1.0:
         lines.append(f"  target < {TARGETS['pack_seconds_full_size']:.0f} s for both full districts: "
-                     f"{verdict(pack['seconds'] < TARGETS['pack_seconds_full_size'])}")
+                     f"{verdict(pack['seconds'] < TARGETS['pack_seconds_full_size'])}; issue 25: "
+                     f"<= {TARGETS['pack_seconds_shared_work']:.0f} s: "
+                     f"{verdict(pack['seconds'] <= TARGETS['pack_seconds_shared_work'])}")
 
     lines.append("\ngrowth with the data (growth exponent b: figure ~ students^b; 1 = linear, under 1 = better)")
     lines.append(f"  {'scale':<29}" + "".join(f"{s['scale']:>10g}" for s in steps) + f"{'b':>8}")
@@ -463,10 +521,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=PROJECT / "benchmarks" / "data",
                         help="where generated exports are kept between runs")
     parser.add_argument("--out", type=Path, default=PROJECT / "build" / "bench")
+    parser.add_argument("--pack-only", action="store_true",
+                        help="only the per-school pack at --scale, beside the previous design (no shared work)")
     args = parser.parse_args(argv)
     args.by = [part.strip() for part in args.by.split(",") if part.strip()]
     args.data, args.out = args.data.absolute(), args.out.absolute()
     os.chdir(PROJECT)  # the pack's relative paths (notebooks/) and the kernels' folder
+    if args.pack_only:
+        return pack_only(args)
 
     names = [part.strip() for part in args.questions.split(",") if part.strip()]
     questions = [Path("notebooks") / f"{name}.ipynb" for name in names] if names else sorted(

@@ -65,9 +65,12 @@ def read_ahead(district: str, data: Path = DEFAULT_DATA) -> None:
     """Read a district's tables into memory now; later :func:`read_table` calls here, or in a fork, use them.
 
     A pack run's kernel template (:mod:`flp_inquiry.packs.kernels`) does this once, so
-    that no report's kernel reads the district from disk.  A table whose file has
-    changed since is read from disk again.  A district that is not harmonised is
-    left alone (the notebook that asks for it says so).
+    that no report's kernel reads the district from disk.  A table asked for whole
+    (every column, every year) is the very object read ahead, so what the template
+    worked out from it, remembered by the table's identity (:mod:`flp_inquiry.memo`),
+    is found again in each kernel; like every loaded table it is read, never changed.
+    A table whose file has changed since is read from disk again.  A district that
+    is not harmonised is left alone (the notebook that asks for it says so).
 
     >>> read_ahead("fresno", Path("/nonexistent"))
     """
@@ -100,7 +103,12 @@ def _signature(path: Path) -> tuple[int, int] | None:
 
 def _part_of(whole: pd.DataFrame, table: str, columns: Iterable[str] | None,
              years: Iterable[int] | None) -> pd.DataFrame:
-    """What reading ``columns`` and ``years`` of the file would give (pandas copies on write: ``whole`` stays as it is)."""
+    """What reading ``columns`` and ``years`` of the file would give (pandas copies on write: ``whole`` stays as it is).
+
+    The whole table asked for is ``whole`` itself: the same object in every kernel forked after it was read.
+    """
+    if columns is None and years is None:
+        return whole
     wanted = list(whole.columns) if columns is None else [c for c in whole.columns if c in set(columns)]
     if years is not None:
         whole = whole[whole[YEAR_COLUMN[table]].isin([int(y) for y in years])].reset_index(drop=True)

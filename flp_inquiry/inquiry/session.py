@@ -112,9 +112,9 @@ class Inquiry:
         """``Fresno Unified`` or ``Sample Oak Elementary (Fresno Unified)``."""
         return self.district_name if self.whole_district else f"{self.school} ({self.district_name})"
 
-    @property
+    @cached_property
     def enrollment(self) -> pd.DataFrame:
-        """Enrollment rows in scope: every school, or the chosen school's students."""
+        """Enrollment rows in scope: every school, or the chosen school's students (found once)."""
         rows = self.data.enrollment
         return rows if self.whole_district else rows[rows["school_name"] == self.school]
 

@@ -78,6 +78,25 @@ def _scored_with_groups(assessments: pd.DataFrame, enrollment: pd.DataFrame, sub
 _recent_scored = Recent(size=12)
 
 
+def results_of_years(assessments: pd.DataFrame, years: Sequence[int]) -> pd.DataFrame:
+    """The rows of ``years``; the same table each time for the same rows, so what is worked out from it
+    (:func:`_scored_with_groups`) is found again.  Read it, never change it.
+
+    >>> from flp_inquiry.measures.metrics import _example
+    >>> assessments, _ = _example()
+    >>> two = results_of_years(assessments, (2023, 2024))
+    >>> two is results_of_years(assessments, (2023, 2024)), sorted(set(two["school_year"]))
+    (True, [2023, 2024])
+    """
+    years = tuple(int(year) for year in years)
+    return _recent_years.get_or_make([assessments], ("years", years),
+                                     lambda: assessments[assessments["school_year"].isin(list(years))])
+
+
+#: A report asks for this year and last of its district's and its school's students' results.
+_recent_years = Recent(size=4)
+
+
 def _academic_groups(rows: pd.DataFrame, enrollment: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """``rows`` once per Dashboard group where ``by`` has ``dashboard_group``: the academic indicator's
     groups, whose EL holds students reclassified within four years.  By school, a result counted at
@@ -291,8 +310,8 @@ def distance_from_standard_change(assessments: pd.DataFrame, enrollment: pd.Data
     """
     by = _check_by(by)
     keys = [g for g in by if g != "school_year"]
-    two_years = assessments[assessments["school_year"].isin([year - 1, year])]
-    table = distance_from_standard(two_years, enrollment, subject, by=[*keys, "school_year"])
+    table = distance_from_standard(results_of_years(assessments, (year - 1, year)), enrollment, subject,
+                                   by=[*keys, "school_year"])
     table = add_change(table.drop(columns="status_level"), year, [*keys, "grade_span"])
     table = _with_span_levels(table, _check_subject(subject), change="change")
     columns = [*by, "grade_span", "n", "value", "status_level", "prior_n", "prior_value", "change",

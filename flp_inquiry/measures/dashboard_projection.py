@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from flp_inquiry.errors import ParameterError
-from flp_inquiry.measures.assessment import add_change, distance_from_standard
+from flp_inquiry.measures.assessment import add_change, distance_from_standard, results_of_years
 from flp_inquiry.measures.dashboard import (
     LEVEL_DTYPE,
     Indicator,
@@ -32,6 +32,7 @@ from flp_inquiry.measures.dashboard import (
 from flp_inquiry.measures.dashboard_groups import DASHBOARD_GROUP_LABELS
 from flp_inquiry.measures.english_learners import english_learner_progress
 from flp_inquiry.measures.outcomes import chronic_absenteeism, graduation_rate
+from flp_inquiry.memo import Recent
 
 #: The projected Dashboard's columns.
 COLUMNS = ["indicator", "measure", "title", "unit", "dashboard_group", "group", "n", "value", "prior_n", "prior_value",
@@ -42,12 +43,60 @@ WATCHED_COLOURS = (1, 2)
 
 
 def _yearly(data, projection: dict, keys: list[str], year: int) -> pd.DataFrame:
-    """The projection's metric for ``keys`` + ``school_year``, this year and last."""
+    """The projection's metric for ``keys`` + ``school_year``, this year and last (read it, never change it).
+
+    By school it is the same table for every school of the district, each cutting out its own rows:
+    it is remembered by the district's tables, so a report for each school works it out once
+    (or none does: a pack's kernel template has, :func:`work_out_by_school`).
+    """
+    sources = _sources(data)
+    key = (projection["metric"], projection.get("subject"), tuple(keys), int(year))  # both DFS spans: one table
+    table = _recent_yearly.get_or_make(sources, key, lambda: _work_out_yearly(data, projection, keys, year))
+    if projection["metric"] == "dfs":
+        return table[table["grade_span"] == projection["grade_span"]].drop(columns=["status_level", "grade_span"])
+    return table
+
+
+#: A report's own projection asks for 7 Dashboard measures, by school (for a school) or not.
+_recent_yearly = Recent(size=16)
+
+
+def _sources(data) -> list[pd.DataFrame]:
+    """The tables a projection is worked out from (what its results are remembered by)."""
+    return [data.assessments, data.enrollment, data.outcomes]
+
+
+def work_out_by_school(data, school_year: int) -> None:
+    """Work out now the tables every school's projected Dashboard of ``school_year`` is cut from.
+
+    A pack's kernel template calls this once per district (:mod:`flp_inquiry.inquiry.shared_work`);
+    each school's :func:`projected_dashboard` then only takes out its rows.
+
+    >>> from flp_inquiry.ingest.schema import columns_of
+    >>> from flp_inquiry.ingest.store import DistrictData
+    >>> from flp_inquiry.measures.metrics import _example
+    >>> assessments, enrollment = _example()
+    >>> data = DistrictData("fresno", enrollment, assessments,
+    ...                     *(pd.DataFrame(columns=columns_of(t)) for t in ("math_courses", "outcomes")))
+    >>> work_out_by_school(data, 2024)
+    >>> projected_dashboard(data, 2024, "A")["measure"].iloc[0] in set(measure_names())
+    True
+    """
+    year = int(school_year)
+    for measure in measure_names():
+        try:
+            indicator = indicator_for(measure, year)
+        except ParameterError:
+            continue  # no rules for the year: nothing to work out
+        if "not_projected" not in indicator.projection:
+            _every_school_levelled(data, indicator, year)
+
+
+def _work_out_yearly(data, projection: dict, keys: list[str], year: int) -> pd.DataFrame:
     metric, by = projection["metric"], [*keys, "school_year"]
     if metric == "dfs":
-        two_years = data.assessments[data.assessments["school_year"].isin([year - 1, year])]
-        table = distance_from_standard(two_years, data.enrollment, projection["subject"], by=by)
-        return table[table["grade_span"] == projection["grade_span"]].drop(columns=["status_level", "grade_span"])
+        two_years = results_of_years(data.assessments, (year - 1, year))
+        return distance_from_standard(two_years, data.enrollment, projection["subject"], by=by)
     if metric == "elpi":
         return english_learner_progress(data.assessments, data.enrollment, by=by).drop(columns="status_level")
     if metric == "chronic_absence":
@@ -81,18 +130,42 @@ def _indicator_rows(data, indicator: Indicator, year: int, school: str | None) -
     projection = indicator.projection
     if "not_projected" in projection:
         return _unworked_row(indicator.measure, indicator, f"not projected: {projection['not_projected']}")
-    keys = ["dashboard_group", *(["school"] if school is not None else [])]
-    table = _yearly(data, projection, keys, year)
-    if school is not None:
-        table = table[table["school"] == school].drop(columns="school")
-    table = add_change(table, year, ["dashboard_group"])
+    every_school = None if school is None else _recent_levelled.find(_sources(data), (indicator.name, year))
+    if every_school is not None:  # every school's rows worked out ahead (work_out_by_school): this school's
+        table = every_school[every_school["school"] == school].drop(columns="school")
+    else:
+        keys = ["dashboard_group", *(["school"] if school is not None else [])]
+        table = _yearly(data, projection, keys, year)
+        if school is not None:
+            table = table[table["school"] == school].drop(columns="school")
+        table = _levelled(table, indicator, year, ["dashboard_group"])
     if table.empty:
         where = "at this school" if school is not None else "in the district"
         return _unworked_row(indicator.measure, indicator, f"no students counted for this measure {where} in {year}")
+    return table
+
+
+def _levelled(table: pd.DataFrame, indicator: Indicator, year: int, keys: list[str]) -> pd.DataFrame:
+    """Rows of ``keys`` with their change since last year, levels, colour and reasons (row by row)."""
+    table = add_change(table, year, keys)
+    if table.empty:
+        return table
     table = dashboard_levels(table, indicator.name, n=indicator.table_counted, reasons=True)
     return table.assign(indicator=indicator.name, measure=indicator.measure, title=indicator.title, unit=indicator.unit,
                         group=table["dashboard_group"].map(DASHBOARD_GROUP_LABELS).astype(object),
-                        note=projection.get("note", ""))
+                        note=indicator.projection.get("note", ""))
+
+
+def _every_school_levelled(data, indicator: Indicator, year: int) -> pd.DataFrame:
+    """:func:`_levelled` for every school at once: each school's rows as its own projection gives them."""
+    return _recent_levelled.get_or_make(
+        _sources(data), (indicator.name, year),
+        lambda: _levelled(_yearly(data, indicator.projection, ["dashboard_group", "school"], year), indicator, year,
+                          ["dashboard_group", "school"]))
+
+
+#: Every school's rows of each indicator, levelled: only ever worked out ahead (work_out_by_school).
+_recent_levelled = Recent(size=8)
 
 
 def projected_dashboard(data, school_year: int, school: str | None = None) -> pd.DataFrame:
@@ -131,7 +204,7 @@ def projected_dashboard(data, school_year: int, school: str | None = None) -> pd
     [{'n': 6, 'value': 0.0, 'prior_n': 3, 'change': -33.3, 'status': 'Very Low', 'change_name': 'Declined Significantly', 'no_colour_reason': 'fewer than 30 students this year'}]
     """
     year = int(school_year)
-    if school is not None and school not in set(data.enrollment["school_name"]):
+    if school is not None and not (data.enrollment["school_name"] == school).any():
         raise ParameterError("school", school, sorted(set(data.enrollment["school_name"])))
     parts: list[pd.DataFrame] = []
     for order, measure in enumerate(measure_names()):

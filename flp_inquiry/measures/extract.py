@@ -397,6 +397,27 @@ def read_extracts(folder: Path = DEFAULT_OUT) -> pd.DataFrame:
     folder = Path(folder)
     manifests = sorted(folder.glob("*.manifest.json")) if folder.is_dir() else []
     tables = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    # Every school report of a pack reads the same extracts: read and checked once while no file changes
+    # (a pack's kernel template reads them before it forks, flp_inquiry.inquiry.shared_work).
+    signature = (str(folder.resolve()), *((path.name, *_file_signature(path)) for path in (*manifests, *tables)))
+    if signature not in _extracts_read:
+        combined = _read_all(folder, manifests, tables)
+        _extracts_read.clear()  # the latest folder only
+        _extracts_read[signature] = combined
+    return _extracts_read[signature].copy()  # (copied lazily: a caller's change stays its own)
+
+
+#: The latest folder's extracts read: (folder, each file's name, change time and size) -> table.
+_extracts_read: dict[tuple, pd.DataFrame] = {}
+
+
+def _file_signature(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _read_all(folder: Path, manifests: list[Path], tables: list[Path]) -> pd.DataFrame:
+    """Every extract of ``folder`` read and checked (:func:`read_extracts`)."""
     if not manifests and not tables:
         raise ExtractError(f"no extracts in {folder}: each district writes one with "
                            "flp-inquiry extract --district <district> --year <year>")

@@ -38,11 +38,13 @@ from flp_inquiry.errors import FlpInquiryError
 from flp_inquiry.inquiry.questions import ALL_SCHOOLS, question_title
 from flp_inquiry.measures.extract_files import PACK_EXTRACTS_VARIABLE
 from flp_inquiry.measures.state_context import STATE_FILES_VARIABLE
-from flp_inquiry.packs.pack import Job, Pack, PackError, expand_pack, inside, load_pack
+from flp_inquiry.packs.pack import Job, Pack, PackError, expand_pack, find_questions, inside, load_pack
 
 STATE_FILE = "_state.json"
 #: Where a run writes the partners' aggregate extracts its reports read (inside its output folder).
 EXTRACTS_CACHE = "_cache/extracts"
+#: ``0`` turns off the district-wide work a run's kernel template does once for all its school reports.
+SHARED_WORK_VARIABLE = "FLP_INQUIRY_SHARED_WORK"
 INDEX_FILE = "index.html"
 #: Statuses that count as success.
 GOOD_STATUSES = ("ok", "skipped-unchanged")
@@ -220,7 +222,8 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
     # checks the jobs (flp_inquiry.packs.kernels).
     template = None
     if executor == "local":
-        template = start_template_for(pack.kernel, [(d, os.path.abspath(pack.data)) for d in pack.districts])
+        template = start_template_for(pack.kernel, [(d, os.path.abspath(pack.data)) for d in pack.districts],
+                                      shared_work=_shared_work(pack))
     try:
         from flp_inquiry.packs.executors import check_executor
 
@@ -238,6 +241,26 @@ def run_pack(pack: str | Path | Mapping | Pack, *, workers: int | None = None, f
     finally:
         if template is not None:
             template.close()
+
+
+def _shared_work(pack: Pack) -> dict:
+    """What the kernel template works out once for the pack's reports (:mod:`flp_inquiry.inquiry.shared_work`).
+
+    Nothing with ``FLP_INQUIRY_SHARED_WORK=0`` (:data:`SHARED_WORK_VARIABLE`): each report then works out
+    its district's figures itself, as before (the benchmark runs both).
+
+    >>> pack = Pack("t", 2025, ("fresno",), ("common_metrics",), ["all"], Path("/packs/march"))
+    >>> _shared_work(pack)["questions"], _shared_work(pack)["extracts_dir"]
+    (['common_metrics'], '/packs/march/_cache/extracts')
+    """
+    if os.environ.get(SHARED_WORK_VARIABLE, "1") == "0":
+        return {}
+    try:
+        questions = [path.stem for path in find_questions(pack)]
+    except FlpInquiryError:  # the run says so as it checks the pack
+        return {}
+    return {"school_year": pack.school_year, "questions": questions,
+            "extracts_dir": str(inside(Path(os.path.abspath(pack.output)), EXTRACTS_CACHE))}
 
 
 def _run_loaded_pack(pack: Pack, started: float, *, workers, force, executor, scheduler, progress, allowed,

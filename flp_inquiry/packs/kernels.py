@@ -130,11 +130,13 @@ class KernelTemplate:
 
     @classmethod
     def start(cls, python: list[str], read_ahead: Iterable[tuple[str, str]] = (),
-              patience: float = 60.0) -> "KernelTemplate":
+              patience: float = 60.0, shared_work: dict | None = None) -> "KernelTemplate":
         """Launch a template with the kernel's interpreter command ``python``; the caller owns it.
 
         ``read_ahead`` names harmonised districts, ``(district, data folder)``, that
-        the template reads into memory for its kernels (:func:`flp_inquiry.ingest.store.read_ahead`).
+        the template reads into memory for its kernels (:func:`flp_inquiry.ingest.store.read_ahead`);
+        ``shared_work`` (``school_year``, ``questions``, ``extracts_dir``) what it then works out for
+        their school reports (:func:`flp_inquiry.inquiry.shared_work.read_and_work_ahead`).
         """
         folder = tempfile.mkdtemp(prefix="flp-kernels-")  # private (0700): only this user can ask for kernels
         address = os.path.join(folder, "template.sock")
@@ -142,7 +144,7 @@ class KernelTemplate:
         with ENVIRONMENT_LOCK:
             process = subprocess.Popen(
                 [*python, "-c", "import sys; from flp_inquiry.packs.kernels import serve; serve(*sys.argv[1:])", address,
-                 json.dumps([list(pair) for pair in read_ahead])],
+                 json.dumps([list(pair) for pair in read_ahead]), json.dumps(shared_work or {})],
                 stdin=subprocess.PIPE, close_fds=True, env={**os.environ, **BATCH_ENVIRONMENT})
         deadline = time.monotonic() + patience
         while True:
@@ -380,22 +382,25 @@ def _template_key(spec: KernelSpec) -> tuple | None:
     return (tuple(python), json.dumps(spec.env, sort_keys=True))
 
 
-def start_template(spec: KernelSpec, read_ahead: Iterable[tuple[str, str]] = ()) -> KernelTemplate | None:
+def start_template(spec: KernelSpec, read_ahead: Iterable[tuple[str, str]] = (),
+                   shared_work: dict | None = None) -> KernelTemplate | None:
     """Launch a template for ``spec`` that this process owns and others may join, or ``None`` if it cannot.
 
-    ``read_ahead``: ``(district, data folder)`` pairs whose tables the kernels will find in memory.
+    ``read_ahead``: ``(district, data folder)`` pairs whose tables the kernels will find in memory;
+    ``shared_work``: what is worked out from them for the kernels (:meth:`KernelTemplate.start`).
     """
     key = _template_key(spec)
     if key is None:
         return None
     try:
-        return KernelTemplate.start(list(key[0]), read_ahead)
+        return KernelTemplate.start(list(key[0]), read_ahead, shared_work=shared_work)
     except OSError:
         _log.warning("could not start a kernel template; kernels start the usual way", exc_info=True)
         return None
 
 
-def start_template_for(kernel_name: str, read_ahead: Iterable[tuple[str, str]] = ()) -> KernelTemplate | None:
+def start_template_for(kernel_name: str, read_ahead: Iterable[tuple[str, str]] = (),
+                       shared_work: dict | None = None) -> KernelTemplate | None:
     """:func:`start_template` for the kernelspec named ``kernel_name``; ``None`` for an unknown kernel."""
     from jupyter_client.kernelspec import KernelSpecManager
 
@@ -403,7 +408,7 @@ def start_template_for(kernel_name: str, read_ahead: Iterable[tuple[str, str]] =
         spec = KernelSpecManager().get_kernel_spec(kernel_name)
     except Exception:  # an unknown kernel: each job reports it
         return None
-    return start_template(spec, read_ahead)
+    return start_template(spec, read_ahead, shared_work)
 
 
 def share_template(spec: KernelSpec, address: str) -> None:
@@ -449,10 +454,11 @@ def _fileno(stream) -> int | None:
 
 # --- the template process -------------------------------------------------------------------------
 
-def serve(address: str, read_ahead: str = "[]") -> None:
+def serve(address: str, read_ahead: str = "[]", shared_work: str = "{}") -> None:
     """The template's main loop: preload, then fork a kernel for each request, until standard input closes.
 
-    ``read_ahead`` is a JSON list of ``[district, data folder]`` to read into memory after the imports.
+    ``read_ahead`` is a JSON list of ``[district, data folder]`` to read into memory after the imports,
+    ``shared_work`` a JSON object of what to work out from them then (:meth:`KernelTemplate.start`).
     """
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does; the kernel puts its own folder back
@@ -481,13 +487,12 @@ def serve(address: str, read_ahead: str = "[]") -> None:
         warm_up()
     except Exception:  # a kernel then does it for itself
         pass
-    for district, data in json.loads(read_ahead):
-        try:
-            from flp_inquiry.ingest import store
+    try:  # the districts read, and what their school reports share worked out, once for every kernel
+        from flp_inquiry.inquiry.shared_work import read_and_work_ahead
 
-            store.read_ahead(district, Path(data))
-        except Exception:  # a kernel reads the files itself, and meets the problem where it can show it
-            pass
+        read_and_work_ahead(json.loads(read_ahead), **json.loads(shared_work))
+    except Exception:  # a kernel reads and works out for itself, and meets the problem where it can show it
+        pass
     # Kernels share the template's memory until they write to it; keep the garbage collector from
     # writing to every preloaded object (and so copying every page) in each kernel.
     gc.collect()

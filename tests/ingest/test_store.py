@@ -59,9 +59,15 @@ def test_a_table_read_ahead_is_what_the_file_gives(sample_harmonised: Path, monk
     assert len(store._read_ahead) == 4
     held = read_table("long_beach", table, sample_harmonised, columns=columns, years=years)
     pd.testing.assert_frame_equal(held, from_disk)
-    held.iloc[0, 0] = held.iloc[1, 0]  # a caller's change stays its own
-    pd.testing.assert_frame_equal(read_table("long_beach", table, sample_harmonised, columns=columns, years=years),
-                                  from_disk)
+    if columns is None and years is None:
+        # the whole table is the very object read ahead, so what was worked out from it is found by its
+        # identity (flp_inquiry.memo); a forked kernel's change stays in that kernel (tests/packs/test_shared_work.py)
+        assert read_table("long_beach", table, sample_harmonised) is held
+    else:
+        held.iloc[0, 0] = held.iloc[1, 0]  # a caller's change to a part stays its own
+        again = read_table("long_beach", table, sample_harmonised, columns=columns, years=years)
+        assert again is not held
+        pd.testing.assert_frame_equal(again, from_disk)
 
 
 def test_a_table_changed_since_it_was_read_ahead_is_read_again(tmp_path: Path, monkeypatch):

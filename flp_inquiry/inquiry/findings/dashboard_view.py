@@ -39,8 +39,10 @@ def projected_dashboard_for(inquiry) -> pd.DataFrame:
     from flp_inquiry.measures.dashboard_projection import projected_dashboard
 
     school = None if inquiry.whole_district else inquiry.school
-    return _recent.get_or_make([inquiry.data], (inquiry.school_year, school),
-                               lambda: projected_dashboard(inquiry.data, inquiry.school_year, school))
+    data = inquiry.data
+    return _recent.get_or_make([data.enrollment, data.assessments, data.math_courses, data.outcomes],
+                               (data.district, inquiry.school_year, school),
+                               lambda: projected_dashboard(data, inquiry.school_year, school))
 
 
 def dashboard_colours(glance: pd.DataFrame, projection: pd.DataFrame) -> pd.DataFrame:

@@ -46,27 +46,57 @@ _COUNTED_AS = {"percent_met": "state_tests", "dfs": "state_tests", "chronic_abse
 def indicator_rows(inquiry, metric: str, subject: str | None, grade_span: str | None) -> pd.DataFrame:
     """One indicator for the inquiry's scope, every year the metric gives (unsuppressed).
 
-    A notebook shows the indicators at a glance and then as trends: each is worked out once.
+    A notebook shows the indicators at a glance and then as trends: each is worked out once.  It is
+    remembered by the scope's tables (not the inquiry), so every inquiry of the same rows finds it: a
+    school's report asks for its district's figures (:func:`flp_inquiry.inquiry.findings.context.district_figures`),
+    which a pack's kernel template has worked out once for all of them (:mod:`flp_inquiry.inquiry.shared_work`).
     """
-    return _recent_indicators.get_or_make([inquiry], (metric, subject, grade_span),
+    key = (metric, subject, grade_span, inquiry.school_year)
+    if not inquiry.whole_district:
+        # every school's figures worked out at once from the district's rows, ahead (the same figures as from
+        # the school's students' rows: see Inquiry.scoped_data); else only this school's, from its students' rows
+        every_school = _recent_indicators.find(_tables(inquiry.data), (*key, EVERY_SCHOOL))
+        if every_school is not None:
+            return every_school[every_school["school"] == inquiry.school].reset_index(drop=True)
+    return _recent_indicators.get_or_make(_tables(inquiry.scoped_data), (*key, inquiry.school),
                                           lambda: _work_out_indicator(inquiry, metric, subject, grade_span))
 
 
 _recent_indicators = Recent(size=16)
+#: The scope of an indicator worked out for every school of a district at once (:func:`every_school_indicator`).
+EVERY_SCHOOL = ("every school",)
 
 
-def _work_out_indicator(inquiry, metric: str, subject: str | None, grade_span: str | None) -> pd.DataFrame:
+def every_school_indicator(inquiry, metric: str, subject: str | None, grade_span: str | None) -> pd.DataFrame:
+    """One indicator for every school of the inquiry's district, each school's rows as :func:`indicator_rows` gives them.
+
+    A pack's kernel template works these out once per district (:mod:`flp_inquiry.inquiry.shared_work`); a
+    school's :func:`indicator_rows` then only takes out its rows.
+    """
+    return _recent_indicators.get_or_make(
+        _tables(inquiry.data), (metric, subject, grade_span, inquiry.school_year, EVERY_SCHOOL),
+        lambda: _work_out_indicator(inquiry, metric, subject, grade_span, every_school=True))
+
+
+def _tables(data) -> list[pd.DataFrame]:
+    return [data.enrollment, data.assessments, data.math_courses, data.outcomes]
+
+
+def _work_out_indicator(inquiry, metric: str, subject: str | None, grade_span: str | None,
+                        every_school: bool = False) -> pd.DataFrame:
     from flp_inquiry.measures.metrics import METRICS
 
-    by = [] if inquiry.whole_district else ["school"]
-    table = METRICS[metric].compute(inquiry.scoped_data, inquiry.school_year, subject, by)
-    if by:
+    if grade_span is not None:  # one span of the indicator's rows (DFS: grades 3-8 or 11), worked out once for all
+        whole = (every_school_indicator if every_school else indicator_rows)(inquiry, metric, subject, None)
+        return whole[whole["grade_span"] == grade_span].reset_index(drop=True)
+    by = ["school"] if every_school or not inquiry.whole_district else []
+    table = METRICS[metric].compute(inquiry.data if every_school else inquiry.scoped_data, inquiry.school_year,
+                                    subject, by)
+    if by and not every_school:
         table = table[table["school"] == inquiry.school]
-    if grade_span is not None:
-        table = table[table["grade_span"] == grade_span]
     if "school_year" not in table:  # the Dashboard metrics give this year, with last year beside it
         table = table.assign(school_year=inquiry.school_year)
-    return table
+    return table.reset_index(drop=True)
 
 
 def common_metrics(inquiry, only: set[tuple[str, str]] | None = None) -> pd.DataFrame:
