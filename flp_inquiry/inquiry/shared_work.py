@@ -27,6 +27,7 @@ from typing import Callable, Iterable
 from flp_inquiry import memo
 from flp_inquiry.inquiry.session import ALL_SCHOOLS, Inquiry, start_inquiry
 
+
 def district_rows(inquiry: Inquiry) -> None:
     """The district's rows every metric starts from: primary enrollments, Dashboard groups, scored tests, absences.
 

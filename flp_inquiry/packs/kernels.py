@@ -38,7 +38,6 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from queue import Empty
 from typing import Iterable
 

@@ -4,10 +4,8 @@ Every expected value is worked out by hand in a comment beside it.
 """
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -445,42 +443,6 @@ def test_inputs_are_not_mutated():
     graduation_rate(outcomes, enrollment)
     for before, after in zip(copies, (enrollment, assessments, courses, outcomes)):
         pd.testing.assert_frame_equal(before, after)
-
-
-def _district(students=70_000, seed=7):
-    """A full-size synthetic district year (random, for timing only)."""
-    rng = np.random.default_rng(seed)
-    keys = pd.Series([f"fresno:{i:09d}" for i in range(students)])
-    grade = rng.integers(0, 13, students)
-    enrollment = pd.DataFrame({
-        "district": "fresno", "school_year": 2024, "student_key": keys, "school_cds": "10621660000001",
-        "school_name": pd.Series(rng.integers(0, 100, students)).map("Sample {:03d}".format),
-        "grade": grade, "gender": rng.choice(["F", "M"], students), "ethnicity": rng.choice(["HI", "AA", "WH"], students),
-        "el_status": rng.choice(["EO", "EL", "RFEP"], students), "el_start_date": pd.Timestamp("2019-08-20"),
-        "rfep_date": pd.NaT, "sed": rng.random(students) < 0.8, "swd": rng.random(students) < 0.1,
-        "days_enrolled": 180, "days_absent": rng.integers(0, 40, students).astype(float), "primary": True,
-    })
-    tested = np.isin(grade, [3, 4, 5, 6, 7, 8, 11])
-    scores = pd.DataFrame({
-        "district": "fresno", "school_year": 2024, "student_key": keys[tested].to_numpy(), "test": "ela",
-        "grade_tested": grade[tested], "tested": True,
-        "scale_score": pd.array(rng.integers(2300, 2700, tested.sum()), dtype="Int64"),
-        "level": pd.array(rng.integers(1, 5, tested.sum()), dtype="Int64"),
-    })
-    return enrollment, scores
-
-
-def test_a_full_district_grouped_by_school_and_group_takes_well_under_a_second():
-    enrollment, assessments = _district()
-    by = ["school", "el_status"]
-    for compute in (lambda: percent_met(assessments, enrollment, "ela", by),
-                    lambda: distance_from_standard(assessments, enrollment, "ela", by),
-                    lambda: chronic_absenteeism(enrollment, by),
-                    lambda: reclassification_rate(enrollment, by)):
-        started = time.perf_counter()
-        table = compute()
-        assert time.perf_counter() - started < 1.0
-        assert table["n"].sum() > 0
 
 
 def test_percent_met_by_years_as_an_english_learner():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import nbformat
@@ -310,11 +309,9 @@ def test_a_stopped_run_keeps_what_finished_and_the_next_run_does_the_rest(tmp_pa
 
 def test_dask_executor_lands_files_in_the_same_layout(tmp_path):
     distributed = pytest.importorskip("distributed")
-    started = time.monotonic()
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         summary = run_pack(make_pack(tmp_path, questions=["echo", "raises"]), executor="dask",
                            scheduler=cluster.scheduler_address, allowed=ALLOWED, progress=False)
-    assert time.monotonic() - started < 60, "keep this test small"
     assert statuses(summary) == {"fresno/echo/district": "ok", "fresno/raises/district": "failed"}
     out = tmp_path / "out"
     assert (out / "fresno" / "echo" / "district.html").is_file()

@@ -6,7 +6,6 @@ Everything here is refused (or named safely) before any job runs; only the last 
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -52,14 +51,12 @@ def billion_laughs(levels: int = 9) -> str:
 def test_a_billion_laughs_is_refused_before_it_is_walked(tmp_path):
     path = write(tmp_path, billion_laughs())
     tracemalloc.start()
-    started = time.monotonic()
     with pytest.raises(PackError, match="expands to more than 100000 values once its YAML aliases"):
         load_pack(path)
-    seconds = time.monotonic() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    # 10**9 values expanded would take minutes and gigabytes; the file is 9 nodes of 10 aliases
-    assert seconds < 2 and peak < 20_000_000, (seconds, peak)
+    # 10**9 values expanded would take gigabytes; the file is 9 nodes of 10 aliases
+    assert peak < 20_000_000, peak
 
 
 @records("a pack file with an alias inside itself (&a [*a]), nested 10,000 deep, over 1 MB, or not UTF-8: one clear error")
