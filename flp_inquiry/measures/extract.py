@@ -37,7 +37,7 @@ from flp_inquiry.files import write_atomic_files, writing
 from flp_inquiry.ingest.readers import sha256_of
 from flp_inquiry.ingest.store import DEFAULT_DATA, MANIFEST, DistrictData, district_folder, load_district
 from flp_inquiry.measures.dashboard import round_half_away
-from flp_inquiry.measures.extract_files import DEFAULT_OUT, extract_paths, is_current
+from flp_inquiry.measures.extract_files import DEFAULT_OUT, EXTRACT_FORMAT, extract_paths, is_current
 from flp_inquiry.measures.metrics import METRICS
 from flp_inquiry.measures.privacy import Finding, PrivacyError, find_student_ids, is_count_column, is_id_column
 from flp_inquiry.measures.suppression import HIDDEN, MIN_N, suppress_small_cells
@@ -265,7 +265,7 @@ def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path
         The CSV written; the manifest (``district``, ``school_year``, ``metrics``,
         ``group_types``, ``source_manifest_sha256``, ``created_utc``,
         ``suppression_rule``, ``min_n``, ``row_count``, ``columns``, ``sha256``,
-        ``package_version``) sits beside it.
+        ``package_version``, ``format``) sits beside it.
 
     Raises
     ------
@@ -300,6 +300,7 @@ def write_extract(district: str, year: int, data: Path = DEFAULT_DATA, out: Path
         "columns": COLUMNS,
         "sha256": hashlib.sha256(content).hexdigest(),
         "package_version": flp_inquiry.__version__,
+        "format": EXTRACT_FORMAT,
         "hidden_figures_sha256": hidden_figures_hash(hidden_figures),
     }
     with writing(f"the extract {csv_path.name}", Path(out)):

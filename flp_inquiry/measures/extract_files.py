@@ -24,6 +24,9 @@ DEFAULT_OUT = Path("build/extracts")
 BESIDE_DATA = "extracts"
 #: Set in a meeting pack's kernels: the folder the pack wrote the partners' extracts to.
 PACK_EXTRACTS_VARIABLE = "FLP_INQUIRY_EXTRACTS"
+#: How this version writes an extract (2: rates rounded to one decimal, as reports show them); an extract of
+#: the district's data written another way is made again.
+EXTRACT_FORMAT = 2
 
 
 def extract_paths(district: str, year: int, out: Path = DEFAULT_OUT) -> tuple[Path, Path]:
@@ -63,7 +66,8 @@ def is_current(district: str, year: int, data: Path, out: Path) -> bool:
     if not source.is_file():
         return True
     try:
-        written_from = json.loads(manifest_path.read_text(encoding="utf-8")).get("source_manifest_sha256")
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        written_from, written_as = manifest.get("source_manifest_sha256"), manifest.get("format", 1)
     except (OSError, ValueError, AttributeError):
         return False
-    return written_from == hashlib.sha256(source.read_bytes()).hexdigest()
+    return written_as == EXTRACT_FORMAT and written_from == hashlib.sha256(source.read_bytes()).hexdigest()

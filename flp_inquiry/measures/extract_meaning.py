@@ -6,8 +6,11 @@ extract shows, the extract is written again with it hidden (:func:`hide_extract_
 """
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
+from flp_inquiry.measures.dashboard import round_half_away
 from flp_inquiry.measures.metric_meaning import extract_measures
 from flp_inquiry.measures.table_meaning import Count, Rate, TableMeaning, population_key
 
@@ -56,11 +59,24 @@ def extract_meanings(extract: pd.DataFrame, name: str) -> list[TableMeaning]:
         label = f"{metric}{' ' + subject if isinstance(subject, str) else ''}"
         meanings.append(TableMeaning(
             f"{name}: {label} by {group_type}", {"school_year": str(int(rows["school_year"].iloc[0]))}, dimensions,
-            [Count("n", count)], [Rate("value", numerator, "n", 1)] if numerator else [],
+            [Count("n", count)], [Rate("value", numerator, "n", _decimals_shown(table_rows))] if numerator else [],
             {group_type: "all"} if dimensions else {}, table_rows))
     return meanings
 
 
+
+
+def _decimals_shown(rows: list[dict]) -> int | None:
+    """1 when every rate of ``rows`` is rounded to one decimal, as this project writes them; else ``None`` (unrounded).
+
+    An extract an earlier version wrote, or a partner sent, may hold its rates unrounded: read as
+    rounded, a rate and its count would disagree.
+
+    >>> _decimals_shown([{"value": 25.0}, {"value": "*"}]), _decimals_shown([{"value": 36.10354223433242}])
+    (1, None)
+    """
+    rates = [row["value"] for row in rows if isinstance(row.get("value"), float) and math.isfinite(row["value"])]
+    return 1 if all(abs(rate - round_half_away(rate, 1)) < 1e-9 for rate in rates) else None
 
 
 def hide_extract_figures(extract: pd.DataFrame, figures: frozenset[tuple[str, str]]) -> pd.DataFrame:

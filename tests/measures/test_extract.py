@@ -223,3 +223,16 @@ def test_read_refuses_a_table_without_manifest(one_extract):
 def test_read_of_an_empty_folder_says_what_to_run(tmp_path):
     with pytest.raises(ExtractError, match="flp-inquiry extract --district"):
         read_extracts(tmp_path)
+
+
+def test_an_extract_an_earlier_version_wrote_is_made_again(written, one_extract):
+    """Before format 2 an extract's rates were unrounded: one of those, from the same data, is not current."""
+    from flp_inquiry.measures.extract_files import is_current
+
+    harmonised, _ = written
+    assert is_current("fresno", YEAR, harmonised, one_extract)
+    _, manifest_path = extract_paths("fresno", YEAR, one_extract)
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["format"]  # as the first version wrote it
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert not is_current("fresno", YEAR, harmonised, one_extract)
