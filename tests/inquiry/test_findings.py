@@ -267,3 +267,34 @@ def test_a_high_school_has_grade_11_distance_from_standard():
     ela = findings.common_metrics(high_school()).query("metric == 'dfs' and subject == 'ela'").iloc[0]
     assert (ela["indicator"], ela["grade_span"]) == ("ELA: distance from standard, grade 11", "11")
     assert (ela["n"], ela["value"], ela["prior_n"], ela["prior_value"], ela["change"]) == (11, 10.0, 11, -20.0, 30.0)
+
+
+def test_a_sentence_never_quotes_a_figure_the_packs_audit_hides(sample_harmonised, tmp_path, monkeypatch):
+    """Where the audit's protection hides a school's grade-9 reclassification rate, its table shows * and no
+    sentence names it, though the sentence adds a column of its own to name the group."""
+    import json
+
+    from flp_inquiry.measures.metric_meaning import table_meaning
+    from flp_inquiry.measures.table_meaning import HIDE_VARIABLE, MEANING_ATTRIBUTE, population_key
+
+    inquiry = start_inquiry("long_beach", 2025, "Sample Harbor High", sample_harmonised)
+    by_grade = findings.as_shown(inquiry.metric("reclassification_rate", by=["grade", "school_year"]),
+                                 parts_of=["school_year"]).query("school_year == 2025")
+    shown = findings.shown_rows(by_grade)
+    assert 9 in shown["grade"].tolist() and len(shown) >= 2  # (both grade 9 and 10 have 11 ELs or more)
+    info = by_grade.attrs[MEANING_ATTRIBUTE]
+    meaning = table_meaning(by_grade, by_grade, info, "", shown_columns=list(by_grade.columns),
+                            counts={"n": ["value"]}, decimals=1)
+    row = next(r for r in meaning.rows if str(r["grade"]) == "9")
+    grade_9 = population_key({**meaning.population, **{d: row[d] for d in meaning.dimensions if d in row}})
+    hide = tmp_path / "hide.json"
+    hide.write_text(json.dumps([[info["numerator"], grade_9]]), encoding="utf-8")  # the rate alone
+    monkeypatch.setenv(HIDE_VARIABLE, str(hide))
+
+    said = findings.describe_extremes(by_grade.assign(el_status="EL"), ["grade", "el_status"],
+                                      what="reclassification rate", unit="%")
+    grade_9_rate = findings.format_value(float(shown.loc[shown["grade"] == 9, "value"].iloc[0]), "%")
+    assert grade_9_rate not in str(said) and "Grade 9" not in str(said)
+    table = tables.reader_table(by_grade, {"grade": "Grade", "n": "English learners at the start of the year",
+                                           "value": "Reclassified (%)"}, parts_of=[])
+    assert table.data.loc[table.data["Grade"] == "Grade 9", "Reclassified (%)"].tolist() == ["*"]

@@ -7,6 +7,7 @@ leaves visible.  Units: ``"%"`` for rates (changes and gaps then read as percent
 """
 from __future__ import annotations
 
+import os
 from typing import Sequence
 
 import pandas as pd
@@ -14,7 +15,9 @@ import pandas as pd
 from flp_inquiry.inquiry import labels
 from flp_inquiry.inquiry.prose import Code, Prose, Strong, paragraph
 from flp_inquiry.measures.dashboard import round_half_away
+from flp_inquiry.measures.metric_meaning import figures_to_hide, hide_figures, table_meaning
 from flp_inquiry.measures.suppression import too_small
+from flp_inquiry.measures.table_meaning import HIDE_VARIABLE, MEANING_ATTRIBUTE
 
 #: Group types that describe who the students are (said first in a phrase, in this order).
 _WHO = ("attendance", "sed", "gender", "ethnicity", "el_status", "years_as_el", "swd", "pathway")
@@ -27,11 +30,38 @@ def shown_rows(table: pd.DataFrame, value: str = "value", n: str = "n") -> pd.Da
     """
     if table.empty:
         return table.assign(**{n: pd.Series(dtype=float), value: pd.Series(dtype=float)})
+    table = as_published(table, value, n)
     # the rows suppress_small_cells would leave showing, without making the suppressed copy of the table
     values = pd.to_numeric(table[value], errors="coerce")
     shown = ~too_small(table[n]) & values.notna().to_numpy()
     return table[shown].assign(**{n: pd.to_numeric(table.loc[shown, n], errors="coerce").astype(float),
                                   value: values[shown].astype(float)})
+
+
+def as_published(table: pd.DataFrame, value: str = "value", n: str = "n") -> pd.DataFrame:
+    """``table`` with the figures a pack's privacy audit hides in its reports hidden here too (``*``).
+
+    A sentence quotes only what the tables beside it may show: where the audit's protection hides a
+    figure (:data:`~flp_inquiry.measures.table_meaning.HIDE_VARIABLE`), a table that says what it
+    counts hides it for the sentences as :func:`flp_inquiry.inquiry.tables.reader_table` does for
+    its readers.  Outside a pack, or for a table that does not say what it counts, ``table`` itself.
+
+    >>> t = pd.DataFrame({"n": [40], "value": [50.0]})
+    >>> as_published(t) is t
+    True
+    """
+    figures = figures_to_hide(os.environ.get(HIDE_VARIABLE))
+    info = table.attrs.get(MEANING_ATTRIBUTE)
+    if not figures or info is None or n not in table or value not in table:
+        return table
+    counts = {n: [value]}
+    # the metric's own columns: one a sentence added (``el_status="EL"`` to name the group) is no population
+    own = [column for column in table.columns if column in info.get("columns", table.columns)]
+    meaning = table_meaning(table[own], table[own], info, "", shown_columns=own, counts=counts, decimals=1)
+    if meaning is None:
+        return table
+    hidden = hide_figures(meaning, table[own].astype(object), figures, counts)
+    return table.astype(object).assign(**{column: hidden[column] for column in own})[list(table.columns)]
 
 
 def format_value(value: float, unit: str) -> str:
