@@ -11,11 +11,25 @@ import pandas as pd
 
 from flp_inquiry.inquiry import labels
 from flp_inquiry.inquiry.claims import Claim, Figure
-from flp_inquiry.inquiry.findings.words import group_phrase, shown_rows, with_source
+from flp_inquiry.inquiry.findings.words import as_published, group_phrase, shown_rows, with_source
 from flp_inquiry.inquiry.intervals import group_gaps
+from flp_inquiry.measures.suppression import MIN_N
 
 #: Fewer units than this with 11 or more students: no funnel plot (a funnel of two dots shows nothing).
 FUNNEL_MIN_UNITS = 5
+
+
+def _hidden_beside_others(table: pd.DataFrame, value: str = "value", n: str = "n") -> bool:
+    """Whether a group of 11 or more has its figure hidden (beside a smaller group, or by the pack's audit).
+
+    >>> _hidden_beside_others(pd.DataFrame({"n": [40, 5], "value": ["*", "*"]})), _hidden_beside_others(pd.DataFrame({"n": ["*"], "value": ["*"]}))
+    (True, False)
+    """
+    if table.empty or n not in table or value not in table:
+        return False
+    published = as_published(table, value, n)
+    counts = pd.to_numeric(published[n], errors="coerce")
+    return bool(((counts >= MIN_N) & pd.to_numeric(published[value], errors="coerce").isna()).any())
 
 
 def describe_extremes(table: pd.DataFrame, keys: Sequence[str], *, what: str, unit: str, source=None) -> Claim | str:
@@ -30,6 +44,9 @@ def describe_extremes(table: pd.DataFrame, keys: Sequence[str], *, what: str, un
     'Percent met: no group has 11 or more students.'
     """
     shown = shown_rows(table)
+    if shown.empty and _hidden_beside_others(table):
+        return (f"{labels.sentence_start(what)}: no group's figure is shown (each has fewer than 11 students or is "
+                "hidden so that a smaller group's cannot be worked out).")
     if shown.empty:
         return f"{labels.sentence_start(what)}: no group has 11 or more students."
     phrases = group_phrase(shown, keys)
@@ -64,7 +81,9 @@ def describe_biggest_gap(table: pd.DataFrame, group_col: str, reference: Hashabl
     reference_rows = shown[shown[group_col] == reference]
     if reference_rows.empty or len(shown) < 2:
         of_focus = f" of {labels.people_label(group_col, focus)}" if focus is not None else ""
-        return f"{what_words}{of_focus} cannot be compared with {reference_words}: too few students."
+        why = ("a figure is hidden so that a smaller group's cannot be worked out" if _hidden_beside_others(table)
+               else "too few students")
+        return f"{what_words}{of_focus} cannot be compared with {reference_words}: {why}."
     if unit == "%":
         gaps = group_gaps(shown, group_col, reference, by=keys)
     else:
