@@ -201,9 +201,12 @@ def audit_and_protect(pack, summary, hooks: RunHooks, previous: PreviousReports,
         if not keys:
             break
         started = time.perf_counter()
-        earlier = summary.problems
+        earlier, before = summary.problems, {result.job.key: result for result in summary.results}
         summary = hooks.rerun(keys)
         summary.problems[:0] = [problem for problem in earlier if problem not in summary.problems]  # (none lost)
+        # a job this round did not run again keeps what this run did with it ("ok", not "unchanged")
+        summary.results = [result if result.job.key in keys else before.get(result.job.key, result)
+                           for result in summary.results]
         rounds.append((len(keys), round(time.perf_counter() - started, 1)))
     audits = []
     for district in pack.districts:

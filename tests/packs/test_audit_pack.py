@@ -72,6 +72,8 @@ def test_the_sample_packs_audit_passes(sample_pack, capsys):
     summary = sample_pack.summary
     assert summary.ok, summary.problems
     assert {audit.district for audit in summary.audits} == {"fresno", "long_beach"}
+    # a first run: every job was made by it, the ones protection ran again and the others alike
+    assert summary.protection_rounds and {result.status for result in summary.results} == {"ok"}
     for audit in summary.audits:
         assert audit.passed and audit.hidden_counts > 0
         assert audit.result.hidden["protected"].all()
